@@ -1,0 +1,2 @@
+export { serverContractAbi } from "./serverContractAbi.ts";
+export { serverContractBytecode } from "./serverContractBytecode.ts";

@@ -1,0 +1,10 @@
+export { serverContractAbi } from "./contract/serverContractAbi.ts";
+export * from "./eip712.ts";
+export * from "./typedData.ts";
+export * from "./recoverSigner.ts";
+export * from "./verifyReceipt.ts";
+export * from "./verifyQuote.ts";
+export * from "./orderState.ts";
+export * from "./params.ts";
+export * from "./errors.ts";
+export * from "./commitment.ts";
