@@ -30,6 +30,14 @@ export default defineConfig({
     artifacts: "artifacts",
   },
   networks: {
+    // The chain behind `npm start` (scripts/lib/devChain.ts): Hardhat's EDR served over HTTP, with
+    // a block journal so a restart resumes the same chain.
+    devchain: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: 31337,
+      mining: { auto: true, interval: 0 },
+    },
     localhost: {
       type: "http",
       chainType: "l1",

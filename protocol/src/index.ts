@@ -8,3 +8,4 @@ export * from "./orderState.ts";
 export * from "./params.ts";
 export * from "./errors.ts";
 export * from "./commitment.ts";
+export * from "./api.ts";

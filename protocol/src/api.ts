@@ -1,0 +1,196 @@
+// The provider server's HTTP surface (PROTOCOL.md "HTTP surface"), as zod schemas: the server
+// validates requests and serialises answers with them, the extension parses answers with them.
+// JSON carries uint256/uint64 values as decimal strings and bytes as 0x-hex (chunks as base64).
+import { z } from "zod";
+
+export const API_PREFIX = "/v1";
+
+const hex = (bytes?: number) =>
+  z
+    .string()
+    .regex(bytes === undefined ? /^0x(?:[0-9a-fA-F]{2})*$/ : new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), {
+      message: bytes === undefined ? "expected 0x-prefixed hex" : `expected 0x-prefixed hex of ${bytes} bytes`,
+    })
+    .transform((s) => s.toLowerCase() as `0x${string}`);
+
+export const zBytes32 = hex(32);
+export const zHex = hex();
+export const zSignature = hex(65);
+export const zAddress = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, { message: "expected a 0x-prefixed 20-byte address" })
+  .transform((s) => s as `0x${string}`);
+/** A non-negative integer carried as a decimal string (JSON has no bigint). */
+export const zUint = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, { message: "expected a non-negative decimal integer string" })
+  .transform((s) => BigInt(s));
+/** Output side of zUint: bigint → decimal string. */
+export const zUintOut = z.bigint().transform((v) => v.toString());
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+/** Error codes the server answers with; the extension maps each to a sentence a person understands. */
+export const errorCodes = [
+  "BadRequest",
+  "PayloadTooLarge",
+  "Unauthenticated",
+  "Forbidden",
+  "NotFound",
+  "Conflict",
+  "NonceInvalid",
+  "SiweInvalid",
+  "NotRegistered",
+  "RegistrationRefused",
+  "QuoteRejected",
+  "OrderNotPaid",
+  "OrderExpired",
+  "SizeMismatch",
+  "RootMismatch",
+  "OwnershipProofFailed",
+  "RangeNotSatisfiable",
+  "ChainUnavailable",
+  "Internal",
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const quoteJson = z.object({
+  orderId: zBytes32,
+  client: zAddress,
+  fileRoot: zBytes32,
+  size: zUint,
+  price: zUint,
+  fine: zUint,
+  storageUntil: zUint,
+  expiresAt: zUint,
+});
+
+// ── GET /v1/info ──
+export const infoResponse = z.object({
+  version: z.string(),
+  chainId: z.number().int().positive(),
+  contract: z.object({ address: zAddress, deployBlock: z.number().int().nonnegative() }),
+  owner: zAddress,
+  signer: zAddress,
+  pricing: z.object({
+    /** wei per started MiB per started day */
+    weiPerMiBDay: z.string(),
+    minPrice: z.string(),
+    /** fine = price × fineMultiplier */
+    fineMultiplier: z.number().positive(),
+    quoteTtlSeconds: z.number().int().positive(),
+    minStorageDays: z.number().int().positive(),
+    maxStorageDays: z.number().int().positive(),
+    maxFileSize: z.number().int().positive(),
+  }),
+  params: z.object({
+    settleDelay: z.string(),
+    responseWindow: z.string(),
+    challengeCooldown: z.string(),
+    challengeBond: z.string(),
+  }),
+  registration: z.object({ policy: z.enum(["open", "allowlist", "invite"]) }),
+  ownershipChallenges: z.number().int().positive(),
+  /** The client-facing ABI ("client contract code" of seed step 4). */
+  abi: z.array(z.unknown()),
+});
+export type InfoResponse = z.infer<typeof infoResponse>;
+
+// ── Sign-In with Ethereum ──
+export const nonceResponse = z.object({ nonce: z.string(), expiresAt: z.number().int() });
+export const sessionRequest = z.object({ message: z.string().min(1).max(4096), signature: zSignature });
+export const sessionResponse = z.object({ token: z.string(), address: zAddress, expiresAt: z.number().int() });
+
+// ── POST /v1/registrations ──
+export const registrationRequest = z.object({ inviteCode: z.string().max(200).optional() }).strict();
+export const registrationResponse = z.object({
+  address: zAddress,
+  alreadyRegistered: z.boolean(),
+  txHash: zBytes32.nullable(),
+  chainId: z.number().int(),
+  contractAddress: zAddress,
+  deployBlock: z.number().int(),
+  abi: z.array(z.unknown()),
+});
+export type RegistrationResponse = z.infer<typeof registrationResponse>;
+
+// ── POST /v1/quotes ──
+export const quoteRequest = z
+  .object({
+    fileRoot: zBytes32,
+    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    storageDays: z.number().int().positive().max(36_500),
+  })
+  .strict();
+export const quoteResponse = z.object({
+  quote: quoteJson,
+  signature: zSignature,
+  /** The provider already stores this file: prove ownership of these chunks instead of uploading. */
+  deduplicated: z.boolean(),
+  ownershipChallenge: z.object({ indices: z.array(z.number().int().nonnegative()) }).nullable(),
+});
+export type QuoteResponse = z.infer<typeof quoteResponse>;
+
+// ── GET /v1/orders/{orderId} ──
+export const orderStatuses = ["quoted", "paid", "stored", "expired"] as const;
+export const orderResponse = z.object({
+  orderId: zBytes32,
+  status: z.enum(orderStatuses),
+  quote: quoteJson,
+  deduplicated: z.boolean(),
+  payment: z
+    .object({
+      txHash: zBytes32,
+      blockNumber: z.number().int(),
+      confirmations: z.number().int(),
+      requiredConfirmations: z.number().int(),
+      confirmed: z.boolean(),
+    })
+    .nullable(),
+  chainState: z.string().nullable(),
+  receipt: z.object({ link: z.string(), signature: zSignature }).nullable(),
+});
+export type OrderResponse = z.infer<typeof orderResponse>;
+
+// ── PUT /v1/orders/{orderId}/content ──
+/** With Content-Type application/json instead of application/octet-stream: the ownership proof. */
+export const ownershipProofRequest = z
+  .object({
+    proofs: z
+      .array(
+        z.object({
+          index: z.number().int().nonnegative(),
+          chunk: z.string().max(2048), // base64 of ≤ 1024 bytes
+          proof: z.array(zBytes32).max(64),
+        }),
+      )
+      .min(1)
+      .max(64),
+  })
+  .strict();
+export const receiptResponse = z.object({
+  orderId: zBytes32,
+  link: z.string(),
+  signature: zSignature,
+  signer: zAddress,
+  deduplicated: z.boolean(),
+});
+export type ReceiptResponse = z.infer<typeof receiptResponse>;
+
+// ── GET {L}/audit?index=N ──
+export const auditResponse = z.object({
+  fileRoot: zBytes32,
+  size: zUint,
+  index: z.number().int().nonnegative(),
+  chunk: z.string(), // base64
+  proof: z.array(zBytes32),
+});
+export type AuditResponse = z.infer<typeof auditResponse>;
+
+/** The link pointer L for a stored file. */
+export function fileLink({ baseUrl, fileRoot }: { baseUrl: string; fileRoot: string }): string {
+  return `${baseUrl.replace(/\/+$/, "")}${API_PREFIX}/files/${fileRoot.toLowerCase()}`;
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest run covers the TypeScript parts; the contract suite runs under `hardhat test nodejs`
+// (for Solidity coverage). `npm test` runs both and prints one summary line.
+export default defineConfig({
+  test: {
+    maxWorkers: 2,
+    projects: [
+      { test: { name: "protocol", include: ["protocol/**/*.test.ts"], testTimeout: 60_000 } },
+      {
+        test: {
+          name: "server",
+          include: ["provider-server/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      { test: { name: "extension", include: ["extension/**/*.test.ts"], exclude: ["**/node_modules/**", "extension/build/**", "extension/.plasmo/**"], testTimeout: 60_000 } },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
