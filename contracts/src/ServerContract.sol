@@ -299,6 +299,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         Order storage order = _orders[quote.orderId];
         if (order.state != OrderState.None) revert ServerContractOrderExists(quote.orderId);
         if (msg.value != quote.price) revert ServerContractIncorrectPayment(quote.price, msg.value);
+        // The provider's earnings are 96 bits: refuse a price that could never be settled.
+        if (quote.price > type(uint96).max) revert ServerContractAmountOverflow(quote.price);
 
         bytes32 structHash = _quoteStructHash(quote);
         address recovered = ECDSA.recover(_hashTypedDataV4(structHash), quoteSignature);
@@ -564,7 +566,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         return _retiredSigners[signer_];
     }
 
-    /// @notice The EIP-712 struct hash of `quote`, whose top 200 bits are the order commitment.
+    /// @notice The EIP-712 struct hash of `quote`, whose low 200 bits are the order commitment.
     function quoteHash(Quote calldata quote) external pure returns (bytes32) {
         return _quoteStructHash(quote);
     }
