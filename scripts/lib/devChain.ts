@@ -32,7 +32,8 @@ export type DevChain = {
 function rawTransaction(rpcTx: RpcTransaction): Hex {
   const tx = formatTransaction(rpcTx);
   const { r, s, v, yParity } = tx;
-  const raw = serializeTransaction(tx as never, { r: r!, s: s!, v, yParity } as never);
+  // viem's formatted transaction calls the calldata `input`; the serializer wants `data`.
+  const raw = serializeTransaction({ ...tx, data: tx.input } as never, { r: r!, s: s!, v, yParity } as never);
   if (keccak256(raw) !== tx.hash) throw new Error(`cannot reproduce the signed bytes of transaction ${tx.hash}`);
   return raw;
 }
@@ -91,12 +92,13 @@ export async function startDevChain({
       await provider.request({ method: "evm_mine", params: [block.timestamp] });
     }
     await provider.request({ method: "evm_setAutomine", params: [true] });
-    log(`devchain: replayed ${journal.length} blocks from ${journalPath}`);
+    log(`replayed ${journal.length} blocks from ${journalPath}`);
   }
   let journaled = journal.at(-1)?.number ?? 0;
 
   // ── journal every new block, in order ──
   let journaling: Promise<void> = Promise.resolve();
+  let lastJournalError = "";
   const journalNewBlocks = () => {
     journaling = journaling.then(async () => {
       const latest = Number(BigInt((await provider.request({ method: "eth_blockNumber" })) as Hex));
@@ -110,7 +112,11 @@ export async function startDevChain({
         await appendFile(journalPath, lines);
         journaled = latest;
       }
-    }).catch((error) => log(`devchain: journal error: ${error instanceof Error ? error.message : error}`));
+    }).catch((error) => {
+      const message = `journal error: ${error instanceof Error ? error.message : error}`;
+      if (message !== lastJournalError) log(message);
+      lastJournalError = message;
+    });
     return journaling;
   };
   // Blocks also advance on their own (interval mining) so confirmations and deadlines move while idle.
