@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { network } from "hardhat";
 import { type Hex, bytesToHex, keccak256, parseEther, toHex } from "viem";
 import { serverContractBytecode } from "@pekanu/protocol/contract";
+import { inclusionProof, leafHash, nodeSha256, rootFromInclusion } from "@pekanu/protocol/node";
 import { type Quote, localDevParams, serverContractAbi, quoteTypedData, receiptFor, receiptTypedData } from "@pekanu/protocol";
 
 const json = process.argv.includes("--json");
@@ -106,6 +107,53 @@ await contract.write.disputeDelivery([silent.quote], { account: bob.account });
 await networkHelpers.time.increase(Number(params.responseWindow) + 1);
 await measure("claimPenalty (delivery)", contract.write.claimPenalty([silent.quote], { account: bob.account }), 50_000n);
 await measure("withdraw (client)", contract.write.withdraw({ account: bob.account }), 50_000n);
+
+// Storage challenge on a 1 GiB file (2^20 chunks), answered with a 20-level proof.
+log("building the Merkle tree of a 1 GiB file (2^20 chunks)...");
+const CHUNKS = 1 << 20;
+const chunkAt = (i: number): Uint8Array => {
+  const seed = createHash("sha256").update(`chunk-${i}`).digest();
+  const out = new Uint8Array(1024);
+  for (let k = 0; k < 32; k++) out.set(seed, k * 32);
+  return out;
+};
+const leafHashes = Array.from({ length: CHUNKS }, (_, i) => leafHash(chunkAt(i), { sha256: nodeSha256, to: "bytes" }));
+const fileRoot = rootFromInclusion({
+  leafHash: leafHashes[0]!,
+  index: 0,
+  treeSize: CHUNKS,
+  proof: inclusionProof({ leafHashes, index: 0, sha256: nodeSha256 }),
+  sha256: nodeSha256,
+});
+const big = await quoteFor(alice, { fileRoot, size: BigInt(CHUNKS) * 1024n });
+await contract.write.pay([big.quote, big.sig], { account: alice.account, value: big.quote.price });
+const bigLink = `/v1/files/${fileRoot}`;
+const bigSig = await signer.signTypedData({ account: signer.account, ...receiptTypedData({ domain, receipt: receiptFor({ quote: big.quote, link: bigLink }) }) });
+await measure("challengeStorage", contract.write.challengeStorage([big.quote, bigLink, bigSig], { account: alice.account, value: params.challengeBond }), 75_000n);
+const [, , chunkIndex] = await contract.read.pendingOf([big.quote.orderId]);
+const chunk = chunkAt(Number(chunkIndex));
+const proof = inclusionProof({ leafHashes, index: Number(chunkIndex), sha256: nodeSha256 });
+const respondData = { chunk, proof };
+const respondReceipt = await measure(
+  "respondStorage (2^20 chunks, 20-level proof)",
+  contract.write.respondStorage([big.quote.orderId, big.quote.size, bytesToHex(chunk), proof]),
+  95_000n,
+);
+const respondTx = await publicClient.getTransaction({ hash: respondReceipt.transactionHash });
+const calldata = Buffer.from(respondTx.input.slice(2), "hex");
+let zeros = 0;
+for (const b of calldata) if (b === 0) zeros++;
+const tokens = BigInt(zeros + (calldata.length - zeros) * 4);
+const floor = 21_000n + 10n * tokens; // EIP-7623 floor: 10 gas per calldata token
+rows[rows.length - 1]!.note = `EIP-7623 calldata floor ${floor} (${calldata.length} bytes calldata, chunk ${respondData.chunk.length} B, ${respondData.proof.length} proof nodes)`;
+
+// A challenge left unanswered: penalty.
+const lost = await quoteFor(alice, { fileRoot, size: BigInt(CHUNKS) * 1024n });
+await contract.write.pay([lost.quote, lost.sig], { account: alice.account, value: lost.quote.price });
+const lostSig = await signer.signTypedData({ account: signer.account, ...receiptTypedData({ domain, receipt: receiptFor({ quote: lost.quote, link: bigLink }) }) });
+await contract.write.challengeStorage([lost.quote, bigLink, lostSig], { account: alice.account, value: params.challengeBond });
+await networkHelpers.time.increase(Number(params.responseWindow) + 1);
+await measure("claimPenalty (storage)", contract.write.claimPenalty([lost.quote], { account: alice.account }), 50_000n);
 
 const baseline = rows[0]!.gasUsed;
 const report = {
