@@ -5,27 +5,37 @@ import { z } from "zod";
 
 export const API_PREFIX = "/v1";
 
-const hex = (bytes?: number) =>
-  z
-    .string()
-    .regex(bytes === undefined ? /^0x(?:[0-9a-fA-F]{2})*$/ : new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), {
-      message: bytes === undefined ? "expected 0x-prefixed hex" : `expected 0x-prefixed hex of ${bytes} bytes`,
-    })
-    .transform((s) => s.toLowerCase() as `0x${string}`);
+// Every field schema is a codec (decode = parse a request or an answer, encode = serialise an
+// answer), so one schema serves both directions: fastify-type-provider-zod serialises responses
+// with z.encode, which refuses one-way transforms.
+const hex = (bytes?: number) => {
+  const pattern = bytes === undefined ? /^0x(?:[0-9a-fA-F]{2})*$/ : new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`);
+  const message = bytes === undefined ? "expected 0x-prefixed hex" : `expected 0x-prefixed hex of ${bytes} bytes`;
+  return z.codec(
+    z.string().regex(pattern, { message }),
+    z.custom<`0x${string}`>((v) => typeof v === "string" && pattern.test(v), { message }),
+    { decode: (s) => s.toLowerCase() as `0x${string}`, encode: (s) => s.toLowerCase() },
+  );
+};
 
 export const zBytes32 = hex(32);
 export const zHex = hex();
 export const zSignature = hex(65);
-export const zAddress = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, { message: "expected a 0x-prefixed 20-byte address" })
-  .transform((s) => s as `0x${string}`);
+const addressPattern = /^0x[0-9a-fA-F]{40}$/;
+export const zAddress = z.codec(
+  z.string().regex(addressPattern, { message: "expected a 0x-prefixed 20-byte address" }),
+  z.custom<`0x${string}`>((v) => typeof v === "string" && addressPattern.test(v), {
+    message: "expected a 0x-prefixed 20-byte address",
+  }),
+  { decode: (s) => s as `0x${string}`, encode: (s) => s },
+);
 /** A non-negative integer carried as a decimal string (JSON has no bigint). */
-export const zUint = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, { message: "expected a non-negative decimal integer string" })
-  .transform((s) => BigInt(s));
-/** Output side of zUint: bigint → decimal string. */
+export const zUint = z.codec(
+  z.string().regex(/^(0|[1-9][0-9]{0,77})$/, { message: "expected a non-negative decimal integer string" }),
+  z.bigint().nonnegative(),
+  { decode: (s) => BigInt(s), encode: (v) => v.toString() },
+);
+/** Output side of zUint: bigint → decimal string. (zUint is a codec now and serves both sides.) */
 export const zUintOut = z.bigint().transform((v) => v.toString());
 
 export const errorBody = z.object({
@@ -154,6 +164,16 @@ export const orderResponse = z.object({
   receipt: z.object({ link: z.string(), signature: zSignature }).nullable(),
 });
 export type OrderResponse = z.infer<typeof orderResponse>;
+
+// ── GET /v1/orders ── the signed-in client's orders, newest first.
+export const ordersQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    status: z.enum(orderStatuses).optional(),
+  })
+  .strict();
+export const ordersResponse = z.object({ orders: z.array(orderResponse) });
+export type OrdersResponse = z.infer<typeof ordersResponse>;
 
 // ── PUT /v1/orders/{orderId}/content ──
 /** With Content-Type application/json instead of application/octet-stream: the ownership proof. */

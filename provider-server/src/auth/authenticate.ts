@@ -1,0 +1,29 @@
+import type { FastifyRequest } from "fastify";
+import type { Address } from "viem";
+import { ApiError } from "../ApiError.ts";
+import type { ServerContext } from "../context.ts";
+import { hashToken } from "./hashToken.ts";
+
+export type Session = { address: Address; expiresAt: number };
+
+const sessions = new WeakMap<FastifyRequest, Session>();
+
+/** A preHandler that requires `Authorization: Bearer <token>` of a live session. */
+export function authenticate({ ctx }: { ctx: ServerContext }) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const header = request.headers.authorization;
+    if (!header) throw new ApiError("Unauthenticated", "sign in first: Authorization: Bearer <token> is missing");
+    const match = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header);
+    if (!match) throw new ApiError("Unauthenticated", "malformed Authorization header");
+    const session = ctx.store.auth.findSession({ tokenHash: hashToken(match[1]!), now: Math.floor(Date.now() / 1000) });
+    if (!session) throw new ApiError("Unauthenticated", "unknown or expired session; sign in again");
+    sessions.set(request, session);
+  };
+}
+
+/** The session `authenticate` attached to the request. */
+export function sessionOf(request: FastifyRequest): Session {
+  const session = sessions.get(request);
+  if (!session) throw new ApiError("Unauthenticated", "not signed in");
+  return session;
+}

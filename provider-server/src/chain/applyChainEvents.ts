@@ -1,0 +1,113 @@
+import type { serverContractAbi } from "@pekanu/protocol";
+import type { Address, Hex, Log } from "viem";
+import type { ParseEventLogsReturnType } from "viem";
+import { transaction } from "../db/openDatabase.ts";
+import type { Store } from "../store/createStore.ts";
+
+export type ContractEvent = ParseEventLogsReturnType<typeof serverContractAbi>[number];
+
+/** Key under which the follower keeps the last block whose events are fully applied. */
+export const LAST_BLOCK_KEY = "lastProcessedBlock";
+
+/**
+ * Applies the events of blocks (…, toBlock] and records toBlock as processed, all in ONE SQLite
+ * transaction: after a crash either both the effects and the new position are stored or neither,
+ * so a restart never misses an event nor applies one twice. Events already recorded (same block
+ * and log index) are skipped as a second line of defence.
+ */
+export function applyChainEvents({
+  store,
+  events,
+  toBlock,
+  now,
+}: {
+  store: Store;
+  events: readonly ContractEvent[];
+  toBlock: number;
+  now: number;
+}): { applied: number; tasksAdded: number; signerRotatedTo: Address | undefined } {
+  return transaction(store.db, () => {
+    let applied = 0;
+    let tasksAdded = 0;
+    let signerRotatedTo: Address | undefined;
+    for (const event of events) {
+      const args = event.args as Record<string, unknown>;
+      const orderId = typeof args.orderId === "string" ? (args.orderId.toLowerCase() as Hex) : null;
+      const blockNumber = Number(event.blockNumber);
+      const logIndex = Number(event.logIndex);
+      const fresh = store.chainEvents.add({
+        blockNumber,
+        logIndex,
+        txHash: event.transactionHash as Hex,
+        name: event.eventName,
+        orderId,
+        args,
+      });
+      if (!fresh) continue;
+      applied++;
+      const order = orderId === null ? undefined : store.orders.get(orderId);
+      const trigger = `${blockNumber}:${logIndex}`;
+      switch (event.eventName) {
+        case "ClientRegistered":
+        case "ClientDeregistered":
+          store.clients.record({
+            address: event.args.client as Address,
+            registered: event.eventName === "ClientRegistered",
+            txHash: event.eventName === "ClientRegistered" ? (event.transactionHash as Hex) : null,
+            blockNumber: event.eventName === "ClientRegistered" ? blockNumber : null,
+            now,
+          });
+          break;
+        case "SignerRotated":
+          signerRotatedTo = event.args.newSigner;
+          break;
+        case "OrderPaid":
+          if (order) {
+            store.orders.setPayment({ orderId: order.orderId, txHash: event.transactionHash as Hex, blockNumber });
+            store.orders.setChainState({ orderId: order.orderId, state: "Paid" });
+          }
+          break;
+        case "OrderSettled":
+          if (order) {
+            store.orders.markSettled(order.orderId);
+            store.orders.setChainState({ orderId: order.orderId, state: "Settled" });
+          }
+          break;
+        case "DeliveryDisputed":
+          if (order) {
+            store.orders.setChainState({ orderId: order.orderId, state: "DeliveryDisputed" });
+            if (store.tasks.add({ kind: "answerDeliveryDispute", orderId: order.orderId, trigger, now })) tasksAdded++;
+          }
+          break;
+        case "ReceiptPublished":
+          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Paid" });
+          break;
+        case "OrderRefunded":
+          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Refunded" });
+          break;
+        case "StorageChallenged":
+          if (order) {
+            store.orders.setChainState({ orderId: order.orderId, state: "Challenged" });
+            if (store.tasks.add({ kind: "answerStorageChallenge", orderId: order.orderId, trigger, now })) tasksAdded++;
+          }
+          break;
+        case "StorageProven":
+          if (order) store.orders.setChainState({ orderId: order.orderId, state: order.settled ? "Settled" : "Paid" });
+          break;
+        case "PenaltyClaimed":
+          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Penalized" });
+          break;
+        case "OrderReleased":
+          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Completed" });
+          break;
+        default:
+          // Stake, withdrawal and ownership events are only recorded (status page).
+          break;
+      }
+    }
+    store.meta.set(LAST_BLOCK_KEY, String(toBlock));
+    return { applied, tasksAdded, signerRotatedTo };
+  });
+}
+
+export type { Log };

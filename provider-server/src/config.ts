@@ -1,0 +1,350 @@
+// The provider server's configuration: one table of options, each settable by a CLI flag or an
+// environment variable (flag wins), with a documented default. Keys are only ever read from the
+// environment or from files: a key on the command line would show up in `ps` and shell history.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Address, type Hex, getAddress, isAddress, parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ConfigError } from "./ConfigError.ts";
+
+export type RegistrationPolicy = "open" | "allowlist" | "invite";
+export type ParamsProfile = "local" | "public" | "auto";
+
+export type Pricing = {
+  /** Wei per started MiB per storage day. */
+  weiPerMiBDay: bigint;
+  /** The price of a quote is never below this. */
+  minPrice: bigint;
+  /** fine = price × fineMultiplier (at most 4 decimals). */
+  fineMultiplier: number;
+  quoteTtlSeconds: number;
+  minStorageDays: number;
+  maxStorageDays: number;
+  /** Largest file accepted, in bytes. */
+  maxFileSize: number;
+};
+
+export type ProviderConfig = {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Base of the link pointer L and of SIWE's uri; defaults to http://host:port. */
+  publicBaseUrl: string;
+  /** EIP-4361 domain the sign-in message must name; defaults to the base URL's host. */
+  siweDomain: string;
+  rpcUrl: string;
+  /** When set, the RPC's chain id must equal it. */
+  chainId: number | undefined;
+  ownerKey: Hex;
+  signerKey: Hex;
+  /** Attach to this contract instead of deploying one on first start. */
+  contractAddress: Address | undefined;
+  /** First block to follow when attaching (found by binary search on eth_getCode otherwise). */
+  deployBlock: number | undefined;
+  /** Initial stake sent with the deployment, in wei. */
+  stakeWei: bigint;
+  paramsProfile: ParamsProfile;
+  /** Blocks on top of a payment before it counts (undefined: 1 on local chains, 3 elsewhere). */
+  confirmations: number | undefined;
+  pollIntervalMs: number;
+  maxBlockRange: number;
+  pricing: Pricing;
+  registration: { policy: RegistrationPolicy; allowlist: Address[]; inviteCodes: string[] };
+  /** k: chunks a client must prove to be linked to a file the provider already stores. */
+  ownershipChallenges: number;
+  sessionTtlSeconds: number;
+  nonceTtlSeconds: number;
+  /** Largest JSON body in bytes. */
+  bodyLimit: number;
+  /** Largest ownership-proof body in bytes. */
+  proofBodyLimit: number;
+  logLevel: string;
+};
+
+type OptionSpec = {
+  key: string;
+  flag?: string;
+  env?: string;
+  /** For secrets: an env var (and flag) naming a file that holds the value. */
+  fileEnv?: string;
+  fileFlag?: string;
+  default: string;
+  doc: string;
+};
+
+/** Every option, in the order `--help` lists them. Defaults are strings so the help text shows them verbatim. */
+export const configOptions: readonly OptionSpec[] = [
+  { key: "dataDir", flag: "--data-dir", env: "PEKANU_DATA_DIR", default: "./.data/provider", doc: "database, blobs, temp files and deployment record" },
+  { key: "host", flag: "--host", env: "PEKANU_HOST", default: "127.0.0.1", doc: "address to listen on" },
+  { key: "port", flag: "--port", env: "PEKANU_PORT", default: "8787", doc: "port to listen on (0: any free port)" },
+  { key: "publicBaseUrl", flag: "--public-url", env: "PEKANU_PUBLIC_URL", default: "http://<host>:<port>", doc: "base URL clients reach; the link L is <url>/v1/files/<root>" },
+  { key: "siweDomain", flag: "--siwe-domain", env: "PEKANU_SIWE_DOMAIN", default: "<host of the public URL>", doc: "domain a sign-in message must name" },
+  { key: "rpcUrl", flag: "--rpc-url", env: "PEKANU_RPC_URL", default: "http://127.0.0.1:8545", doc: "Ethereum JSON-RPC endpoint" },
+  { key: "chainId", flag: "--chain-id", env: "PEKANU_CHAIN_ID", default: "", doc: "refuse to start unless the RPC serves this chain" },
+  { key: "ownerKey", env: "PEKANU_OWNER_KEY", fileEnv: "PEKANU_OWNER_KEY_FILE", fileFlag: "--owner-key-file", default: "", doc: "owner private key (deploys, registers, refunds); required" },
+  { key: "signerKey", env: "PEKANU_SIGNER_KEY", fileEnv: "PEKANU_SIGNER_KEY_FILE", fileFlag: "--signer-key-file", default: "<owner key>", doc: "key that signs quotes and receipts" },
+  { key: "contractAddress", flag: "--contract", env: "PEKANU_CONTRACT", default: "", doc: "attach to this ServerContract instead of deploying one on first start" },
+  { key: "deployBlock", flag: "--deploy-block", env: "PEKANU_DEPLOY_BLOCK", default: "", doc: "block the attached contract was deployed in (searched when unset)" },
+  { key: "stake", flag: "--stake", env: "PEKANU_STAKE", default: "1", doc: "initial stake in ETH sent with the deployment" },
+  { key: "paramsProfile", flag: "--params", env: "PEKANU_PARAMS", default: "auto", doc: "contract windows for a deployment: local | public | auto (local on chain 31337/1337)" },
+  { key: "confirmations", flag: "--confirmations", env: "PEKANU_CONFIRMATIONS", default: "auto", doc: "blocks before a payment counts (auto: 1 on local chains, 3 elsewhere)" },
+  { key: "pollIntervalMs", flag: "--poll-interval-ms", env: "PEKANU_POLL_INTERVAL_MS", default: "2000", doc: "how often contract events are polled" },
+  { key: "maxBlockRange", flag: "--max-block-range", env: "PEKANU_MAX_BLOCK_RANGE", default: "2000", doc: "largest eth_getLogs block range" },
+  { key: "weiPerMiBDay", flag: "--price-wei-per-mib-day", env: "PEKANU_PRICE_WEI_PER_MIB_DAY", default: "1000000000000", doc: "price in wei per started MiB per day" },
+  { key: "minPrice", flag: "--min-price-wei", env: "PEKANU_MIN_PRICE_WEI", default: "10000000000000", doc: "lowest price of a quote, in wei" },
+  { key: "fineMultiplier", flag: "--fine-multiplier", env: "PEKANU_FINE_MULTIPLIER", default: "2", doc: "fine = price × this (up to 4 decimals)" },
+  { key: "quoteTtlSeconds", flag: "--quote-ttl", env: "PEKANU_QUOTE_TTL", default: "900", doc: "seconds a quote can be paid" },
+  { key: "minStorageDays", flag: "--min-storage-days", env: "PEKANU_MIN_STORAGE_DAYS", default: "1", doc: "shortest storage period" },
+  { key: "maxStorageDays", flag: "--max-storage-days", env: "PEKANU_MAX_STORAGE_DAYS", default: "3650", doc: "longest storage period" },
+  { key: "maxFileSize", flag: "--max-file-size", env: "PEKANU_MAX_FILE_SIZE", default: "1073741824", doc: "largest file in bytes" },
+  { key: "registrationPolicy", flag: "--registration", env: "PEKANU_REGISTRATION", default: "open", doc: "who may register: open | allowlist | invite" },
+  { key: "allowlist", flag: "--allowlist", env: "PEKANU_ALLOWLIST", default: "", doc: "comma-separated addresses (policy allowlist)" },
+  { key: "inviteCodes", env: "PEKANU_INVITE_CODES", fileEnv: "PEKANU_INVITE_CODES_FILE", fileFlag: "--invite-codes-file", default: "", doc: "comma- or line-separated single-use codes (policy invite)" },
+  { key: "ownershipChallenges", flag: "--ownership-challenges", env: "PEKANU_OWNERSHIP_CHALLENGES", default: "8", doc: "k: chunks a client proves to be linked to a stored file" },
+  { key: "sessionTtlSeconds", flag: "--session-ttl", env: "PEKANU_SESSION_TTL", default: "3600", doc: "seconds a sign-in session lasts" },
+  { key: "nonceTtlSeconds", flag: "--nonce-ttl", env: "PEKANU_NONCE_TTL", default: "600", doc: "seconds a sign-in nonce can be used" },
+  { key: "bodyLimit", flag: "--body-limit", env: "PEKANU_BODY_LIMIT", default: "65536", doc: "largest JSON body in bytes" },
+  { key: "proofBodyLimit", flag: "--proof-body-limit", env: "PEKANU_PROOF_BODY_LIMIT", default: "1048576", doc: "largest ownership-proof body in bytes" },
+  { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
+];
+
+/** Options a caller (a test, the CLI) may give directly; anything missing takes its default. */
+export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration">> & {
+  ownerKey: Hex;
+  pricing?: Partial<Pricing>;
+  registration?: Partial<ProviderConfig["registration"]>;
+};
+
+const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
+
+export function isLocalChain(chainId: number): boolean {
+  return LOCAL_CHAIN_IDS.has(chainId);
+}
+
+/** Confirmations to wait for on `chainId` when none were configured. */
+export function requiredConfirmations({ config, chainId }: { config: ProviderConfig; chainId: number }): number {
+  return config.confirmations ?? (isLocalChain(chainId) ? 1 : 3);
+}
+
+function positiveInt(name: string, value: number, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function privateKey(name: string, value: string): Hex {
+  const key = value.trim();
+  const hex = (key.startsWith("0x") ? key : `0x${key}`) as Hex;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new ConfigError(`${name} is not a 32-byte hex private key`);
+  return hex;
+}
+
+/** Fills defaults and checks every value; throws ConfigError naming the bad option. */
+export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
+  if (!input.ownerKey) throw new ConfigError("an owner key is required (PEKANU_OWNER_KEY or PEKANU_OWNER_KEY_FILE)");
+  const ownerKey = privateKey("owner key", input.ownerKey);
+  const signerKey = privateKey("signer key", input.signerKey ?? ownerKey);
+  const host = input.host ?? "127.0.0.1";
+  const port = positiveInt("port", input.port ?? 8787, { min: 0, max: 65_535 });
+  const publicBaseUrl = (input.publicBaseUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, "");
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(publicBaseUrl);
+  } catch {
+    throw new ConfigError(`public URL ${publicBaseUrl} is not a URL`);
+  }
+  if (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:") throw new ConfigError("public URL must be http(s)");
+  const pricingIn = input.pricing ?? {};
+  const pricing: Pricing = {
+    weiPerMiBDay: pricingIn.weiPerMiBDay ?? 1_000_000_000_000n,
+    minPrice: pricingIn.minPrice ?? 10_000_000_000_000n,
+    fineMultiplier: pricingIn.fineMultiplier ?? 2,
+    quoteTtlSeconds: positiveInt("quote TTL", pricingIn.quoteTtlSeconds ?? 900),
+    minStorageDays: positiveInt("min storage days", pricingIn.minStorageDays ?? 1),
+    maxStorageDays: positiveInt("max storage days", pricingIn.maxStorageDays ?? 3650, { max: 36_500 }),
+    maxFileSize: positiveInt("max file size", pricingIn.maxFileSize ?? 1024 ** 3),
+  };
+  if (pricing.weiPerMiBDay < 0n || pricing.minPrice < 0n) throw new ConfigError("prices must not be negative");
+  if (!(pricing.fineMultiplier >= 0) || !Number.isFinite(pricing.fineMultiplier)) throw new ConfigError("fine multiplier must be ≥ 0");
+  if (pricing.minStorageDays > pricing.maxStorageDays) throw new ConfigError("min storage days exceed max storage days");
+  const registrationIn = input.registration ?? {};
+  const policy = registrationIn.policy ?? "open";
+  if (!["open", "allowlist", "invite"].includes(policy)) throw new ConfigError(`unknown registration policy ${policy}`);
+  const allowlist = (registrationIn.allowlist ?? []).map((a) => {
+    if (!isAddress(a, { strict: false })) throw new ConfigError(`allowlist entry ${a} is not an address`);
+    return getAddress(a);
+  });
+  const paramsProfile = input.paramsProfile ?? "auto";
+  if (!["local", "public", "auto"].includes(paramsProfile)) throw new ConfigError(`unknown params profile ${paramsProfile}`);
+  if (input.contractAddress !== undefined && !isAddress(input.contractAddress, { strict: false })) {
+    throw new ConfigError(`contract ${input.contractAddress} is not an address`);
+  }
+  return {
+    dataDir: resolve(input.dataDir ?? "./.data/provider"),
+    host,
+    port,
+    publicBaseUrl,
+    siweDomain: input.siweDomain ?? baseUrl.host,
+    rpcUrl: input.rpcUrl ?? "http://127.0.0.1:8545",
+    chainId: input.chainId === undefined ? undefined : positiveInt("chain id", input.chainId),
+    ownerKey,
+    signerKey,
+    contractAddress: input.contractAddress === undefined ? undefined : getAddress(input.contractAddress),
+    deployBlock: input.deployBlock === undefined ? undefined : positiveInt("deploy block", input.deployBlock, { min: 0 }),
+    stakeWei: input.stakeWei ?? 10n ** 18n,
+    paramsProfile,
+    confirmations: input.confirmations === undefined ? undefined : positiveInt("confirmations", input.confirmations, { max: 1000 }),
+    pollIntervalMs: positiveInt("poll interval", input.pollIntervalMs ?? 2000, { min: 10 }),
+    maxBlockRange: positiveInt("max block range", input.maxBlockRange ?? 2000),
+    pricing,
+    registration: { policy, allowlist, inviteCodes: registrationIn.inviteCodes ?? [] },
+    ownershipChallenges: positiveInt("ownership challenges", input.ownershipChallenges ?? 8, { max: 64 }),
+    sessionTtlSeconds: positiveInt("session TTL", input.sessionTtlSeconds ?? 3600),
+    nonceTtlSeconds: positiveInt("nonce TTL", input.nonceTtlSeconds ?? 600),
+    bodyLimit: positiveInt("body limit", input.bodyLimit ?? 65_536, { min: 1024 }),
+    proofBodyLimit: positiveInt("proof body limit", input.proofBodyLimit ?? 1_048_576, { min: 1024 }),
+    logLevel: input.logLevel ?? "info",
+  };
+}
+
+/** Splits `--flag value` / `--flag=value` arguments; everything else is returned as positionals. */
+export function parseFlags(argv: readonly string[]): { flags: Map<string, string | true>; positionals: string[] } {
+  const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    if (eq > 0) flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) flags.set(arg, argv[++i]!);
+    else flags.set(arg, true);
+  }
+  return { flags, positionals };
+}
+
+const list = (value: string) =>
+  value
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Reads the configuration from flags (already split by parseFlags) and the environment. */
+export function loadConfig({
+  env = process.env,
+  flags = new Map(),
+}: {
+  env?: NodeJS.ProcessEnv;
+  flags?: Map<string, string | true>;
+} = {}): ProviderConfig {
+  const known = new Set(configOptions.flatMap((o) => [o.flag, o.fileFlag]).filter(Boolean));
+  for (const flag of flags.keys()) {
+    if (!known.has(flag)) throw new ConfigError(`unknown option ${flag}`);
+  }
+  const raw = (key: string): string | undefined => {
+    const spec = configOptions.find((o) => o.key === key)!;
+    const flagValue = spec.flag === undefined ? undefined : flags.get(spec.flag);
+    if (flagValue === true) throw new ConfigError(`${spec.flag} needs a value`);
+    if (flagValue !== undefined) return flagValue;
+    const fileFlag = spec.fileFlag === undefined ? undefined : flags.get(spec.fileFlag);
+    if (fileFlag === true) throw new ConfigError(`${spec.fileFlag} needs a value`);
+    const file = fileFlag ?? (spec.fileEnv === undefined ? undefined : env[spec.fileEnv]);
+    if (file) {
+      try {
+        return readFileSync(file, "utf8").trim();
+      } catch (error) {
+        throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+    }
+    const envValue = spec.env === undefined ? undefined : env[spec.env];
+    return envValue === undefined || envValue === "" ? undefined : envValue;
+  };
+  const int = (key: string): number | undefined => {
+    const value = raw(key);
+    if (value === undefined) return undefined;
+    if (!/^-?\d+$/.test(value)) throw new ConfigError(`${key} must be an integer, got ${value}`);
+    return Number(value);
+  };
+  const wei = (key: string): bigint | undefined => {
+    const value = raw(key);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new ConfigError(`${key} must be a whole number of wei, got ${value}`);
+    return BigInt(value);
+  };
+  const confirmations = raw("confirmations");
+  const stake = raw("stake");
+  let stakeWei: bigint | undefined;
+  if (stake !== undefined) {
+    if (!/^\d+(\.\d{1,18})?$/.test(stake)) throw new ConfigError(`stake must be an amount of ETH, got ${stake}`);
+    stakeWei = parseEther(stake);
+  }
+  const fine = raw("fineMultiplier");
+  const ownerKey = raw("ownerKey");
+  if (ownerKey === undefined) throw new ConfigError("an owner key is required (PEKANU_OWNER_KEY or PEKANU_OWNER_KEY_FILE)");
+  return resolveConfig({
+    dataDir: raw("dataDir"),
+    host: raw("host"),
+    port: int("port"),
+    publicBaseUrl: raw("publicBaseUrl"),
+    siweDomain: raw("siweDomain"),
+    rpcUrl: raw("rpcUrl"),
+    chainId: int("chainId"),
+    ownerKey: ownerKey as Hex,
+    signerKey: raw("signerKey") as Hex | undefined,
+    contractAddress: raw("contractAddress") as Address | undefined,
+    deployBlock: int("deployBlock"),
+    stakeWei,
+    paramsProfile: raw("paramsProfile") as ParamsProfile | undefined,
+    confirmations: confirmations === undefined || confirmations === "auto" ? undefined : int("confirmations"),
+    pollIntervalMs: int("pollIntervalMs"),
+    maxBlockRange: int("maxBlockRange"),
+    pricing: {
+      weiPerMiBDay: wei("weiPerMiBDay"),
+      minPrice: wei("minPrice"),
+      fineMultiplier: fine === undefined ? undefined : Number(fine),
+      quoteTtlSeconds: int("quoteTtlSeconds"),
+      minStorageDays: int("minStorageDays"),
+      maxStorageDays: int("maxStorageDays"),
+      maxFileSize: int("maxFileSize"),
+    },
+    registration: {
+      policy: raw("registrationPolicy") as RegistrationPolicy | undefined,
+      allowlist: list(raw("allowlist") ?? "") as Address[],
+      inviteCodes: list(raw("inviteCodes") ?? ""),
+    },
+    ownershipChallenges: int("ownershipChallenges"),
+    sessionTtlSeconds: int("sessionTtlSeconds"),
+    nonceTtlSeconds: int("nonceTtlSeconds"),
+    bodyLimit: int("bodyLimit"),
+    proofBodyLimit: int("proofBodyLimit"),
+    logLevel: raw("logLevel"),
+  } as ProviderConfigInput);
+}
+
+/** The help text of the configuration options. */
+export function configHelp(): string {
+  const lines = configOptions.map((o) => {
+    const names = [o.flag, o.fileFlag, o.env, o.fileEnv].filter(Boolean).join(", ");
+    const fallback = o.default === "" ? "" : ` (default: ${o.default})`;
+    return `  ${names}\n      ${o.doc}${fallback}`;
+  });
+  return lines.join("\n");
+}
+
+/** What may be shown of a configuration: addresses instead of keys, no invite codes. */
+export function describeConfig(config: ProviderConfig) {
+  const { ownerKey, signerKey, registration, ...rest } = config;
+  return {
+    ...rest,
+    owner: privateKeyToAccount(ownerKey).address,
+    signer: privateKeyToAccount(signerKey).address,
+    registration: { policy: registration.policy, allowlist: registration.allowlist, inviteCodes: registration.inviteCodes.length },
+  };
+}

@@ -1,0 +1,102 @@
+// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Append new
+// migrations, never edit one that shipped.
+export const migrations: readonly string[] = [
+  // 1: initial schema
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  -- The one contract this data dir serves (seed step 1).
+  CREATE TABLE deployment (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    chain_id INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    deploy_block INTEGER NOT NULL,
+    deploy_tx TEXT,
+    deployed_by_us INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE siwe_nonces (
+    nonce TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  );
+  -- Only the SHA-256 of a bearer token is kept: a copy of the database grants no session.
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    address TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  -- Registrations seen on chain (ClientRegistered / ClientDeregistered) or made by this server.
+  CREATE TABLE clients (
+    address TEXT PRIMARY KEY,
+    registered INTEGER NOT NULL,
+    tx_hash TEXT,
+    block_number INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE invites (
+    code_hash TEXT PRIMARY KEY,
+    used_by TEXT,
+    used_at INTEGER
+  );
+  CREATE TABLE orders (
+    order_id TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    file_root TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    price TEXT NOT NULL,
+    fine TEXT NOT NULL,
+    storage_until INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    quote_signature TEXT NOT NULL,
+    quoted_at INTEGER NOT NULL,
+    quoted_block INTEGER NOT NULL,
+    deduplicated INTEGER NOT NULL,
+    challenge_indices TEXT,
+    paid_tx TEXT,
+    paid_block INTEGER,
+    chain_state TEXT,
+    settled INTEGER NOT NULL DEFAULT 0,
+    receipt_link TEXT,
+    receipt_signature TEXT,
+    receipt_signer TEXT,
+    receipt_at INTEGER
+  );
+  CREATE INDEX orders_by_client ON orders (client, quoted_at);
+  CREATE INDEX orders_by_root ON orders (file_root);
+  -- Stored blobs, content-addressed by file root.
+  CREATE TABLE files (
+    file_root TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL
+  );
+  CREATE TABLE chain_events (
+    block_number INTEGER NOT NULL,
+    log_index INTEGER NOT NULL,
+    tx_hash TEXT NOT NULL,
+    name TEXT NOT NULL,
+    order_id TEXT,
+    args TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+  );
+  CREATE INDEX chain_events_by_order ON chain_events (order_id);
+  -- Work that must survive a restart: answers to disputes and challenges.
+  CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    trigger TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    tx_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_attempt_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX tasks_by_status ON tasks (status, next_attempt_at);
+  `,
+];

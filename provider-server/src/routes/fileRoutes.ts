@@ -1,0 +1,76 @@
+import { auditResponse, zBytes32 } from "@pekanu/protocol";
+import { chunkCount, proveFileChunk } from "@pekanu/protocol/node";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { createReadStream } from "node:fs";
+import type { Hex } from "viem";
+import { z } from "zod";
+import { ApiError } from "../ApiError.ts";
+import { authenticate, sessionOf } from "../auth/authenticate.ts";
+import type { ServerContext } from "../context.ts";
+import { parseRange } from "../files/parseRange.ts";
+
+// Strict bytes32 hex: nothing else ever reaches the file system, so no traversal is possible.
+const fileParams = z.object({ fileRoot: zBytes32 }).strict();
+const auditQuery = z.object({ index: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).strict();
+
+/** The caller may read a file only while it holds an order with σ for it; returns the blob's size. */
+async function readableBlob({ ctx, request, fileRoot }: { ctx: ServerContext; request: FastifyRequest; fileRoot: Hex }): Promise<number> {
+  if (!ctx.store.orders.clientHoldsReceipt({ client: sessionOf(request).address, fileRoot })) {
+    throw new ApiError("Forbidden", "you hold no stored order for this file");
+  }
+  const size = await ctx.blobs.size(fileRoot);
+  if (size === undefined) {
+    ctx.log.error({ fileRoot }, "blob missing for a file with receipts");
+    throw new ApiError("NotFound", "the file is missing");
+  }
+  return size;
+}
+
+/** GET {L}: download with HTTP Range, and the free off-chain audit (chunk + inclusion proof). */
+export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerContext }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = authenticate({ ctx });
+
+  r.get("/v1/files/:fileRoot", { preHandler: auth, schema: { params: fileParams } }, async (request, reply) => {
+    const { fileRoot } = request.params;
+    const size = await readableBlob({ ctx, request, fileRoot });
+    const range = parseRange({ header: request.headers.range, size });
+    if (range === "unsatisfiable") {
+      throw new ApiError("RangeNotSatisfiable", `the file has ${size} bytes`, { headers: { "content-range": `bytes */${size}` } });
+    }
+    reply
+      .type("application/octet-stream")
+      .header("accept-ranges", "bytes")
+      .header("etag", `"${fileRoot}"`)
+      .header("cache-control", "private, max-age=31536000, immutable");
+    const path = ctx.blobs.blobPath(fileRoot);
+    if (range === undefined) {
+      reply.header("content-length", size);
+      return reply.send(createReadStream(path));
+    }
+    reply
+      .code(206)
+      .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
+      .header("content-length", range.end - range.start + 1);
+    return reply.send(createReadStream(path, { start: range.start, end: range.end }));
+  });
+
+  r.get(
+    "/v1/files/:fileRoot/audit",
+    { preHandler: auth, schema: { params: fileParams, querystring: auditQuery, response: { 200: auditResponse } } },
+    async (request) => {
+      const { fileRoot } = request.params;
+      const size = await readableBlob({ ctx, request, fileRoot });
+      const { index } = request.query;
+      const chunks = chunkCount(size);
+      if (index >= chunks) throw new ApiError("BadRequest", `index must be below ${chunks}, the file's chunk count`);
+      const proof = await proveFileChunk({ path: ctx.blobs.blobPath(fileRoot), index });
+      if (proof.root !== fileRoot) {
+        ctx.log.error({ fileRoot, actual: proof.root }, "blob does not match its root");
+        throw new ApiError("Internal", "the stored file is damaged");
+      }
+      return { fileRoot, size: BigInt(size), index, chunk: Buffer.from(proof.chunk).toString("base64"), proof: proof.proof };
+    },
+  );
+}

@@ -1,0 +1,28 @@
+import type { Database } from "../db/openDatabase.ts";
+import { createAuthStore } from "./authStore.ts";
+import { createChainEventStore } from "./chainEventStore.ts";
+import { createClientStore } from "./clientStore.ts";
+import { createDeploymentStore } from "./deploymentStore.ts";
+import { createFileStore } from "./fileStore.ts";
+import { createInviteStore } from "./inviteStore.ts";
+import { createMetaStore } from "./metaStore.ts";
+import { createOrderStore } from "./orderStore.ts";
+import { createTaskStore } from "./taskStore.ts";
+
+/** Every table's accessors over one database. */
+export function createStore(db: Database) {
+  return {
+    db,
+    auth: createAuthStore(db),
+    chainEvents: createChainEventStore(db),
+    clients: createClientStore(db),
+    deployment: createDeploymentStore(db),
+    files: createFileStore(db),
+    invites: createInviteStore(db),
+    meta: createMetaStore(db),
+    orders: createOrderStore(db),
+    tasks: createTaskStore(db),
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;

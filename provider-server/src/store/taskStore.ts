@@ -1,0 +1,72 @@
+import type { Hex } from "viem";
+import type { Database } from "../db/openDatabase.ts";
+
+export type TaskKind = "answerDeliveryDispute" | "answerStorageChallenge";
+/** pending → (sent) → done | obsolete | failed */
+export type TaskStatus = "pending" | "sent" | "done" | "obsolete" | "failed";
+
+export type TaskRecord = {
+  id: number;
+  kind: TaskKind;
+  orderId: Hex;
+  trigger: string;
+  status: TaskStatus;
+  txHash: Hex | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** Persistent work queue for the automatic answers to disputes and challenges. */
+export function createTaskStore(db: Database) {
+  const insert = db.prepare(
+    "INSERT OR IGNORE INTO tasks (kind, order_id, trigger, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+  );
+  const due = db.prepare(
+    "SELECT * FROM tasks WHERE status IN ('pending', 'sent') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+  );
+  const open = db.prepare("SELECT * FROM tasks WHERE status IN ('pending', 'sent') ORDER BY id");
+  const recent = db.prepare("SELECT * FROM tasks ORDER BY id DESC LIMIT ?");
+  const byOrder = db.prepare("SELECT * FROM tasks WHERE order_id = ? ORDER BY id");
+  const update = db.prepare(
+    "UPDATE tasks SET status = ?, tx_hash = ?, attempts = ?, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+  );
+  const fromRow = (row: Record<string, string | number | null>): TaskRecord => ({
+    id: row.id as number,
+    kind: row.kind as TaskKind,
+    orderId: row.order_id as Hex,
+    trigger: row.trigger as string,
+    status: row.status as TaskStatus,
+    txHash: row.tx_hash as Hex | null,
+    attempts: row.attempts as number,
+    lastError: row.last_error as string | null,
+    nextAttemptAt: row.next_attempt_at as number,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  });
+  return {
+    /** Adds a task once per trigger (an event's block:logIndex), so a replayed event adds nothing. */
+    add({ kind, orderId, trigger, now }: { kind: TaskKind; orderId: Hex; trigger: string; now: number }): boolean {
+      return Number(insert.run(kind, orderId, trigger, now, now, now).changes) === 1;
+    },
+    due({ now, limit }: { now: number; limit: number }): TaskRecord[] {
+      return (due.all(now, limit) as Record<string, string | number | null>[]).map(fromRow);
+    },
+    open(): TaskRecord[] {
+      return (open.all() as Record<string, string | number | null>[]).map(fromRow);
+    },
+    recent(limit: number): TaskRecord[] {
+      return (recent.all(limit) as Record<string, string | number | null>[]).map(fromRow);
+    },
+    forOrder(orderId: Hex): TaskRecord[] {
+      return (byOrder.all(orderId) as Record<string, string | number | null>[]).map(fromRow);
+    },
+    update(task: TaskRecord, now: number): void {
+      update.run(task.status, task.txHash, task.attempts, task.lastError, task.nextAttemptAt, now, task.id);
+    },
+  };
+}
+
+export type TaskStore = ReturnType<typeof createTaskStore>;

@@ -1,0 +1,90 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configHelp, describeConfig, loadConfig, parseFlags, requiredConfirmations, resolveConfig } from "../../src/config.ts";
+import { testAccount, testKey } from "../support/accounts.ts";
+
+const ownerKey = testKey(0);
+
+describe("configuration", () => {
+  it("has documented defaults", () => {
+    const config = loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey } });
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.port).toBe(8787);
+    expect(config.dataDir).toBe(join(process.cwd(), ".data/provider"));
+    expect(config.rpcUrl).toBe("http://127.0.0.1:8545");
+    expect(config.publicBaseUrl).toBe("http://127.0.0.1:8787");
+    expect(config.siweDomain).toBe("127.0.0.1:8787");
+    expect(config.signerKey).toBe(ownerKey); // the signer defaults to the owner
+    expect(config.registration.policy).toBe("open");
+    expect(config.ownershipChallenges).toBe(8);
+    expect(config.stakeWei).toBe(10n ** 18n);
+    expect(config.sessionTtlSeconds).toBe(3600);
+    expect(requiredConfirmations({ config, chainId: 31337 })).toBe(1);
+    expect(requiredConfirmations({ config, chainId: 11155111 })).toBe(3);
+  });
+
+  it("reads flags over the environment, keys from files, lists and amounts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pekanu-config-"));
+    await writeFile(join(dir, "signer"), `${testKey(5).slice(2)}\n`);
+    await writeFile(join(dir, "invites"), "one\ntwo, three\n");
+    const { flags } = parseFlags(["--port", "9000", "--public-url=https://store.example/", "--confirmations", "4", "--signer-key-file", join(dir, "signer")]);
+    const config = loadConfig({
+      flags,
+      env: {
+        PEKANU_OWNER_KEY: ownerKey,
+        PEKANU_PORT: "1234",
+        PEKANU_STAKE: "2.5",
+        PEKANU_REGISTRATION: "invite",
+        PEKANU_INVITE_CODES_FILE: join(dir, "invites"),
+        PEKANU_ALLOWLIST: `${testAccount(1).address.toLowerCase()},${testAccount(2).address}`,
+        PEKANU_FINE_MULTIPLIER: "1.5",
+        PEKANU_PRICE_WEI_PER_MIB_DAY: "7",
+      },
+    });
+    expect(config.port).toBe(9000);
+    expect(config.publicBaseUrl).toBe("https://store.example");
+    expect(config.siweDomain).toBe("store.example");
+    expect(config.confirmations).toBe(4);
+    expect(config.signerKey).toBe(testKey(5));
+    expect(config.stakeWei).toBe(2_500_000_000_000_000_000n);
+    expect(config.registration.inviteCodes).toEqual(["one", "two", "three"]);
+    expect(config.registration.allowlist).toEqual([testAccount(1).address, testAccount(2).address]);
+    expect(config.pricing.fineMultiplier).toBe(1.5);
+    expect(config.pricing.weiPerMiBDay).toBe(7n);
+  });
+
+  it.each([
+    [{}, /owner key is required/],
+    [{ PEKANU_OWNER_KEY: "0x1234" }, /not a 32-byte hex private key/],
+    [{ PEKANU_OWNER_KEY: ownerKey, PEKANU_PORT: "http" }, /must be an integer/],
+    [{ PEKANU_OWNER_KEY: ownerKey, PEKANU_PORT: "70000" }, /port must be/],
+    [{ PEKANU_OWNER_KEY: ownerKey, PEKANU_REGISTRATION: "everyone" }, /unknown registration policy/],
+    [{ PEKANU_OWNER_KEY: ownerKey, PEKANU_STAKE: "-1" }, /stake must be/],
+    [{ PEKANU_OWNER_KEY: ownerKey, PEKANU_ALLOWLIST: "bob" }, /not an address/],
+    [{ PEKANU_OWNER_KEY: ownerKey, PEKANU_MIN_STORAGE_DAYS: "10", PEKANU_MAX_STORAGE_DAYS: "5" }, /min storage days/],
+    [{ PEKANU_OWNER_KEY_FILE: "/nonexistent/key" }, /cannot read/],
+  ])("refuses bad settings %#", (env, message) => {
+    expect(() => loadConfig({ env })).toThrow(message);
+  });
+
+  it("refuses unknown flags and keys on the command line", () => {
+    expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey }, flags: parseFlags(["--frobnicate", "1"]).flags })).toThrow(/unknown option --frobnicate/);
+    expect(() => loadConfig({ env: {}, flags: parseFlags(["--owner-key", ownerKey]).flags })).toThrow(/unknown option --owner-key/);
+  });
+
+  it("never shows keys or invite codes when described", () => {
+    const config = resolveConfig({ ownerKey, signerKey: testKey(5), registration: { policy: "invite", inviteCodes: ["secret-code"] } });
+    const text = JSON.stringify(describeConfig(config), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    expect(text).not.toContain(ownerKey.slice(2));
+    expect(text).not.toContain(testKey(5).slice(2));
+    expect(text).not.toContain("secret-code");
+    expect(text).toContain(testAccount(5).address);
+  });
+
+  it("documents every option in the help text", () => {
+    const help = configHelp();
+    for (const name of ["--data-dir", "PEKANU_OWNER_KEY_FILE", "--stake", "--registration", "--confirmations", "(default: 8787)"]) expect(help).toContain(name);
+  });
+});
