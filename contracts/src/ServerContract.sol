@@ -62,10 +62,11 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         Completed
     }
 
-    /// Packed into one slot: state (8) | settled (8) | paidAt (40) | commitment (200).
+    /// Packed into one slot: state (8) | flags (8) | paidAt (40) | commitment (200).
     struct Order {
         OrderState state;
-        bool settled;
+        /// FLAG_SETTLED: the price went to the provider. FLAG_DELIVERED: σ is known on chain.
+        uint8 flags;
         uint40 paidAt;
         uint200 commitment;
     }
@@ -102,6 +103,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         "Receipt(bytes32 orderId,address client,bytes32 fileRoot,uint64 size,uint64 storageUntil,string link)"
     );
     uint256 public constant CHUNK_SIZE = 1024;
+    uint8 private constant FLAG_SETTLED = 1;
+    uint8 private constant FLAG_DELIVERED = 2;
     /// Chunk indices are kept in 40 bits: files up to 2^40 chunks (1 PiB).
     uint64 public constant MAX_FILE_SIZE = uint64(CHUNK_SIZE) << 40;
 
@@ -168,6 +171,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     error ServerContractInvalidState(bytes32 orderId, OrderState state);
     error ServerContractTooEarly(uint256 availableAt);
     error ServerContractTooLate(uint256 deadline);
+    error ServerContractAlreadyDelivered(bytes32 orderId);
     error ServerContractChallengeCooldown(uint256 availableAt);
     error ServerContractInvalidChunk(bytes32 orderId);
     error ServerContractInvalidProof(bytes32 orderId);
@@ -329,19 +333,22 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         uint256 availableAt = uint256(order.paidAt) + _settleDelay;
         if (block.timestamp < availableAt) revert ServerContractTooEarly(availableAt);
         order.state = OrderState.Settled;
-        order.settled = true;
+        order.flags |= FLAG_SETTLED;
         _provider.earned += _toUint96(quote.price);
         emit OrderSettled(quote.orderId, quote.price);
     }
 
     /**
      * @notice The client says the content was never accepted (no σ). Opens a `responseWindow` in
-     * which the provider must publish σ or refund. Client only, before settlement.
+     * which the provider must publish σ or refund. Client only, before settlement, and only while
+     * no σ for the order has been shown on chain.
      */
     function disputeDelivery(Quote calldata quote) external {
         Order storage order = _loadOrder(quote);
         if (msg.sender != quote.client) revert ServerContractUnauthorized(msg.sender);
         if (order.state != OrderState.Paid) revert ServerContractInvalidState(quote.orderId, order.state);
+        // Once σ is known on chain the content was accepted: a new dispute could only be griefing.
+        if (order.flags & FLAG_DELIVERED != 0) revert ServerContractAlreadyDelivered(quote.orderId);
         order.state = OrderState.DeliveryDisputed;
         uint256 deadline = block.timestamp + _responseWindow;
         _pending[quote.orderId].deadline = uint40(deadline);
@@ -349,8 +356,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     }
 
     /**
-     * @notice Answers a delivery dispute with the provider's signed receipt σ. Anyone may submit it:
-     * σ authenticates itself. The event carries the link L.
+     * @notice Answers a delivery dispute with the provider's signed receipt σ, before the dispute's
+     * deadline. Anyone may submit it: σ authenticates itself. The event carries the link L.
      * @param quote the order's terms
      * @param link the link pointer L signed in σ
      * @param receiptSignature σ, the EIP-712 signature of the Receipt
@@ -360,15 +367,18 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (order.state != OrderState.DeliveryDisputed) {
             revert ServerContractInvalidState(quote.orderId, order.state);
         }
+        uint256 deadline = _pending[quote.orderId].deadline;
+        if (block.timestamp > deadline) revert ServerContractTooLate(deadline);
         _checkReceipt(quote, link, receiptSignature, order.paidAt);
         order.state = OrderState.Paid;
+        order.flags |= FLAG_DELIVERED;
         _pending[quote.orderId].deadline = 0;
         emit ReceiptPublished(quote.orderId, link);
     }
 
     /**
-     * @notice The provider returns the price of an unsettled order, paid or under delivery dispute;
-     * the fine is unlocked. Owner only.
+     * @notice The provider returns the price of an unsettled order, paid or under delivery dispute
+     * (before the dispute's deadline); the fine is unlocked. Owner only.
      */
     function refund(Quote calldata quote) external onlyOwner {
         Order storage order = _loadOrder(quote);
@@ -376,8 +386,13 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (state != OrderState.Paid && state != OrderState.DeliveryDisputed) {
             revert ServerContractInvalidState(quote.orderId, state);
         }
+        if (state == OrderState.DeliveryDisputed) {
+            // Past the deadline the client is owed price + fine: a refund may not cut that short.
+            uint256 deadline = _pending[quote.orderId].deadline;
+            if (block.timestamp > deadline) revert ServerContractTooLate(deadline);
+            _pending[quote.orderId].deadline = 0;
+        }
         order.state = OrderState.Refunded;
-        if (state == OrderState.DeliveryDisputed) _pending[quote.orderId].deadline = 0;
         _stake.locked -= uint128(quote.fine);
         _clients[quote.client].credit += _toUint128(quote.price);
         emit OrderRefunded(quote.orderId, quote.price);
@@ -413,6 +428,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
             uint256(keccak256(abi.encode(block.prevrandao, quote.orderId, block.number))) % chunks;
         uint256 deadline = block.timestamp + _responseWindow;
         order.state = OrderState.Challenged;
+        order.flags |= FLAG_DELIVERED;
         _pending[quote.orderId] = Pending({
             deadline: uint40(deadline),
             lastChallengeAt: uint40(block.timestamp),
@@ -423,8 +439,9 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     }
 
     /**
-     * @notice Answers an open storage challenge with the challenged chunk and its RFC 6962 inclusion
-     * proof against the committed file root. Anyone may submit it: the proof authenticates itself.
+     * @notice Answers an open storage challenge, before its deadline, with the challenged chunk and
+     * its RFC 6962 inclusion proof against the committed file root. Anyone may submit it: the proof
+     * authenticates itself.
      * The bond goes to the provider.
      * @param orderId the challenged order
      * @param size the file size in bytes, as committed in the order
@@ -437,6 +454,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         Order storage order = _orders[orderId];
         if (order.state != OrderState.Challenged) revert ServerContractInvalidState(orderId, order.state);
         Pending memory pending = _pending[orderId];
+        if (block.timestamp > pending.deadline) revert ServerContractTooLate(pending.deadline);
         uint256 chunks = _chunkCount(size);
         uint256 index = pending.chunkIndex;
         uint256 expectedLength = index + 1 < chunks ? CHUNK_SIZE : size - (chunks - 1) * CHUNK_SIZE;
@@ -444,7 +462,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         (bool ok, bytes32 root) = MerkleInclusion.rootFromProof(MerkleInclusion.leafHash(chunk), index, chunks, proof);
         if (!ok || _rootTag(root, size) != pending.rootTag) revert ServerContractInvalidProof(orderId);
 
-        order.state = order.settled ? OrderState.Settled : OrderState.Paid;
+        order.state = order.flags & FLAG_SETTLED != 0 ? OrderState.Settled : OrderState.Paid;
         _pending[orderId].deadline = 0;
         _provider.earned += _toUint96(_challengeBond);
         emit StorageProven(orderId, index);
@@ -466,7 +484,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (block.timestamp <= deadline) revert ServerContractTooEarly(deadline + 1);
 
         uint256 amount = quote.fine;
-        if (!order.settled) amount += quote.price;
+        if (order.flags & FLAG_SETTLED == 0) amount += quote.price;
         if (state == OrderState.Challenged) amount += _challengeBond;
         order.state = OrderState.Penalized;
         delete _pending[quote.orderId];
@@ -478,7 +496,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
 
     /**
      * @notice Ends an order after `storageUntil` when nothing is open: an unsettled price goes to
-     * the provider and the fine is unlocked. Anyone may call it.
+     * the provider (never earlier than `settleDelay` after payment) and the fine is unlocked.
+     * Anyone may call it.
      */
     function release(Quote calldata quote) external {
         Order storage order = _loadOrder(quote);
@@ -487,8 +506,13 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
             revert ServerContractInvalidState(quote.orderId, state);
         }
         if (block.timestamp < quote.storageUntil) revert ServerContractTooEarly(quote.storageUntil);
+        if (order.flags & FLAG_SETTLED == 0) {
+            // The client's window to dispute delivery is never shorter than settleDelay.
+            uint256 settleAt = uint256(order.paidAt) + _settleDelay;
+            if (block.timestamp < settleAt) revert ServerContractTooEarly(settleAt);
+        }
         order.state = OrderState.Completed;
-        if (!order.settled) _provider.earned += _toUint96(quote.price);
+        if (order.flags & FLAG_SETTLED == 0) _provider.earned += _toUint96(quote.price);
         _stake.locked -= uint128(quote.fine);
         emit OrderReleased(quote.orderId);
     }
@@ -541,6 +565,11 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (account == owner()) amount += _provider.earned;
     }
 
+    /// @notice Whether σ for the order has been shown on chain (published or used in a challenge).
+    function isDelivered(bytes32 orderId) external view returns (bool) {
+        return _orders[orderId].flags & FLAG_DELIVERED != 0;
+    }
+
     /// @notice An order's state, whether its price was settled, its payment time and commitment.
     function orderOf(bytes32 orderId)
         external
@@ -548,7 +577,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         returns (OrderState state, bool settled, uint256 paidAt, uint256 commitment)
     {
         Order memory order = _orders[orderId];
-        return (order.state, order.settled, order.paidAt, order.commitment);
+        return (order.state, order.flags & FLAG_SETTLED != 0, order.paidAt, order.commitment);
     }
 
     /// @notice The open deadline (0 when nothing is open), the last challenge time and chunk index.
