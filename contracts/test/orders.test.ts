@@ -112,6 +112,64 @@ const flipByte = (hex: Hex, at = 0): Hex => {
   return `0x${bytes.toString("hex")}`;
 };
 
+/** Explicit gas: a reverting transaction is mined (in the block we time) instead of failing estimation. */
+const GAS = 1_000_000n;
+
+/**
+ * What a refused transaction must leave alone: the orders (state, settled, paidAt, commitment,
+ * pending deadline/challenge, delivered flag), the stake book, every withdrawable credit, the
+ * contract's ETH balance and the ETH balance of everyone but the sender (who pays the gas).
+ */
+async function chainState(f: Fixture, orderIds: readonly Hex[], sender: Wallet) {
+  const c = f.contract;
+  const wallets = [f.owner, f.alice, f.bob, f.stranger, f.signer];
+  return {
+    orders: await Promise.all(
+      orderIds.map((id) => Promise.all([c.read.orderOf([id]), c.read.pendingOf([id]), c.read.isDelivered([id])])),
+    ),
+    stake: await c.read.stake(),
+    withdrawable: await Promise.all(wallets.map((w) => c.read.withdrawable([w.account.address]))),
+    contractBalance: await f.publicClient.getBalance({ address: c.address }),
+    balances: await Promise.all(
+      wallets.filter((w) => w !== sender).map((w) => f.publicClient.getBalance({ address: w.account.address })),
+    ),
+  };
+}
+
+type TimeError = "ServerContractTooLate" | "ServerContractTooEarly";
+
+/**
+ * Mines `send()` (which must pass `gas: GAS`) in a block at exactly `timestamp`, asserts that it
+ * reverted with `error(arg)` and that nothing in `chainState` changed.
+ */
+async function assertRefusedAt(
+  f: Fixture,
+  timestamp: bigint,
+  sender: Wallet,
+  send: () => Promise<Hex>,
+  error: TimeError,
+  arg: bigint,
+  orderIds: readonly Hex[],
+) {
+  const before = await chainState(f, orderIds, sender);
+  await f.networkHelpers.time.setNextBlockTimestamp(timestamp);
+  await f.viem.assertions.revertWithCustomErrorWithArgs(send(), f.contract, error, [arg]);
+  const block = await f.publicClient.getBlock({ includeTransactions: false });
+  assert.equal(block.timestamp, timestamp, "the refused transaction was mined at the given second");
+  assert.equal(block.transactions.length, 1);
+  const receipt = await f.publicClient.getTransactionReceipt({ hash: block.transactions[0]! });
+  assert.equal(receipt.status, "reverted");
+  assert.deepEqual(await chainState(f, orderIds, sender), before, "a refused transaction changes nothing");
+}
+
+/** Mines the next transaction at exactly `timestamp` and checks it succeeded there. */
+async function acceptedAt(f: Fixture, timestamp: bigint, send: () => Promise<Hex>) {
+  await f.networkHelpers.time.setNextBlockTimestamp(timestamp);
+  const receipt = await f.publicClient.getTransactionReceipt({ hash: await send() });
+  assert.equal(receipt.status, "success");
+  assert.equal((await f.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp, timestamp);
+}
+
 // ─────────────────────────────── pay ───────────────────────────────
 
 describe("ServerContract.pay", () => {
@@ -599,6 +657,98 @@ describe("ServerContract.disputeDelivery", () => {
       [unknown.orderId],
     );
   });
+
+  it("is refused once σ was published (ServerContractAlreadyDelivered), nothing changes", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, bob, paidOrder, signReceipt, networkHelpers, params } = f;
+    const quote = await paidOrder(alice);
+    await contract.write.disputeDelivery([quote], { account: alice.account });
+    await contract.write.publishReceipt([quote, LINK, await signReceipt(quote, LINK)]);
+    assert.equal(await contract.read.isDelivered([quote.orderId]), true);
+    assert.equal(await stateOf(f, quote.orderId), OrderState.Paid);
+
+    const before = await chainState(f, [quote.orderId], alice);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([quote], { account: alice.account, gas: GAS }),
+      contract,
+      "ServerContractAlreadyDelivered",
+      [quote.orderId],
+    );
+    assert.deepEqual(await chainState(f, [quote.orderId], alice), before);
+    // later too, and the sender check still comes first
+    await networkHelpers.time.increase(params.responseWindow * 3n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([quote], { account: alice.account }),
+      contract,
+      "ServerContractAlreadyDelivered",
+      [quote.orderId],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([quote], { account: bob.account }),
+      contract,
+      "ServerContractUnauthorized",
+      [getAddress(bob.account.address)],
+    );
+    // the order settles normally; then the state check reports Settled
+    await networkHelpers.time.increase(params.settleDelay);
+    await contract.write.settle([quote]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([quote], { account: alice.account }),
+      contract,
+      "ServerContractInvalidState",
+      [quote.orderId, OrderState.Settled],
+    );
+  });
+
+  it("is refused once σ was shown in a storage challenge (ServerContractAlreadyDelivered)", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice } = f;
+    const order = await storedOrder(f);
+    const id = order.quote.orderId;
+    const { index } = await challenge(f, order);
+    assert.equal(await contract.read.isDelivered([id]), true);
+    // while the challenge is open the state check comes first
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([order.quote], { account: alice.account }),
+      contract,
+      "ServerContractInvalidState",
+      [id, OrderState.Challenged],
+    );
+    await respond(f, order, index);
+    assert.equal(await stateOf(f, id), OrderState.Paid);
+    const before = await chainState(f, [id], alice);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([order.quote], { account: alice.account, gas: GAS }),
+      contract,
+      "ServerContractAlreadyDelivered",
+      [id],
+    );
+    assert.deepEqual(await chainState(f, [id], alice), before);
+  });
+
+  it("a refused σ delivers nothing: the client may still dispute", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, stranger, params } = f;
+    const order = await storedOrder(f);
+    const id = order.quote.orderId;
+    const forged = await f.signReceipt(order.quote, LINK, stranger);
+    await viem.assertions.revertWithCustomError(
+      contract.write.challengeStorage([order.quote, LINK, forged], { account: alice.account, value: params.challengeBond }),
+      contract,
+      "ServerContractInvalidReceiptSignature",
+    );
+    assert.equal(await contract.read.isDelivered([id]), false);
+    await contract.write.disputeDelivery([order.quote], { account: alice.account });
+    await viem.assertions.revertWithCustomError(
+      contract.write.publishReceipt([order.quote, LINK, forged]),
+      contract,
+      "ServerContractInvalidReceiptSignature",
+    );
+    assert.equal(await contract.read.isDelivered([id]), false);
+    assert.equal(await stateOf(f, id), OrderState.DeliveryDisputed);
+    await contract.write.publishReceipt([order.quote, LINK, order.sigma]);
+    assert.equal(await contract.read.isDelivered([id]), true);
+  });
 });
 
 describe("ServerContract.publishReceipt", () => {
@@ -628,13 +778,69 @@ describe("ServerContract.publishReceipt", () => {
     await contract.write.settle([quote]);
   });
 
-  it("is accepted after the response deadline as long as the client has not claimed", async () => {
+  it("is accepted at the deadline second; from deadline + 1 it is ServerContractTooLate and changes nothing", async () => {
     const f = await deployFixture();
-    const quote = await f.paidOrder(f.alice);
-    await f.contract.write.disputeDelivery([quote], { account: f.alice.account });
-    await f.networkHelpers.time.increase(f.params.responseWindow * 3n);
-    await f.contract.write.publishReceipt([quote, LINK, await f.signReceipt(quote, LINK)]);
+    const { viem, contract, alice, stranger, owner, networkHelpers } = f;
+    const quote = await f.paidOrder(alice);
+    await contract.write.disputeDelivery([quote], { account: alice.account });
+    const [deadline] = await contract.read.pendingOf([quote.orderId]);
+    const sigma = await f.signReceipt(quote, LINK);
+    const publish = () => contract.write.publishReceipt([quote, LINK, sigma], { account: stranger.account, gas: GAS });
+
+    const snapshot = await networkHelpers.takeSnapshot();
+    await acceptedAt(f, deadline, publish);
     assert.equal(await stateOf(f, quote.orderId), OrderState.Paid);
+    assert.equal(await contract.read.isDelivered([quote.orderId]), true);
+    assert.deepEqual(await contract.read.pendingOf([quote.orderId]), [0n, 0n, 0n]);
+    await snapshot.restore();
+
+    assert.equal(await contract.read.isDelivered([quote.orderId]), false);
+    await assertRefusedAt(f, deadline + 1n, stranger, publish, "ServerContractTooLate", deadline, [quote.orderId]);
+    await assertRefusedAt(f, deadline + 1000n, stranger, publish, "ServerContractTooLate", deadline, [quote.orderId]);
+    // also from the owner, before the client claims
+    await assertRefusedAt(
+      f,
+      deadline + 1001n,
+      owner,
+      () => contract.write.publishReceipt([quote, LINK, sigma], { account: owner.account, gas: GAS }),
+      "ServerContractTooLate",
+      deadline,
+      [quote.orderId],
+    );
+    assert.equal(await stateOf(f, quote.orderId), OrderState.DeliveryDisputed);
+    assert.equal(await contract.read.isDelivered([quote.orderId]), false);
+    // the client's penalty is intact: price + fine
+    await viem.assertions.emitWithArgs(
+      contract.write.claimPenalty([quote], { account: alice.account }),
+      contract,
+      "PenaltyClaimed",
+      [quote.orderId, getAddress(alice.account.address), quote.price + quote.fine],
+    );
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("checks the state before the deadline, and the deadline before σ", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, stranger, networkHelpers, params } = f;
+    const quote = await f.paidOrder(alice);
+    await contract.write.disputeDelivery([quote], { account: alice.account });
+    const [deadline] = await contract.read.pendingOf([quote.orderId]);
+    await networkHelpers.time.increaseTo(deadline + 1n);
+    // an invalid σ after the deadline: TooLate, not InvalidReceiptSignature
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.publishReceipt([quote, LINK, await f.signReceipt(quote, LINK, stranger)]),
+      contract,
+      "ServerContractTooLate",
+      [deadline],
+    );
+    await contract.write.claimPenalty([quote], { account: alice.account });
+    await networkHelpers.time.increase(params.responseWindow);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.publishReceipt([quote, LINK, await f.signReceipt(quote, LINK)]),
+      contract,
+      "ServerContractInvalidState",
+      [quote.orderId, OrderState.Penalized],
+    );
   });
 
   it("rejects σ not signed by the signer (ServerContractInvalidReceiptSignature)", async () => {
@@ -696,6 +902,7 @@ describe("ServerContract.publishReceipt", () => {
     const f = await deployFixture();
     const { viem, contract, alice, owner, signer, newSigner, makeQuote, signQuote, signReceipt, networkHelpers } = f;
     const before = await f.paidOrder(alice);
+    const before2 = await f.paidOrder(alice);
     await networkHelpers.time.increase(5);
     await contract.write.rotateSigner([newSigner.account.address], { account: owner.account });
     await networkHelpers.time.increase(5);
@@ -703,6 +910,7 @@ describe("ServerContract.publishReceipt", () => {
     await contract.write.pay([after, await signQuote(after, newSigner)], { account: alice.account, value: after.price });
 
     await contract.write.disputeDelivery([before], { account: alice.account });
+    await contract.write.disputeDelivery([before2], { account: alice.account });
     await contract.write.disputeDelivery([after], { account: alice.account });
 
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -717,12 +925,20 @@ describe("ServerContract.publishReceipt", () => {
       "ReceiptPublished",
       [before.orderId, LINK],
     );
-    // the current signer can answer for both
+    // the current signer can answer for orders paid before and after the rotation
     await contract.write.publishReceipt([after, LINK, await signReceipt(after, LINK, newSigner)]);
-    await contract.write.disputeDelivery([before], { account: alice.account });
-    await contract.write.publishReceipt([before, LINK, await signReceipt(before, LINK, newSigner)]);
-    assert.equal(await stateOf(f, before.orderId), OrderState.Paid);
-    assert.equal(await stateOf(f, after.orderId), OrderState.Paid);
+    await contract.write.publishReceipt([before2, LINK, await signReceipt(before2, LINK, newSigner)]);
+    for (const q of [before, before2, after]) {
+      assert.equal(await stateOf(f, q.orderId), OrderState.Paid);
+      assert.equal(await contract.read.isDelivered([q.orderId]), true);
+    }
+    // σ of either signer delivered the order: no second dispute
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.disputeDelivery([before], { account: alice.account }),
+      contract,
+      "ServerContractAlreadyDelivered",
+      [before.orderId],
+    );
   });
 
   it("for an order paid in the very block of the rotation, only the new signer's σ counts", async () => {
@@ -834,6 +1050,74 @@ describe("ServerContract.refund", () => {
       "ServerContractInvalidState",
       [quote.orderId, OrderState.Refunded],
     );
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("from DeliveryDisputed: accepted at the deadline second; from deadline + 1 ServerContractTooLate, nothing changes", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, owner, networkHelpers } = f;
+    const quote = await f.paidOrder(alice);
+    await contract.write.disputeDelivery([quote], { account: alice.account });
+    const [deadline] = await contract.read.pendingOf([quote.orderId]);
+    const refund = () => contract.write.refund([quote], { account: owner.account, gas: GAS });
+
+    const snapshot = await networkHelpers.takeSnapshot();
+    await acceptedAt(f, deadline, refund);
+    assert.equal(await stateOf(f, quote.orderId), OrderState.Refunded);
+    assert.deepEqual(await contract.read.pendingOf([quote.orderId]), [0n, 0n, 0n]);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, 0n]);
+    assert.equal(await contract.read.withdrawable([alice.account.address]), quote.price);
+    await snapshot.restore();
+
+    await assertRefusedAt(f, deadline + 1n, owner, refund, "ServerContractTooLate", deadline, [quote.orderId]);
+    await assertRefusedAt(f, deadline + 500n, owner, refund, "ServerContractTooLate", deadline, [quote.orderId]);
+    assert.equal(await stateOf(f, quote.orderId), OrderState.DeliveryDisputed);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, quote.fine]);
+    assert.equal(await contract.read.withdrawable([alice.account.address]), 0n);
+    // the refund cannot cut the penalty short: the client gets price + fine
+    await viem.assertions.emitWithArgs(
+      contract.write.claimPenalty([quote], { account: alice.account }),
+      contract,
+      "PenaltyClaimed",
+      [quote.orderId, getAddress(alice.account.address), quote.price + quote.fine],
+    );
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE - quote.fine, 0n]);
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("the owner check comes before the deadline; a non-owner after the deadline gets OwnableUnauthorizedAccount", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, stranger, networkHelpers } = f;
+    const quote = await f.paidOrder(alice);
+    await contract.write.disputeDelivery([quote], { account: alice.account });
+    const [deadline] = await contract.read.pendingOf([quote.orderId]);
+    await networkHelpers.time.increaseTo(deadline + 1n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.refund([quote], { account: stranger.account }),
+      contract,
+      "OwnableUnauthorizedAccount",
+      [getAddress(stranger.account.address)],
+    );
+  });
+
+  it("from Paid there is no deadline: after an answered dispute or long after payment the refund works", async () => {
+    const f = await deployFixture();
+    const { contract, alice, owner, networkHelpers, params, now } = f;
+    // σ published: back to Paid with no open deadline; long past the old deadline
+    const answered = await f.paidOrder(alice, { storageUntil: (await now()) + 1000n });
+    await contract.write.disputeDelivery([answered], { account: alice.account });
+    const [oldDeadline] = await contract.read.pendingOf([answered.orderId]);
+    await contract.write.publishReceipt([answered, LINK, await f.signReceipt(answered, LINK)]);
+    const untouched = await f.paidOrder(alice, { storageUntil: (await now()) + 1000n });
+    await networkHelpers.time.increaseTo(oldDeadline + params.responseWindow * 4n);
+    await contract.write.refund([answered], { account: owner.account });
+    assert.equal(await stateOf(f, answered.orderId), OrderState.Refunded);
+    // even after storageUntil an unsettled, unreleased order can be refunded
+    await networkHelpers.time.increaseTo(untouched.storageUntil + 1n);
+    await contract.write.refund([untouched], { account: owner.account });
+    assert.equal(await stateOf(f, untouched.orderId), OrderState.Refunded);
+    assert.equal(await contract.read.withdrawable([alice.account.address]), answered.price + untouched.price);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, 0n]);
     await assertOnlyStakeLeft(f, [alice, owner]);
   });
 
@@ -1227,13 +1511,77 @@ describe("ServerContract.respondStorage", () => {
     await respond(f, order, index);
   });
 
-  it("accepts a late answer as long as the client has not claimed yet", async () => {
+  it("is accepted at the deadline second; from deadline + 1 it is ServerContractTooLate and changes nothing", async () => {
     const f = await deployFixture();
+    const { viem, contract, alice, owner, signer, networkHelpers, params } = f;
     const order = await storedOrder(f);
-    const { index } = await challenge(f, order);
-    await f.networkHelpers.time.increase(f.params.responseWindow * 2n);
-    await respond(f, order, index);
-    assert.equal(await stateOf(f, order.quote.orderId), OrderState.Paid);
+    const id = order.quote.orderId;
+    const { index, deadline } = await challenge(f, order);
+    const answer = (by: Wallet) => () =>
+      contract.write.respondStorage([id, order.quote.size, order.file.chunk(index), order.file.proof(index)], {
+        account: by.account,
+        gas: GAS,
+      });
+
+    const snapshot = await networkHelpers.takeSnapshot();
+    await acceptedAt(f, deadline, answer(signer));
+    assert.equal(await stateOf(f, id), OrderState.Paid);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), params.challengeBond);
+    await snapshot.restore();
+
+    await assertRefusedAt(f, deadline + 1n, signer, answer(signer), "ServerContractTooLate", deadline, [id]);
+    await assertRefusedAt(f, deadline + 2n, owner, answer(owner), "ServerContractTooLate", deadline, [id]);
+    await assertRefusedAt(f, deadline + 5000n, signer, answer(signer), "ServerContractTooLate", deadline, [id]);
+    // the bond is still held, the fine still locked, the provider earned nothing
+    assert.equal(await stateOf(f, id), OrderState.Challenged);
+    assert.deepEqual(await contract.read.pendingOf([id]), [deadline, deadline - params.responseWindow, BigInt(index)]);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), 0n);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, order.quote.fine]);
+    assert.equal(
+      await f.publicClient.getBalance({ address: contract.address }),
+      INITIAL_STAKE + order.quote.price + params.challengeBond,
+    );
+    // an invalid answer after the deadline is reported as TooLate too (checked before the proof)
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.respondStorage([id, order.quote.size, "0x", []]),
+      contract,
+      "ServerContractTooLate",
+      [deadline],
+    );
+    await viem.assertions.emitWithArgs(
+      contract.write.claimPenalty([order.quote], { account: alice.account }),
+      contract,
+      "PenaltyClaimed",
+      [id, getAddress(alice.account.address), order.quote.price + order.quote.fine + params.challengeBond],
+    );
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("on a settled order a late answer is refused too; the penalty is fine + bond", async () => {
+    const f = await deployFixture();
+    const { contract, alice, owner, signer, networkHelpers, params } = f;
+    const order = await storedOrder(f);
+    await networkHelpers.time.increase(params.settleDelay);
+    await contract.write.settle([order.quote]);
+    const { index, deadline } = await challenge(f, order);
+    await assertRefusedAt(
+      f,
+      deadline + 1n,
+      signer,
+      () =>
+        contract.write.respondStorage(
+          [order.quote.orderId, order.quote.size, order.file.chunk(index), order.file.proof(index)],
+          { account: signer.account, gas: GAS },
+        ),
+      "ServerContractTooLate",
+      deadline,
+      [order.quote.orderId],
+    );
+    assert.deepEqual((await contract.read.orderOf([order.quote.orderId])).slice(0, 2), [OrderState.Challenged, true]);
+    await contract.write.claimPenalty([order.quote], { account: alice.account });
+    assert.equal(await contract.read.withdrawable([alice.account.address]), order.quote.fine + params.challengeBond);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), order.quote.price);
+    await assertOnlyStakeLeft(f, [alice, owner]);
   });
 });
 
@@ -1408,6 +1756,106 @@ describe("ServerContract.release", () => {
       "ServerContractInvalidState",
       [quote.orderId, OrderState.Completed],
     );
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("an unsettled order with a storage period shorter than settleDelay waits for paidAt + settleDelay", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, owner, stranger, networkHelpers, params, now } = f;
+    const quote = await f.paidOrder(alice, { storageUntil: (await now()) + 10n });
+    const [, , paidAt] = await contract.read.orderOf([quote.orderId]);
+    const settleAt = paidAt + params.settleDelay;
+    assert.ok(quote.storageUntil < settleAt);
+    const release = () => contract.write.release([quote], { account: stranger.account, gas: GAS });
+    // before storageUntil: storageUntil is reported (checked first)
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.release([quote], { account: stranger.account }),
+      contract,
+      "ServerContractTooEarly",
+      [quote.storageUntil],
+    );
+    await assertRefusedAt(f, quote.storageUntil - 1n, stranger, release, "ServerContractTooEarly", quote.storageUntil, [quote.orderId]);
+    // from storageUntil until the settle delay has passed: paidAt + settleDelay
+    await assertRefusedAt(f, quote.storageUntil, stranger, release, "ServerContractTooEarly", settleAt, [quote.orderId]);
+    await assertRefusedAt(f, settleAt - 1n, stranger, release, "ServerContractTooEarly", settleAt, [quote.orderId]);
+    // the client's dispute window is intact up to then
+    assert.equal(await stateOf(f, quote.orderId), OrderState.Paid);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, quote.fine]);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), 0n);
+    await networkHelpers.time.setNextBlockTimestamp(settleAt);
+    await viem.assertions.emitWithArgs(release(), contract, "OrderReleased", [quote.orderId]);
+    assert.equal((await f.publicClient.getBlock()).timestamp, settleAt);
+    assert.equal(await stateOf(f, quote.orderId), OrderState.Completed);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), quote.price);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, 0n]);
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("inside the settle delay a dispute is still possible after storageUntil; release then waits for it", async () => {
+    const f = await deployFixture();
+    const { viem, contract, alice, owner, networkHelpers, params, now } = f;
+    const quote = await f.paidOrder(alice, { storageUntil: (await now()) + 5n });
+    const [, , paidAt] = await contract.read.orderOf([quote.orderId]);
+    await networkHelpers.time.increaseTo(quote.storageUntil + 1n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.release([quote]),
+      contract,
+      "ServerContractTooEarly",
+      [paidAt + params.settleDelay],
+    );
+    await contract.write.disputeDelivery([quote], { account: alice.account });
+    const [deadline] = await contract.read.pendingOf([quote.orderId]);
+    assert.ok(deadline < paidAt + params.settleDelay);
+    await networkHelpers.time.increaseTo(paidAt + params.settleDelay + 1n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.release([quote]),
+      contract,
+      "ServerContractInvalidState",
+      [quote.orderId, OrderState.DeliveryDisputed],
+    );
+    // the provider stayed silent past the deadline
+    await contract.write.claimPenalty([quote], { account: alice.account });
+    assert.equal(await contract.read.withdrawable([alice.account.address]), quote.price + quote.fine);
+    await assertOnlyStakeLeft(f, [alice, owner]);
+  });
+
+  it("a delivered (σ shown) but unsettled order also waits for the settle delay; storageUntil == paidAt + settleDelay", async () => {
+    const f = await deployFixture();
+    const { contract, alice, owner, stranger, networkHelpers, params, now } = f;
+    // σ shown in an answered challenge: delivered, back to Paid, not settled
+    const order = await storedOrder(f, alice, 3000, { storageUntil: (await now()) + 20n });
+    const { index } = await challenge(f, order);
+    await respond(f, order, index);
+    // paid at T with storageUntil = T + settleDelay: both conditions fall on the same second
+    const T = (await now()) + 5n;
+    const exact = await f.makeQuote({ client: alice.account.address, storageUntil: T + params.settleDelay });
+    const exactSig = await f.signQuote(exact);
+    await networkHelpers.time.setNextBlockTimestamp(T);
+    await contract.write.pay([exact, exactSig], { account: alice.account, value: exact.price });
+    assert.equal((await contract.read.orderOf([exact.orderId]))[2], T);
+
+    assert.equal(await contract.read.isDelivered([order.quote.orderId]), true);
+    const [, settled, paidAt] = await contract.read.orderOf([order.quote.orderId]);
+    assert.equal(settled, false);
+    const settleAt = paidAt + params.settleDelay;
+    const releaseOrder = () => contract.write.release([order.quote], { account: stranger.account, gas: GAS });
+    await assertRefusedAt(f, order.quote.storageUntil + 1n, stranger, releaseOrder, "ServerContractTooEarly", settleAt, [
+      order.quote.orderId,
+    ]);
+
+    assert.ok(settleAt < exact.storageUntil - 1n);
+    await acceptedAt(f, settleAt, releaseOrder);
+    const releaseExact = () => contract.write.release([exact], { account: stranger.account, gas: GAS });
+    await assertRefusedAt(f, exact.storageUntil - 1n, stranger, releaseExact, "ServerContractTooEarly", exact.storageUntil, [
+      exact.orderId,
+    ]);
+    await acceptedAt(f, exact.storageUntil, releaseExact);
+    // both prices to the provider (plus the bond of the answered challenge), fines unlocked
+    assert.equal(
+      await contract.read.withdrawable([owner.account.address]),
+      order.quote.price + exact.price + params.challengeBond,
+    );
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, 0n]);
     await assertOnlyStakeLeft(f, [alice, owner]);
   });
 
@@ -1610,6 +2058,76 @@ describe("ServerContract views", () => {
     assert.deepEqual(await contract.read.orderOf([id]), [OrderState.None, false, 0n, 0n]);
     assert.deepEqual(await contract.read.pendingOf([id]), [0n, 0n, 0n]);
     assert.equal(await contract.read.signerRetiredAt([signer.account.address]), 0n);
+    assert.equal(await contract.read.isDelivered([id]), false);
+  });
+
+  it("isDelivered: false until σ is published or shown in a challenge, then true for good, independent of settled", async () => {
+    const f = await deployFixture();
+    const { contract, alice, owner, networkHelpers, params } = f;
+    const delivered = (id: Hex) => contract.read.isDelivered([id]);
+    const settledFlag = async (id: Hex) => (await contract.read.orderOf([id]))[1];
+
+    // never delivered: paid, disputed, refunded, penalized for no σ, settled, released
+    const refunded = await f.paidOrder(alice);
+    const penalized = await f.paidOrder(alice);
+    const settled = await storedOrder(f);
+    const published = await storedOrder(f);
+    const challengedPaid = await storedOrder(f);
+    const challengedSettled = await storedOrder(f);
+    const unanswered = await storedOrder(f);
+    for (const q of [refunded, penalized, settled.quote, published.quote]) assert.equal(await delivered(q.orderId), false);
+    await contract.write.disputeDelivery([refunded], { account: alice.account });
+    await contract.write.disputeDelivery([penalized], { account: alice.account });
+    await contract.write.disputeDelivery([published.quote], { account: alice.account });
+    assert.equal(await delivered(refunded.orderId), false);
+    await contract.write.refund([refunded], { account: owner.account });
+    assert.equal(await delivered(refunded.orderId), false);
+
+    // published: delivered, still unsettled (the two flags are separate bits)
+    await contract.write.publishReceipt([published.quote, LINK, published.sigma]);
+    assert.equal(await delivered(published.quote.orderId), true);
+    assert.equal(await settledFlag(published.quote.orderId), false);
+
+    // shown in a challenge: delivered while open, after the answer, and after a penalty
+    const c1 = await challenge(f, challengedPaid);
+    assert.equal(await delivered(challengedPaid.quote.orderId), true);
+    await respond(f, challengedPaid, c1.index);
+    assert.equal(await delivered(challengedPaid.quote.orderId), true);
+    assert.equal(await settledFlag(challengedPaid.quote.orderId), false);
+    const c2 = await challenge(f, unanswered);
+    await networkHelpers.time.increaseTo(c2.deadline + 1n);
+    await contract.write.claimPenalty([penalized], { account: alice.account });
+    await contract.write.claimPenalty([unanswered.quote], { account: alice.account });
+    assert.equal(await delivered(penalized.orderId), false);
+    assert.equal(await delivered(unanswered.quote.orderId), true);
+    // the unanswered challenge of an unsettled order paid the price back despite the delivered bit
+    assert.equal(
+      await contract.read.withdrawable([alice.account.address]),
+      refunded.price + penalized.price + penalized.fine + unanswered.quote.price + unanswered.quote.fine + params.challengeBond,
+    );
+
+    // settled: not delivered; a settled order challenged and answered is both settled and delivered
+    await networkHelpers.time.increase(params.settleDelay);
+    await contract.write.settle([settled.quote]);
+    await contract.write.settle([challengedSettled.quote]);
+    assert.equal(await delivered(settled.quote.orderId), false);
+    assert.equal(await settledFlag(settled.quote.orderId), true);
+    const c3 = await challenge(f, challengedSettled);
+    await respond(f, challengedSettled, c3.index);
+    assert.deepEqual((await contract.read.orderOf([challengedSettled.quote.orderId])).slice(0, 2), [OrderState.Settled, true]);
+    assert.equal(await delivered(challengedSettled.quote.orderId), true);
+
+    // release keeps the flag; a delivered unsettled order pays its price on release
+    const earnedBefore = await contract.read.withdrawable([owner.account.address]);
+    await networkHelpers.time.increaseTo(published.quote.storageUntil);
+    await contract.write.release([published.quote]);
+    await contract.write.release([settled.quote]);
+    await contract.write.release([challengedSettled.quote]);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), earnedBefore + published.quote.price);
+    assert.equal(await delivered(published.quote.orderId), true);
+    assert.equal(await delivered(settled.quote.orderId), false);
+    assert.equal(await delivered(challengedSettled.quote.orderId), true);
+    assert.equal(await delivered(keccak256(toHex("unknown"))), false);
   });
 
   it("the contract balance always equals stake + escrow + bonds + credits + earnings", async () => {

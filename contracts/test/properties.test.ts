@@ -1,21 +1,38 @@
 // Model-based property tests of ServerContract on Hardhat's EDR chain.
 //
-// fast-check generates random sequences of actions by the provider (owner), clients (alice, bob,
-// and the stranger once registered) and the stranger: paying fresh / replayed / stale / badly
-// signed quotes, settling, disputing, publishing receipts, refunding, challenging storage,
-// answering challenges with valid and invalid Merkle proofs, claiming penalties, releasing,
-// withdrawing, moving stake, (de)registering clients, rotating the signer, time jumps — and every
-// action sometimes by the wrong actor or with tampered terms. A plain TypeScript model written from
-// PROTOCOL.md predicts whether each transaction succeeds; the test asserts the chain agrees and,
-// after every step, checks:
+// fast-check generates random sequences (5–30 actions) by the provider (owner), clients (alice,
+// bob, and the stranger or the owner once registered) and the stranger: paying fresh / replayed /
+// stale / badly signed quotes, settling, disputing, publishing receipts, refunding, challenging
+// storage, answering challenges with valid and invalid Merkle proofs (files of 0–8 KiB, proofs from
+// @pekanu/protocol/merkle), claiming penalties, releasing, withdrawing, moving stake,
+// (de)registering clients, rotating the signer, small and large time jumps — every action
+// sometimes by the wrong actor or with tampered terms. Two model-guided kinds drive sequences deep
+// into the lifecycle: "next" (a follow-up step of some open order) and "edge" (a jump to exactly one
+// side of a window boundary, then the governed action).
+//
+// A plain TypeScript model written from PROTOCOL.md predicts each transaction: success, or the set
+// of custom errors it may revert with (one per violated precondition). The test asserts the chain
+// agrees and, after every step, checks:
 //   1. contract balance == escrowed prices + stake total + open bonds + all withdrawable credits,
 //      and == Σ paid in − Σ withdrawn (measured from the contract's balance, not its bookkeeping);
 //   2. nobody's cumulative withdrawals exceed what they paid in plus what they legitimately won,
 //      and withdrawn + withdrawable == everything the model ever credited them;
-//   3. every order's (state, settled, paidAt) and open deadline equal the model's, every observed
-//      state change is an edge of the PROTOCOL lifecycle, and stake() total/locked equal the model.
-// A failing run is shrunk by fast-check; the error message lists the executed actions with their
-// outcomes.
+//   3. every order's (state, settled, paidAt, deadline, lastChallengeAt) and isDelivered() equal the
+//      model's, every observed state change is an edge of the PROTOCOL lifecycle, and stake()
+//      total/locked, withdrawable(), isRegistered() and signer() equal the model.
+// The model follows docs/protocol-notes.md "Deadlines are strict, disputes are not repeatable":
+// publishReceipt, respondStorage and the refund of a disputed order revert TooLate(deadline) after
+// the deadline; release of an unsettled order waits for storageUntil and paidAt + settleDelay
+// (TooEarly with the later of the two); once σ was published or shown in a challenge the order is
+// delivered and disputeDelivery reverts AlreadyDelivered(orderId). For time errors and
+// AlreadyDelivered the model predicts the error arguments too.
+// Two fixed sequences (fast-check `examples`) run first and take each of these paths on every run.
+// Every transaction is mined at a timestamp the model chose (setNextBlockTimestamp, explicit gas so
+// a revert is mined too); loadFixture resets the chain between sequences. A failing run is shrunk
+// by fast-check; the error lists the executed actions with expected and actual outcomes.
+//
+// Environment: PEKANU_PROP_RUNS (default 200), PEKANU_PROP_SEED and PEKANU_PROP_PATH (replay a
+// reported failure), PEKANU_PROP_VERBOSE=1 (print every sequence).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
@@ -28,25 +45,9 @@ import { deployFixture, type Fixture } from "./fixture.ts";
 
 const NUM_RUNS = Number(process.env.PEKANU_PROP_RUNS ?? 200);
 const SEED = process.env.PEKANU_PROP_SEED === undefined ? undefined : Number(process.env.PEKANU_PROP_SEED);
+const PATH = process.env.PEKANU_PROP_PATH;
 /** Explicit gas so that a reverting transaction is mined (and reverts) instead of failing estimation. */
 const GAS = 1_000_000n;
-
-/**
- * PROTOCOL.md: "every penalty path requires the provider to have failed to answer on chain within a
- * deadline". The contract accepts publishReceipt / respondStorage after the deadline as long as the
- * client has not claimed yet. The model follows the contract here; PEKANU_PROP_STRICT_DEADLINES=1
- * makes the model reject answers after the deadline (the suite then fails on late answers).
- */
-const LATE_ANSWERS_ACCEPTED = process.env.PEKANU_PROP_STRICT_DEADLINES !== "1";
-
-/**
- * The contract's release() moves an unsettled price to the provider as soon as storageUntil has
- * passed, even before paidAt + settleDelay: with a short storage period the client's window to
- * dispute delivery shrinks to storageUntil − paidAt (down to one second). The model follows the
- * contract; PEKANU_PROP_RELEASE_WAITS_FOR_SETTLE_DELAY=1 makes it require settleDelay for an
- * unsettled release (the suite then fails until the contract does the same).
- */
-const RELEASE_WAITS_FOR_SETTLE_DELAY = process.env.PEKANU_PROP_RELEASE_WAITS_FOR_SETTLE_DELAY === "1";
 
 // ───────────────────────────── file commitment ─────────────────────────────
 // The shared RFC 6962 / RFC 9162 module (1024-byte chunks, an empty file is one empty chunk).
@@ -117,6 +118,7 @@ type PayFault =
   | "tampered" // a valid signature, but the price was changed afterwards
   | "fineOverFree"; // fine = free stake + 1
 type ProofKind = "valid" | "flipByte" | "otherChunk" | "wrongSize" | "shortProof" | "longProof";
+const INVALID_PROOFS: readonly ProofKind[] = ["flipByte", "otherChunk", "wrongSize", "shortProof", "longProof"];
 
 type Action =
   | {
@@ -150,12 +152,20 @@ type Action =
   | { kind: "rotateSigner"; actor: Who; to: "other" | "same" | "zero" }
   | { kind: "time"; seconds: bigint }
   /**
-   * Model-guided: the honest next step of some open order (settle, dispute, publish σ, refund,
-   * challenge, respond with a valid proof, claim, release), chosen by `pick` among the steps whose
-   * state precondition holds. Deadlines are not considered, so it may still revert. Drives
-   * sequences deep into the lifecycle, which purely random actions rarely reach.
+   * Model-guided: a next step of some open order (settle, dispute, publish σ, refund, challenge,
+   * respond with a valid or an invalid proof, claim, release, withdraw) or a time jump to one of
+   * its window boundaries, chosen by `pick` among the steps whose state precondition holds. Times
+   * are not required to fit, so it may still revert. Drives sequences deep into the lifecycle,
+   * which purely random actions rarely reach.
    */
-  | { kind: "next"; pick: number };
+  | { kind: "next"; pick: number }
+  /**
+   * Model-guided boundary probe: picks an open window of some order (settle delay, response
+   * deadline, storage end, challenge cooldown), jumps so that the next transaction lands exactly on
+   * the boundary second on the allowed or the denied side (if that is still ahead), and sends the
+   * governed action (settle, claimPenalty, release, challengeStorage).
+   */
+  | { kind: "edge"; pick: number; side: "allowed" | "denied" };
 
 function eth(v: bigint): string {
   return v === 0n ? "0" : v < 1_000_000n ? `${v}wei` : `${formatEther(v)}Ξ`;
@@ -198,6 +208,8 @@ function describeAction(a: Action): string {
       return `time+${a.seconds}s`;
     case "next":
       return `next#${a.pick}`;
+    case "edge":
+      return `edge#${a.pick}(${a.side})`;
   }
 }
 
@@ -264,7 +276,12 @@ function actionArb(): fc.Arbitrary<Action> {
     storageFor: fc.constantFrom(2000n, 2000n, 400n, 150n, 60n, 2n),
     price: fc.constantFrom(parseEther("0.1"), parseEther("0.1"), parseEther("1"), 1n, 0n),
     fine: fc.constantFrom(parseEther("0.5"), parseEther("0.5"), parseEther("2"), parseEther("4"), 0n),
-    size: fc.oneof(fc.constantFrom(0, 1, 1023, 1024, 1025, 4096, 8192), fc.integer({ min: 0, max: 8192 })),
+    // 0–8 KiB: the empty file (one empty chunk), chunk boundaries, and odd multi-chunk sizes.
+    size: fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(0, 1, 1023, 1024, 1025, 2048, 3000, 4096, 5121, 7168, 8191, 8192) },
+      { weight: 2, arbitrary: fc.integer({ min: 1025, max: 8192 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 1024 }) },
+    ),
     fileSeed: fc.integer({ min: 1, max: 0x7fffffff }),
     fault,
   });
@@ -275,6 +292,14 @@ function actionArb(): fc.Arbitrary<Action> {
 
   const arb: fc.Arbitrary<Action> = fc.oneof(
     { weight: 20, arbitrary: fc.record({ kind: fc.constant("next" as const), pick }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant("edge" as const),
+        pick,
+        side: fc.constantFrom("allowed", "denied") as fc.Arbitrary<"allowed" | "denied">,
+      }),
+    },
     { weight: 8, arbitrary: pay },
     { weight: 3, arbitrary: onOrder("settle") },
     { weight: 4, arbitrary: onOrderWho("dispute") },
@@ -345,6 +370,53 @@ function actionArb(): fc.Arbitrary<Action> {
   return arb.map((a) => printable(a));
 }
 
+/**
+ * Fixed sequences run before the random ones (fast-check `examples`), so that every run reaches the
+ * paths of the strict deadlines, the settle delay of release and the delivered flag, whatever the
+ * seed. `pick` values address orders as pickOrder does (pick % 5 != 4: ⌊pick / 5⌋ indexes the
+ * orders in the wanted states).
+ */
+function fixedExamples(): Action[][] {
+  const pay = (client: Actor, storageFor: bigint, size: number, fileSeed: number): Action => ({
+    kind: "pay", client, source: "fresh", pick: 0, expiresIn: 600n, storageFor,
+    price: parseEther("0.1"), fine: parseEther("0.5"), size, fileSeed, fault: "none",
+  });
+  const examples: Action[][] = [
+    [
+      pay("alice", 2000n, 1025, 11), // o0
+      pay("bob", 2000n, 0, 12), // o1
+      pay("alice", 2000n, 3000, 13), // o2
+      { kind: "dispute", pick: 1, actor: "right", tamper: false }, // o0
+      { kind: "dispute", pick: 1, actor: "right", tamper: false }, // o1
+      { kind: "dispute", pick: 1, actor: "right", tamper: false }, // o2
+      { kind: "publish", pick: 11, actor: "owner", sig: "current", tamper: false }, // o2, in time: delivered
+      { kind: "dispute", pick: 1, actor: "right", tamper: false }, // o2 again: AlreadyDelivered
+      { kind: "time", seconds: 2n * RESPONSE_WINDOW },
+      { kind: "publish", pick: 1, actor: "stranger", sig: "current", tamper: false }, // o0: TooLate
+      { kind: "refund", pick: 6, actor: "right", tamper: false }, // o1: TooLate
+      { kind: "claim", pick: 1, actor: "right", tamper: false }, // o0: price + fine
+      { kind: "claim", pick: 1, actor: "right", tamper: false }, // o1: price + fine
+      { kind: "withdraw", actor: "right", pick: 0 },
+    ],
+    [
+      pay("alice", SETTLE_DELAY - 40n, 3000, 21), // o0: storageUntil before paidAt + settleDelay
+      pay("bob", 2000n, 4096, 22), // o1
+      { kind: "challenge", pick: 1, actor: "right", sig: "current", bond: "exact", tamper: false }, // o0
+      { kind: "respond", pick: 1, actor: "owner", proof: "valid" }, // o0: answered, delivered
+      { kind: "dispute", pick: 1, actor: "right", tamper: false }, // o0: AlreadyDelivered
+      { kind: "challenge", pick: 6, actor: "right", sig: "current", bond: "exact", tamper: false }, // o1
+      { kind: "time", seconds: SETTLE_DELAY - 30n }, // past o0's storageUntil and o1's deadline
+      { kind: "release", pick: 1, actor: "stranger", tamper: false }, // o0: TooEarly(paidAt + settleDelay)
+      { kind: "respond", pick: 1, actor: "owner", proof: "valid" }, // o1: TooLate
+      { kind: "claim", pick: 1, actor: "right", tamper: false }, // o1: price + fine + bond
+      { kind: "time", seconds: 40n },
+      { kind: "release", pick: 1, actor: "stranger", tamper: false }, // o0: released
+      { kind: "withdraw", actor: "right", pick: 0 },
+    ],
+  ];
+  return examples.map((actions) => actions.map((a) => printable(a)));
+}
+
 // ───────────────────────────── model ─────────────────────────────
 
 const S = OrderState;
@@ -371,6 +443,8 @@ type OrderModel = {
   tree: FileTree;
   state: number;
   settled: boolean;
+  /** σ was published (publishReceipt) or shown in a storage challenge: disputeDelivery is refused. */
+  delivered: boolean;
   paidAt: bigint;
   deadline: bigint;
   lastChallengeAt: bigint;
@@ -409,6 +483,8 @@ let initialStake: bigint;
 let orderCounter = 0;
 /** Per action kind: [succeeded, reverted] over the whole run, printed at the end (coverage of the generator). */
 const outcomes = new Map<string, [number, number]>();
+/** Per "action:error": how often each expected revert was seen (coverage of the revert paths). */
+const reverts = new Map<string, number>();
 const VERBOSE = process.env.PEKANU_PROP_VERBOSE === "1";
 
 /** The state every sequence starts from: alice and bob registered (snapshot, restored by loadFixture). */
@@ -473,7 +549,7 @@ async function receiptFor(m: Model, o: OrderModel, sig: ReceiptSig): Promise<{ l
  */
 function pickOrder(m: Model, pick: number, wanted: readonly number[]): OrderModel | undefined {
   const fitting = m.orders.filter((o) => wanted.includes(o.state));
-  const pool = pick % 5 !== 0 && fitting.length > 0 ? fitting : m.orders;
+  const pool = pick % 5 !== 4 && fitting.length > 0 ? fitting : m.orders;
   if (pool.length === 0) return undefined;
   return pool[Math.floor(pick / 5) % pool.length];
 }
@@ -489,7 +565,11 @@ function tampered(q: Quote): Quote {
 /** One planned transaction: what the model expects and how to apply its effects. */
 type Step = {
   text: string;
-  expectOk: boolean;
+  /**
+   * The custom errors the contract may revert with, one per precondition the model finds violated
+   * (the contract reports whichever it checks first). Empty: the transaction must succeed.
+   */
+  reasons: string[];
   value: bigint;
   sender: Actor;
   send: () => Promise<unknown>;
@@ -510,15 +590,71 @@ function withdrawableOf(m: Model, a: Actor): bigint {
   return m.credit[a] + (a === "owner" ? m.earned : 0n);
 }
 
-/** The honest follow-up steps of every order, by state (PROTOCOL lifecycle). */
+/** The `pick` that makes pickOrder(m, pick, wanted) choose `o` (pick % 5 != 4, ⌊pick / 5⌋ indexes the fitting orders). */
+function pickFor(m: Model, o: OrderModel, wanted: readonly number[]): number {
+  return m.orders.filter((x) => wanted.includes(x.state)).indexOf(o) * 5 + 1;
+}
+
+/**
+ * The window boundaries of the open orders: the governed action, the last/first second it is
+ * allowed (`allowedAt`) and the adjacent second on the other side of the boundary (`deniedAt`).
+ */
+function edges(m: Model): { allowedAt: bigint; deniedAt: bigint; action: Action; what: string }[] {
+  const out: { allowedAt: bigint; deniedAt: bigint; action: Action; what: string }[] = [];
+  const honest = { tamper: false } as const;
+  for (const o of m.orders) {
+    if (o.state === S.Paid) {
+      const first = o.paidAt + SETTLE_DELAY; // settle: block.timestamp >= paidAt + settleDelay
+      out.push({ allowedAt: first, deniedAt: first - 1n, what: `${o.label} settle delay`,
+        action: { kind: "settle", pick: pickFor(m, o, [S.Paid]), actor: "alice", ...honest } });
+    }
+    if (o.state === S.DeliveryDisputed || o.state === S.Challenged) {
+      // claimPenalty: block.timestamp > deadline
+      out.push({ allowedAt: o.deadline + 1n, deniedAt: o.deadline, what: `${o.label} response deadline`,
+        action: { kind: "claim", pick: pickFor(m, o, [S.DeliveryDisputed, S.Challenged]), actor: "right", ...honest } });
+    }
+    // The provider's answers: block.timestamp <= deadline (strict deadlines).
+    if (o.state === S.DeliveryDisputed) {
+      out.push({ allowedAt: o.deadline, deniedAt: o.deadline + 1n, what: `${o.label} response deadline`,
+        action: { kind: "publish", pick: pickFor(m, o, [S.DeliveryDisputed]), actor: "stranger", sig: "current", ...honest } });
+      out.push({ allowedAt: o.deadline, deniedAt: o.deadline + 1n, what: `${o.label} response deadline`,
+        action: { kind: "refund", pick: pickFor(m, o, [S.Paid, S.DeliveryDisputed]), actor: "right", ...honest } });
+    }
+    if (o.state === S.Challenged) {
+      out.push({ allowedAt: o.deadline, deniedAt: o.deadline + 1n, what: `${o.label} response deadline`,
+        action: { kind: "respond", pick: pickFor(m, o, [S.Challenged]), actor: "bob", proof: "valid" } });
+    }
+    if (o.state === S.Paid || o.state === S.Settled) {
+      const challenge: Action = {
+        kind: "challenge", pick: pickFor(m, o, [S.Paid, S.Settled]), actor: "right", sig: "current", bond: "exact", ...honest,
+      };
+      const end = o.quote.storageUntil;
+      const release: Action = { kind: "release", pick: pickFor(m, o, [S.Paid, S.Settled]), actor: "stranger", ...honest };
+      // release: block.timestamp >= storageUntil and, unsettled, >= paidAt + settleDelay;
+      // challengeStorage: block.timestamp < storageUntil
+      const releaseAt = o.settled || end >= o.paidAt + SETTLE_DELAY ? end : o.paidAt + SETTLE_DELAY;
+      out.push({ allowedAt: releaseAt, deniedAt: releaseAt - 1n,
+        what: `${o.label} ${releaseAt === end ? "storage end" : "settle delay (release)"}`, action: release });
+      if (releaseAt !== end) {
+        // A short storage period: both sides of storageUntil revert, TooEarly(storageUntil) before,
+        // TooEarly(paidAt + settleDelay) from storageUntil on.
+        out.push({ allowedAt: end, deniedAt: end - 1n, what: `${o.label} storage end inside the settle delay`, action: release });
+      }
+      out.push({ allowedAt: end - 1n, deniedAt: end, what: `${o.label} storage end`, action: challenge });
+      if (o.lastChallengeAt !== 0n) {
+        const first = o.lastChallengeAt + COOLDOWN; // block.timestamp >= lastChallengeAt + cooldown
+        out.push({ allowedAt: first, deniedAt: first - 1n, what: `${o.label} challenge cooldown`, action: challenge });
+      }
+    }
+  }
+  return out;
+}
+
+/** The follow-up steps of every order by state (PROTOCOL lifecycle), plus time jumps to window boundaries. */
 function nextSteps(m: Model): Action[] {
   const out: Action[] = [];
-  m.orders.forEach((o, i) => {
-    // pick encodes the order for pickOrder: pick % 5 != 0 and Math.floor(pick / 5) indexes the fitting orders.
-    const among = (wanted: readonly number[]) => {
-      const fitting = m.orders.filter((x) => wanted.includes(x.state));
-      return fitting.indexOf(o) * 5 + 1;
-    };
+  for (const o of m.orders) {
+    const among = (wanted: readonly number[]) => pickFor(m, o, wanted);
     const honest = { tamper: false } as const;
     const t = m.now + 1n;
     // Steps whose time condition already holds are offered three times (likelier to be chosen).
@@ -531,7 +667,8 @@ function nextSteps(m: Model): Action[] {
         push(times(t >= o.paidAt + SETTLE_DELAY), { kind: "settle", pick: among([S.Paid]), actor: "stranger", ...honest });
         push(1, { kind: "dispute", pick: among([S.Paid]), actor: "right", ...honest });
         push(1, { kind: "challenge", pick: among([S.Paid, S.Settled]), actor: "right", sig: "current", bond: "exact", ...honest });
-        push(times(t >= o.quote.storageUntil), { kind: "release", pick: among([S.Paid, S.Settled]), actor: "bob", ...honest });
+        push(times(t >= o.quote.storageUntil && (o.settled || t >= o.paidAt + SETTLE_DELAY)),
+          { kind: "release", pick: among([S.Paid, S.Settled]), actor: "bob", ...honest });
         break;
       case S.Settled:
         push(1, { kind: "challenge", pick: among([S.Paid, S.Settled]), actor: "right", sig: "current", bond: "exact", ...honest });
@@ -540,16 +677,18 @@ function nextSteps(m: Model): Action[] {
       case S.DeliveryDisputed:
         push(1, { kind: "publish", pick: among([S.DeliveryDisputed]), actor: "owner", sig: "current", ...honest });
         push(1, { kind: "refund", pick: among([S.Paid, S.DeliveryDisputed]), actor: "right", ...honest });
+        // (both revert TooLate once t > deadline)
         push(times(t > o.deadline), { kind: "claim", pick: among([S.DeliveryDisputed, S.Challenged]), actor: "right", ...honest });
         break;
       case S.Challenged:
         push(1, { kind: "respond", pick: among([S.Challenged]), actor: "owner", proof: "valid" });
         push(1, { kind: "respond", pick: among([S.Challenged]), actor: "alice", proof: "valid" });
+        // A provider that lost the data: some invalid answer (the kind varies with the clock).
+        push(1, { kind: "respond", pick: among([S.Challenged]), actor: "owner", proof: INVALID_PROOFS[Number(m.now % 5n)]! });
         push(times(t > o.deadline), { kind: "claim", pick: among([S.DeliveryDisputed, S.Challenged]), actor: "right", ...honest });
         break;
     }
-    void i;
-  });
+  }
   if (ACTORS.some((x) => withdrawableOf(m, x) > 0n)) out.push({ kind: "withdraw", actor: "right", pick: m.orders.length });
   // Time jumps to the boundaries of the open windows: the next transaction lands exactly on the
   // first second an action is allowed, or one second before it.
@@ -568,6 +707,15 @@ function nextSteps(m: Model): Action[] {
   return out;
 }
 
+/**
+ * Collects the custom errors the contract may revert with: one per violated precondition. An error
+ * given as "Name" matches any arguments; "Name(a,b)" only exactly these arguments.
+ */
+function violations(...checks: [violated: boolean, error: string][]): string[] {
+  return checks.filter(([violated]) => violated).map(([, error]) => `ServerContract${error}`);
+}
+const OWNABLE = "OwnableUnauthorizedAccount";
+
 async function plan(m: Model, a: Action): Promise<Step | string> {
   const c = fx.contract;
   const t = m.now + 1n; // every transaction is mined at exactly now + 1 (setNextBlockTimestamp)
@@ -575,12 +723,17 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
   const optPay = (who: Actor, value: bigint) => ({ account: accounts[who].account, value, gas: GAS });
   const step = (
     text: string,
-    expectOk: boolean,
+    reasons: string[],
     sender: Actor,
     value: bigint,
     send: () => Promise<unknown>,
     apply: (t: bigint) => void | Promise<void> = () => {},
-  ): Step => ({ text, expectOk, sender, value, send, apply });
+  ): Step => ({ text, reasons, sender, value, send, apply });
+  /** _loadOrder: an unpaid order id is unknown; terms that differ from the commitment mismatch. */
+  const load = (o: OrderModel, tamper: boolean): [boolean, string][] => [
+    [o.state === S.None, "UnknownOrder"],
+    [o.state !== S.None && tamper, "TermsMismatch"],
+  ];
 
   switch (a.kind) {
     case "pay": {
@@ -619,6 +772,7 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
           tree,
           state: S.None,
           settled: false,
+          delivered: false,
           paidAt: 0n,
           deadline: 0n,
           lastChallengeAt: 0n,
@@ -633,16 +787,17 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       const sender = a.fault === "wrongSender" ? ACTORS[(ACTORS.indexOf(order.client) + 1 + (a.pick % 3)) % 4]! : order.client;
       const value =
         a.fault === "valuePlus" ? q.price + 1n : a.fault === "valueMinus" ? (q.price > 0n ? q.price - 1n : 2n) : q.price;
-      const ok =
-        addressOf[sender] === q.client &&
-        m.registered[sender] &&
-        t <= q.expiresAt &&
-        q.storageUntil > t &&
-        order.state === S.None &&
-        value === q.price &&
-        order.quoteSigner === m.signer &&
-        q.fine <= m.stakeTotal - m.stakeLocked;
-      return step(`${order.label}: pay by ${sender} value=${eth(value)}`, ok, sender, value,
+      const reasons = violations(
+        [addressOf[sender] !== q.client, "Unauthorized"],
+        [!m.registered[sender], "NotRegistered"],
+        [t > q.expiresAt, "QuoteExpired"],
+        [q.storageUntil <= t, "InvalidStorageUntil"],
+        [order.state !== S.None, "OrderExists"],
+        [value !== q.price, "IncorrectPayment"],
+        [order.quoteSigner !== m.signer, "InvalidQuoteSignature"],
+        [q.fine > m.stakeTotal - m.stakeLocked, "InsufficientFreeStake"],
+      );
+      return step(`${order.label}: pay by ${sender} value=${eth(value)}`, reasons, sender, value,
         () => c.write.pay([q, order.quoteSig], optPay(sender, value)),
         (t) => {
           order.state = S.Paid;
@@ -655,8 +810,12 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       const o = pickOrder(m, a.pick, [S.Paid]);
       if (o === undefined) return "no order";
       const q = a.tamper ? tampered(o.quote) : o.quote;
-      const ok = !a.tamper && o.state === S.Paid && t >= o.paidAt + SETTLE_DELAY;
-      return step(`${o.label}: settle by ${a.actor}`, ok, a.actor, 0n, () => c.write.settle([q], opt(a.actor)), () => {
+      const reasons = violations(
+        ...load(o, a.tamper),
+        [o.state !== S.Paid, "InvalidState"],
+        [t < o.paidAt + SETTLE_DELAY, `TooEarly(${o.paidAt + SETTLE_DELAY})`],
+      );
+      return step(`${o.label}: settle by ${a.actor}`, reasons, a.actor, 0n, () => c.write.settle([q], opt(a.actor)), () => {
         o.state = S.Settled;
         o.settled = true;
         earn(m, o.quote.price, true);
@@ -668,8 +827,13 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       if (o === undefined) return "no order";
       const sender = resolve(a.actor, o.client);
       const q = a.tamper ? tampered(o.quote) : o.quote;
-      const ok = !a.tamper && o.state === S.Paid && sender === o.client;
-      return step(`${o.label}: disputeDelivery by ${sender}`, ok, sender, 0n,
+      const reasons = violations(
+        ...load(o, a.tamper),
+        [sender !== o.client, "Unauthorized"],
+        [o.state !== S.Paid, "InvalidState"],
+        [o.delivered, `AlreadyDelivered(${o.quote.orderId})`],
+      );
+      return step(`${o.label}: disputeDelivery by ${sender}${o.delivered ? " (delivered)" : ""}`, reasons, sender, 0n,
         () => c.write.disputeDelivery([q], opt(sender)),
         (t) => {
           o.state = S.DeliveryDisputed;
@@ -682,13 +846,18 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       if (o === undefined) return "no order";
       const q = a.tamper ? tampered(o.quote) : o.quote;
       const { link, signature } = await receiptFor(m, o, a.sig);
-      const inTime = LATE_ANSWERS_ACCEPTED || t <= o.deadline;
-      const ok = !a.tamper && o.state === S.DeliveryDisputed && receiptValid(m, o, a.sig) && inTime;
-      return step(`${o.label}: publishReceipt by ${a.actor}`, ok, a.actor, 0n,
+      const reasons = violations(
+        ...load(o, a.tamper),
+        [o.state !== S.DeliveryDisputed, "InvalidState"],
+        [o.state === S.DeliveryDisputed && t > o.deadline, `TooLate(${o.deadline})`],
+        [!receiptValid(m, o, a.sig), "InvalidReceiptSignature"],
+      );
+      return step(`${o.label}: publishReceipt by ${a.actor}`, reasons, a.actor, 0n,
         () => c.write.publishReceipt([q, link, signature], opt(a.actor)),
         () => {
           o.state = S.Paid;
           o.deadline = 0n;
+          o.delivered = true;
         });
     }
 
@@ -697,8 +866,16 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       if (o === undefined) return "no order";
       const sender = resolve(a.actor, "owner");
       const q = a.tamper ? tampered(o.quote) : o.quote;
-      const ok = !a.tamper && sender === "owner" && (o.state === S.Paid || o.state === S.DeliveryDisputed);
-      return step(`${o.label}: refund by ${sender}`, ok, sender, 0n, () => c.write.refund([q], opt(sender)), () => {
+      const reasons = [
+        ...(sender !== "owner" ? [OWNABLE] : []),
+        ...violations(
+          ...load(o, a.tamper),
+          [o.state !== S.Paid && o.state !== S.DeliveryDisputed, "InvalidState"],
+          // Past a dispute's deadline the client is owed price + fine: no refund may cut that short.
+          [o.state === S.DeliveryDisputed && t > o.deadline, `TooLate(${o.deadline})`],
+        ),
+      ];
+      return step(`${o.label}: refund by ${sender}`, reasons, sender, 0n, () => c.write.refund([q], opt(sender)), () => {
         o.state = S.Refunded;
         o.deadline = 0n;
         m.stakeLocked -= o.quote.fine;
@@ -713,18 +890,20 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       const q = a.tamper ? tampered(o.quote) : o.quote;
       const { link, signature } = await receiptFor(m, o, a.sig);
       const value = a.bond === "exact" ? BOND : a.bond === "zero" ? 0n : BOND + 1n;
-      const ok =
-        !a.tamper &&
-        sender === o.client &&
-        (o.state === S.Paid || o.state === S.Settled) &&
-        t < o.quote.storageUntil &&
-        value === BOND &&
-        (o.lastChallengeAt === 0n || t >= o.lastChallengeAt + COOLDOWN) &&
-        receiptValid(m, o, a.sig);
-      return step(`${o.label}: challengeStorage by ${sender} bond=${eth(value)}`, ok, sender, value,
+      const reasons = violations(
+        ...load(o, a.tamper),
+        [sender !== o.client, "Unauthorized"],
+        [o.state !== S.Paid && o.state !== S.Settled, "InvalidState"],
+        [t >= o.quote.storageUntil, `TooLate(${o.quote.storageUntil})`],
+        [value !== BOND, "IncorrectPayment"],
+        [o.lastChallengeAt !== 0n && t < o.lastChallengeAt + COOLDOWN, `ChallengeCooldown(${o.lastChallengeAt + COOLDOWN})`],
+        [!receiptValid(m, o, a.sig), "InvalidReceiptSignature"],
+      );
+      return step(`${o.label}: challengeStorage by ${sender} bond=${eth(value)}`, reasons, sender, value,
         () => c.write.challengeStorage([q, link, signature], optPay(sender, value)),
         async (t) => {
           o.state = S.Challenged;
+          o.delivered = true; // the client showed σ
           o.deadline = t + RESPONSE_WINDOW;
           o.lastChallengeAt = t;
           // The chunk index comes from on-chain randomness: read it, check it is in range.
@@ -765,9 +944,16 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
           proof = [...proof, keccak256(toHex("extra"))];
           break;
       }
-      const inTime = LATE_ANSWERS_ACCEPTED || t <= o.deadline;
-      const ok = o.state === S.Challenged && a.proof === "valid" && inTime;
-      return step(`${o.label}: respondStorage by ${a.actor} chunk ${idx}/${n} (${a.proof})`, ok, a.actor, 0n,
+      const bad = a.proof !== "valid";
+      const reasons = [
+        ...violations(
+          [o.state !== S.Challenged, "InvalidState"],
+          [o.state === S.Challenged && t > o.deadline, `TooLate(${o.deadline})`],
+        ),
+        // A wrong chunk length is InvalidChunk, anything else that does not verify InvalidProof.
+        ...(bad && o.state === S.Challenged ? ["ServerContractInvalidChunk", "ServerContractInvalidProof"] : []),
+      ];
+      return step(`${o.label}: respondStorage by ${a.actor} chunk ${idx}/${n} (${a.proof})`, reasons, a.actor, 0n,
         () => c.write.respondStorage([o.quote.orderId, size, bytesToHex(chunk), proof], opt(a.actor)),
         () => {
           o.state = o.settled ? S.Settled : S.Paid;
@@ -781,12 +967,13 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       if (o === undefined) return "no order";
       const sender = resolve(a.actor, o.client);
       const q = a.tamper ? tampered(o.quote) : o.quote;
-      const ok =
-        !a.tamper &&
-        sender === o.client &&
-        (o.state === S.DeliveryDisputed || o.state === S.Challenged) &&
-        t > o.deadline;
-      return step(`${o.label}: claimPenalty by ${sender}`, ok, sender, 0n, () => c.write.claimPenalty([q], opt(sender)), () => {
+      const reasons = violations(
+        ...load(o, a.tamper),
+        [sender !== o.client, "Unauthorized"],
+        [o.state !== S.DeliveryDisputed && o.state !== S.Challenged, "InvalidState"],
+        [t <= o.deadline, `TooEarly(${o.deadline + 1n})`],
+      );
+      return step(`${o.label}: claimPenalty by ${sender}`, reasons, sender, 0n, () => c.write.claimPenalty([q], opt(sender)), () => {
         const amount = o.quote.fine + (o.settled ? 0n : o.quote.price) + (o.state === S.Challenged ? BOND : 0n);
         o.state = S.Penalized;
         o.deadline = 0n;
@@ -802,12 +989,15 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       const o = pickOrder(m, a.pick, [S.Paid, S.Settled]);
       if (o === undefined) return "no order";
       const q = a.tamper ? tampered(o.quote) : o.quote;
-      const ok =
-        !a.tamper &&
-        (o.state === S.Paid || o.state === S.Settled) &&
-        t >= o.quote.storageUntil &&
-        (o.settled || !RELEASE_WAITS_FOR_SETTLE_DELAY || t >= o.paidAt + SETTLE_DELAY);
-      return step(`${o.label}: release by ${a.actor}`, ok, a.actor, 0n, () => c.write.release([q], opt(a.actor)), () => {
+      const reasons = violations(
+        ...load(o, a.tamper),
+        [o.state !== S.Paid && o.state !== S.Settled, "InvalidState"],
+        [t < o.quote.storageUntil, `TooEarly(${o.quote.storageUntil})`],
+        // An unsettled price never goes to the provider before paidAt + settleDelay (the client's
+        // window to dispute delivery), however short the storage period.
+        [t >= o.quote.storageUntil && !o.settled && t < o.paidAt + SETTLE_DELAY, `TooEarly(${o.paidAt + SETTLE_DELAY})`],
+      );
+      return step(`${o.label}: release by ${a.actor}`, reasons, a.actor, 0n, () => c.write.release([q], opt(a.actor)), () => {
         if (!o.settled) earn(m, o.quote.price, true);
         o.state = S.Completed;
         m.stakeLocked -= o.quote.fine;
@@ -819,7 +1009,7 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       const owed = ACTORS.filter((x) => withdrawableOf(m, x) > 0n);
       const sender = a.actor !== "right" ? a.actor : (owed[a.pick % Math.max(owed.length, 1)] ?? ACTORS[a.pick % 4]!);
       const amount = withdrawableOf(m, sender);
-      return step(`withdraw by ${sender} (model: ${eth(amount)})`, amount > 0n, sender, 0n,
+      return step(`withdraw by ${sender} (model: ${eth(amount)})`, violations([amount === 0n, "NothingToWithdraw"]), sender, 0n,
         () => c.write.withdraw(opt(sender)),
         () => {
           m.credit[sender] = 0n;
@@ -829,8 +1019,8 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
 
     case "depositStake": {
       const sender = resolve(a.actor, "owner");
-      const ok = sender === "owner" && a.amount > 0n;
-      return step(`depositStake by ${sender} ${eth(a.amount)}`, ok, sender, a.amount,
+      const reasons = [...(sender !== "owner" ? [OWNABLE] : []), ...violations([a.amount === 0n, "ZeroAmount"])];
+      return step(`depositStake by ${sender} ${eth(a.amount)}`, reasons, sender, a.amount,
         () => c.write.depositStake(optPay(sender, a.amount)),
         () => {
           m.stakeTotal += a.amount;
@@ -841,8 +1031,11 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
       const sender = resolve(a.actor, "owner");
       const free = m.stakeTotal - m.stakeLocked;
       const amount = { zero: 0n, one: 1n, half: free / 2n, free, freePlus1: free + 1n }[a.amount];
-      const ok = sender === "owner" && amount > 0n && amount <= free;
-      return step(`withdrawStake by ${sender} ${eth(amount)} (free ${eth(free)})`, ok, sender, 0n,
+      const reasons = [
+        ...(sender !== "owner" ? [OWNABLE] : []),
+        ...violations([amount === 0n, "ZeroAmount"], [amount > free, "InsufficientFreeStake"]),
+      ];
+      return step(`withdrawStake by ${sender} ${eth(amount)} (free ${eth(free)})`, reasons, sender, 0n,
         () => c.write.withdrawStake([amount], opt(sender)),
         () => {
           m.stakeTotal -= amount;
@@ -852,8 +1045,11 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
 
     case "register": {
       const sender = resolve(a.actor, "owner");
-      const ok = sender === "owner" && a.target !== "zero" && !m.registered[a.target];
-      return step(`registerClient(${a.target}) by ${sender}`, ok, sender, 0n,
+      const reasons = [
+        ...(sender !== "owner" ? [OWNABLE] : []),
+        ...violations([a.target === "zero", "InvalidClient"], [a.target !== "zero" && m.registered[a.target], "AlreadyRegistered"]),
+      ];
+      return step(`registerClient(${a.target}) by ${sender}`, reasons, sender, 0n,
         () => c.write.registerClient([addressOf[a.target]], opt(sender)),
         () => {
           if (a.target !== "zero") m.registered[a.target] = true;
@@ -862,8 +1058,8 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
 
     case "registerMany": {
       const sender = resolve(a.actor, "owner");
-      const ok = sender === "owner" && !a.targets.includes("zero");
-      return step(`registerClients([${a.targets.join(",")}]) by ${sender}`, ok, sender, 0n,
+      const reasons = [...(sender !== "owner" ? [OWNABLE] : []), ...violations([a.targets.includes("zero"), "InvalidClient"])];
+      return step(`registerClients([${a.targets.join(",")}]) by ${sender}`, reasons, sender, 0n,
         () => c.write.registerClients([a.targets.map((x) => addressOf[x])], opt(sender)),
         () => {
           for (const x of a.targets) if (x !== "zero") m.registered[x] = true;
@@ -872,8 +1068,11 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
 
     case "deregister": {
       const sender = resolve(a.actor, "owner");
-      const ok = sender === "owner" && a.target !== "zero" && m.registered[a.target];
-      return step(`deregisterClient(${a.target}) by ${sender}`, ok, sender, 0n,
+      const reasons = [
+        ...(sender !== "owner" ? [OWNABLE] : []),
+        ...violations([a.target === "zero" || !m.registered[a.target], "NotRegistered"]),
+      ];
+      return step(`deregisterClient(${a.target}) by ${sender}`, reasons, sender, 0n,
         () => c.write.deregisterClient([addressOf[a.target]], opt(sender)),
         () => {
           if (a.target !== "zero") m.registered[a.target] = false;
@@ -883,8 +1082,8 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
     case "rotateSigner": {
       const sender = resolve(a.actor, "owner");
       const to = a.to === "other" ? addressOf[otherSigner(m.signer)] : a.to === "same" ? addressOf[m.signer] : zeroAddress;
-      const ok = sender === "owner" && a.to === "other";
-      return step(`rotateSigner(${a.to}) by ${sender}`, ok, sender, 0n, () => c.write.rotateSigner([to], opt(sender)), (t) => {
+      const reasons = [...(sender !== "owner" ? [OWNABLE] : []), ...violations([a.to !== "other", "InvalidSigner"])];
+      return step(`rotateSigner(${a.to}) by ${sender}`, reasons, sender, 0n, () => c.write.rotateSigner([to], opt(sender)), (t) => {
         const previous = m.signer;
         const next = otherSigner(previous);
         m.retiredAt[previous] = t;
@@ -895,15 +1094,23 @@ async function plan(m: Model, a: Action): Promise<Step | string> {
 
     case "time":
     case "next":
+    case "edge":
       throw new Error(`${a.kind} is not a transaction`);
   }
 }
 
 function shortError(e: unknown): string {
-  const err = e as { shortMessage?: string; message?: string; details?: string };
-  const text = err.shortMessage ?? err.message ?? String(e);
-  const custom = /ServerContract\w+(\([^)]*\))?/.exec(`${text} ${err.message ?? ""} ${err.details ?? ""}`);
-  return custom ? custom[0] : text.split("\n")[0]!.slice(0, 160);
+  // viem: ContractFunctionExecutionError → ContractFunctionRevertedError with the decoded custom
+  // error, reported as "Name(arg,…)".
+  let cur: unknown = e;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 8; depth++) {
+    const x = cur as { data?: { errorName?: string; args?: readonly unknown[] }; signature?: string; cause?: unknown };
+    if (x.data?.errorName) return `${x.data.errorName}(${(x.data.args ?? []).map(String).join(",")})`;
+    if (x.signature) return `error ${x.signature}`;
+    cur = x.cause;
+  }
+  const err = e as { shortMessage?: string; message?: string };
+  return (err.shortMessage ?? err.message ?? String(e)).split("\n")[0]!.slice(0, 160);
 }
 
 /** Checks properties 1–3 against the chain after a step. */
@@ -917,7 +1124,15 @@ async function checkInvariants(m: Model): Promise<void> {
     c.read.signer(),
     Promise.all(ACTORS.map((a) => c.read.withdrawable([addressOf[a]]))),
     Promise.all(ACTORS.map((a) => c.read.isRegistered([addressOf[a]]))),
-    Promise.all(orders.map((o) => Promise.all([c.read.orderOf([o.quote.orderId]), c.read.pendingOf([o.quote.orderId])]))),
+    Promise.all(
+      orders.map((o) =>
+        Promise.all([
+          c.read.orderOf([o.quote.orderId]),
+          c.read.pendingOf([o.quote.orderId]),
+          c.read.isDelivered([o.quote.orderId]),
+        ]),
+      ),
+    ),
   ]);
 
   assert.equal(BigInt(latest), m.now, "chain time == model time");
@@ -928,7 +1143,7 @@ async function checkInvariants(m: Model): Promise<void> {
   assert.deepEqual(stake, [m.stakeTotal, m.stakeLocked], "stake() [total, locked]");
   assert.ok(m.stakeLocked <= m.stakeTotal, "locked <= total");
   orders.forEach((o, i) => {
-    const [[state, settled, paidAt], [deadline, lastChallengeAt]] = onChain[i]!;
+    const [[state, settled, paidAt], [deadline, lastChallengeAt], delivered] = onChain[i]!;
     const name = `${o.label} (${orderStateName(o.observed)} → ${orderStateName(state)})`;
     if (state !== o.observed) {
       assert.ok(LIFECYCLE[o.observed]!.includes(state), `${name}: transition forbidden by the PROTOCOL lifecycle`);
@@ -942,6 +1157,8 @@ async function checkInvariants(m: Model): Promise<void> {
     assert.equal(paidAt, o.paidAt, `${o.label}: paidAt`);
     assert.equal(deadline, o.deadline, `${o.label}: open deadline`);
     assert.equal(lastChallengeAt, o.lastChallengeAt, `${o.label}: lastChallengeAt`);
+    assert.equal(delivered, o.delivered, `${o.label}: isDelivered`);
+    if (state === S.None || state === S.DeliveryDisputed) assert.equal(delivered, false, `${name}: not delivered while disputed`);
   });
 
   // Property 1: balance == escrow + stake + bonds + credits (model), and == Σ in − Σ out (measured).
@@ -975,18 +1192,44 @@ async function runSequence(actions: Action[]): Promise<void> {
   const log: string[] = [];
   try {
     await checkInvariants(m);
-    for (const [i, a] of actions.entries()) {
-      let head = `${String(i).padStart(2)}. ${describeAction(a)}`;
-      let action = a;
+    // "next" and "edge" expand to concrete actions (an edge: a time jump, then the governed action).
+    const queue: { i: number; a: Action; head: string }[] = [];
+    let n = 0;
+    const pending = actions.map((a, i) => ({ i, a }));
+    const expand = (i: number, a: Action): { i: number; a: Action; head: string }[] | string => {
+      const head = `${String(i).padStart(2)}. ${describeAction(a)}`;
       if (a.kind === "next") {
         const options = nextSteps(m);
-        if (options.length === 0) {
-          log.push(`${head} → skipped (no open order)`);
+        if (options.length === 0) return `${head} → skipped (no open order)`;
+        const action = options[a.pick % options.length]!;
+        return [{ i, a: action, head: `${head} = ${describeAction(action)}` }];
+      }
+      if (a.kind === "edge") {
+        const options = edges(m);
+        if (options.length === 0) return `${head} → skipped (no open window)`;
+        const e = options[a.pick % options.length]!;
+        const land = a.side === "allowed" ? e.allowedAt : e.deniedAt; // the transaction's timestamp
+        const out: { i: number; a: Action; head: string }[] = [];
+        if (land - 1n > m.now) {
+          out.push({ i, a: { kind: "time", seconds: land - 1n - m.now }, head: `${head} ${e.what}: time+${land - 1n - m.now}s` });
+        }
+        out.push({ i, a: e.action, head: `${head} ${e.what}: ${describeAction(e.action)}` });
+        return out;
+      }
+      return [{ i, a, head }];
+    };
+    while (n < pending.length || queue.length > 0) {
+      if (queue.length === 0) {
+        const { i, a } = pending[n++]!;
+        const expanded = expand(i, a);
+        if (typeof expanded === "string") {
+          log.push(expanded);
           continue;
         }
-        action = options[a.pick % options.length]!;
-        head += ` = ${describeAction(action)}`;
+        queue.push(...expanded);
       }
+      const { i, a: action, head } = queue.shift()!;
+      const a = actions[i]!;
       if (action.kind === "time") {
         m.now = BigInt(await fx.networkHelpers.time.increase(action.seconds));
         log.push(`${head} → t=${m.now - start}`);
@@ -998,7 +1241,8 @@ async function runSequence(actions: Action[]): Promise<void> {
         log.push(`${head} → skipped (${s})`);
         continue;
       }
-      log.push(`${head} → ${s.text}: expect ${s.expectOk ? "success" : "revert"}`);
+      const expectOk = s.reasons.length === 0;
+      log.push(`${head} → ${s.text}: expect ${expectOk ? "success" : `revert (${[...new Set(s.reasons)].join(" | ")})`}`);
       const t = m.now + 1n;
       await fx.networkHelpers.time.setNextBlockTimestamp(t);
       let error: unknown;
@@ -1009,12 +1253,21 @@ async function runSequence(actions: Action[]): Promise<void> {
       }
       m.now = t; // mined either way: explicit gas means no estimation, a revert is mined as a failed tx
       const ok = error === undefined;
-      const tallyKey = a.kind === "next" ? `next:${action.kind}` : a.kind;
+      const tallyKey = a.kind === "next" || a.kind === "edge" ? `${a.kind}:${action.kind}` : a.kind;
       const tally = outcomes.get(tallyKey) ?? [0, 0];
       tally[ok ? 0 : 1] += 1;
       outcomes.set(tallyKey, tally);
-      log[log.length - 1] += ok ? ", got success" : `, got revert ${shortError(error)}`;
-      assert.equal(ok, s.expectOk, `step ${i}: model expected ${s.expectOk ? "success" : "revert"} (${s.text})`);
+      const reverted = ok ? undefined : shortError(error);
+      if (reverted !== undefined) {
+        const key = `${action.kind}:${reverted.replace(/^ServerContract/, "").replace(/\(.*$/, "")}`;
+        reverts.set(key, (reverts.get(key) ?? 0) + 1);
+      }
+      log[log.length - 1] += ok ? ", got success" : `, got revert ${reverted}`;
+      assert.equal(ok, expectOk, `step ${i}: model expected ${expectOk ? "success" : "revert"} (${s.text})`);
+      if (!ok) {
+        const matches = (r: string) => reverted === r || reverted!.startsWith(`${r}(`);
+        assert.ok(s.reasons.some(matches), `step ${i}: reverted with ${reverted}, model expected one of ${s.reasons.join(", ")}`);
+      }
       const before = m.contractBalance;
       const after = await fx.publicClient.getBalance({ address: fx.contract.address });
       if (ok) {
@@ -1062,20 +1315,32 @@ describe("ServerContract: model-based properties", () => {
     [initialStake] = await fx.contract.read.stake();
   });
 
-  it(`random action sequences keep the money, the lifecycle and the stake book consistent (${NUM_RUNS} runs)`, async () => {
+  it(`random action sequences keep the money, the lifecycle and the stake book consistent (fixed examples + ${NUM_RUNS} random runs)`, async () => {
     const started = performance.now();
     let runs = 0;
     let steps = 0;
+    const examples = fixedExamples().map((actions) => [actions] as [Action[]]);
     await fc.assert(
       fc.asyncProperty(fc.array(actionArb(), { minLength: 5, maxLength: 30, size: "max" }), async (actions) => {
         runs += 1;
         steps += actions.length;
         await runSequence(actions);
       }),
-      { numRuns: NUM_RUNS, seed: SEED, endOnFailure: false },
+      // The fixed examples come first and count as runs: NUM_RUNS random sequences follow them.
+      { numRuns: NUM_RUNS + examples.length, examples, seed: SEED, path: PATH, endOnFailure: false },
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const tallies = [...outcomes].map(([k, [ok, ko]]) => `${k} ${ok}✓/${ko}✗`).join(", ");
-    console.log(`    properties: ${runs} sequences, ${steps} actions in ${seconds}s\n    outcomes: ${tallies}`);
+    const revertTallies = [...reverts].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(", ");
+    console.log(
+      `    properties: ${runs} sequences (${examples.length} fixed + ${Math.max(0, runs - examples.length)} random), ${steps} actions in ${seconds}s\n    outcomes: ${tallies}\n    reverts: ${revertTallies}`,
+    );
+    // The fixed examples guarantee that the paths of the strict deadlines, the settle delay of
+    // release and the delivered flag were taken (and checked against the model).
+    if (PATH === undefined) {
+      for (const key of ["publish:TooLate", "respond:TooLate", "refund:TooLate", "release:TooEarly", "dispute:AlreadyDelivered"]) {
+        assert.ok((reverts.get(key) ?? 0) > 0, `no ${key} revert in ${runs} sequences`);
+      }
+    }
   });
 });

@@ -109,6 +109,26 @@ describe("ServerContract: packed amounts", () => {
     assert.deepEqual(await contract.read.stake(), [2n ** 128n - 1n, 0n]);
     await assert.rejects(contract.write.depositStake({ account: owner.account, value: 1n }), /0x11|overflow/i);
   });
+
+  it("withdrawing stake beyond the 96-bit earnings reverts with ServerContractAmountOverflow, nothing changes", async () => {
+    const { viem, contract, owner, networkHelpers } = await deployFixture();
+    const tooMuch = 2n ** 96n;
+    await networkHelpers.setBalance(owner.account.address, 2n ** 100n);
+    await contract.write.depositStake({ account: owner.account, value: tooMuch });
+    const total = INITIAL_STAKE + tooMuch;
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.withdrawStake([tooMuch], { account: owner.account }),
+      contract,
+      "ServerContractAmountOverflow",
+      [tooMuch],
+    );
+    assert.deepEqual(await contract.read.stake(), [total, 0n]);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), 0n);
+    // the largest amount that fits the earnings is fine
+    await contract.write.withdrawStake([tooMuch - 1n], { account: owner.account });
+    assert.deepEqual(await contract.read.stake(), [total - (tooMuch - 1n), 0n]);
+    assert.equal(await contract.read.withdrawable([owner.account.address]), tooMuch - 1n);
+  });
 });
 
 describe("ServerContract: stake", () => {
