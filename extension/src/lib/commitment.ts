@@ -1,0 +1,109 @@
+// The file commitment in the browser, over a Blob/File read in slices: protocol's streaming
+// Merkle builder (pure-TS SHA-256), never a second implementation. Used from the hashing worker
+// (off the UI thread) and by the bench.
+import {
+  chunkCount,
+  createMerkleBuilder,
+  proveChunk,
+  verifyInclusion,
+  CHUNK_SIZE,
+  type FileCommitment,
+} from "@pekanu/protocol/merkle";
+
+export const SLICE_SIZE = 4 << 20; // 4 MiB per read: few reads, bounded memory
+
+export type Progress = { bytes: number; total: number };
+
+export async function commitBlob(
+  blob: Blob,
+  { onProgress, signal, sliceSize = SLICE_SIZE }: { onProgress?: (p: Progress) => void; signal?: AbortSignal; sliceSize?: number } = {},
+): Promise<FileCommitment> {
+  const builder = createMerkleBuilder();
+  const total = blob.size;
+  let offset = 0;
+  // Read the next slice while hashing the current one.
+  let next: Promise<ArrayBuffer> | null = total > 0 ? blob.slice(0, Math.min(sliceSize, total)).arrayBuffer() : null;
+  while (next) {
+    signal?.throwIfAborted();
+    const buffer = await next;
+    offset += buffer.byteLength;
+    next = offset < total ? blob.slice(offset, Math.min(offset + sliceSize, total)).arrayBuffer() : null;
+    builder.update(new Uint8Array(buffer));
+    onProgress?.({ bytes: offset, total });
+  }
+  return builder.digest();
+}
+
+export type OwnershipProofItem = { index: number; chunk: string; proof: `0x${string}`[] };
+
+/** Chunks and inclusion proofs for the provider's ownership challenge (deduplicated file). */
+export async function proveOwnership(
+  blob: Blob,
+  indices: readonly number[],
+  { expectedRoot, onProgress }: { expectedRoot?: string; onProgress?: (done: number, total: number) => void } = {},
+): Promise<OwnershipProofItem[]> {
+  const size = blob.size;
+  const readChunks = async ({ index, count }: { index: number; count: number }) =>
+    new Uint8Array(await blob.slice(index * CHUNK_SIZE, Math.min(size, (index + count) * CHUNK_SIZE)).arrayBuffer());
+  const items: OwnershipProofItem[] = [];
+  let done = 0;
+  for (const index of indices) {
+    const result = await proveChunk({
+      size,
+      index,
+      readChunk: (i) => readChunks({ index: i, count: 1 }),
+      readChunks,
+      batchChunks: 4096,
+    });
+    if (expectedRoot && result.root.toLowerCase() !== expectedRoot.toLowerCase()) {
+      throw new Error("This file does not match the committed root.");
+    }
+    items.push({ index, chunk: bytesToBase64(result.chunk), proof: result.proof });
+    onProgress?.(++done, indices.length);
+  }
+  return items;
+}
+
+/** Checks an audit answer (chunk + proof) against the root and size the receipt commits to. */
+export function verifyAuditAnswer({
+  fileRoot,
+  size,
+  index,
+  chunkBase64,
+  proof,
+}: {
+  fileRoot: string;
+  size: number;
+  index: number;
+  chunkBase64: string;
+  proof: readonly `0x${string}`[];
+}): boolean {
+  let chunk: Uint8Array;
+  try {
+    chunk = base64ToBytes(chunkBase64);
+  } catch {
+    return false;
+  }
+  return verifyInclusion({ root: fileRoot as `0x${string}`, index, treeSize: chunkCount(size), proof, chunk });
+}
+
+export function randomChunkIndex(size: number, random: () => number = Math.random): number {
+  return Math.floor(random() * chunkCount(size));
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+export function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+export { chunkCount };

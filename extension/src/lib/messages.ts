@@ -1,0 +1,124 @@
+// The one message type the UI surfaces send to the background (validated with zod there), the
+// answer envelope, and the view the background pushes over a port.
+import { z } from "zod";
+import type { HumanError } from "./errors.ts";
+import type { FlowState, Step } from "./flow.ts";
+import type { Settings } from "./settings.ts";
+import type { VaultRecord } from "./vault/schema.ts";
+
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+const recordKey = z.string().min(1).max(200);
+
+export const fileMetaSchema = z.object({
+  name: z.string().max(1024),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  lastModified: z.number(),
+  mimeType: z.string().max(255),
+  fileRoot: bytes32.transform((s) => s.toLowerCase() as `0x${string}`),
+  chunks: z.number().int().positive(),
+});
+
+export const requestSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("view.get") }),
+  z.object({ type: z.literal("settings.set"), walletExtensionId: z.string().regex(/^[a-p]{32}$/).optional(), defaultStorageDays: z.number().int().min(1).max(36_500).optional() }),
+  z.object({ type: z.literal("wallet.connect") }),
+  z.object({ type: z.literal("wallet.switchChain") }),
+  z.object({ type: z.literal("provider.connect"), url: z.string().min(1).max(2048) }),
+  z.object({ type: z.literal("provider.forget") }),
+  z.object({ type: z.literal("auth.signIn") }),
+  z.object({ type: z.literal("registration.request"), inviteCode: z.string().max(200).optional() }),
+  z.object({ type: z.literal("registration.check") }),
+  z.object({ type: z.literal("order.fileCommitted"), file: fileMetaSchema, storageDays: z.number().int().min(1).max(36_500) }),
+  z.object({ type: z.literal("order.setStorageDays"), storageDays: z.number().int().min(1).max(36_500) }),
+  z.object({ type: z.literal("order.quote") }),
+  z.object({ type: z.literal("order.checkBalance") }),
+  z.object({ type: z.literal("order.pay") }),
+  z.object({ type: z.literal("order.refresh") }),
+  z.object({ type: z.literal("order.uploadTarget") }),
+  z.object({ type: z.literal("order.uploadStarted"), total: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("order.uploadProgress"), sent: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("order.uploadInterrupted"), reason: z.string().max(2000), status: z.number().int().optional(), body: z.string().max(20_000).optional() }),
+  z.object({ type: z.literal("order.uploadFinished"), body: z.unknown() }),
+  z.object({
+    type: z.literal("order.submitOwnershipProof"),
+    proofs: z.array(z.object({ index: z.number().int().nonnegative(), chunk: z.string().max(2048), proof: z.array(bytes32).max(64) })).min(1).max(64),
+  }),
+  z.object({ type: z.literal("order.clear") }),
+  z.object({ type: z.literal("error.dismiss") }),
+  z.object({ type: z.literal("vault.list"), query: z.string().max(500).optional(), offset: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(500).optional() }),
+  z.object({ type: z.literal("vault.get"), key: recordKey }),
+  z.object({ type: z.literal("vault.reverify"), key: recordKey }),
+  z.object({ type: z.literal("vault.audit"), key: recordKey }),
+  z.object({ type: z.literal("vault.refreshChain"), key: recordKey }),
+  z.object({ type: z.literal("vault.downloadTarget"), key: recordKey }),
+  z.object({ type: z.literal("vault.export") }),
+  z.object({ type: z.literal("vault.import"), json: z.string().max(64 << 20) }),
+  z.object({ type: z.literal("penalty.dispute"), key: recordKey }),
+  z.object({ type: z.literal("penalty.challenge"), key: recordKey }),
+  z.object({ type: z.literal("penalty.claim"), key: recordKey }),
+  z.object({ type: z.literal("credits.read") }),
+  z.object({ type: z.literal("credits.withdraw") }),
+]);
+
+export type Request = z.input<typeof requestSchema>;
+export type RequestType = Request["type"];
+
+export type Response<T = unknown> = { ok: true; data: T } | { ok: false; error: HumanError };
+
+export type WalletStatus = "unknown" | "connecting" | "missing" | "locked" | "ready";
+
+export type WalletView = {
+  status: WalletStatus;
+  walletId: string;
+  accounts: `0x${string}`[];
+  account: `0x${string}` | null;
+  chainId: number | null;
+};
+
+/** Read on chain for the connected provider (never taken from the provider's word). */
+export type ContractView = {
+  chainId: number;
+  address: `0x${string}`;
+  signer: `0x${string}`;
+  /** /v1/info's signer equals contract.signer(). */
+  signerMatchesInfo: boolean;
+  params: { settleDelay: string; responseWindow: string; challengeCooldown: string; challengeBond: string };
+  readAt: number;
+};
+
+export type View = {
+  flow: FlowState;
+  step: Step;
+  next: string;
+  wallet: WalletView;
+  /** Wallet network equals the provider's (null: unknown yet). */
+  chainOk: boolean | null;
+  contract: ContractView | null;
+  busy: string | null;
+  settings: Settings;
+  credits: { amount: string; readAt: number } | null;
+  vault: { count: number; version: number };
+  now: number;
+};
+
+export type VaultListAnswer = { total: number; items: VaultRecord[]; ms: number };
+
+export type ImportAnswer = {
+  total: number;
+  added: number;
+  merged: number;
+  verifiedOnChain: number;
+  verifiedOffline: number;
+  refused: { index: number; orderId: string | null; reason: string }[];
+  ms: number;
+  timings: { parseMs: number; verifyMs: number; saveMs: number };
+};
+
+export type AuditAnswer = { ok: boolean; index: number; problem?: string };
+
+export type DownloadTarget = { url: string; token: string | null; fileRoot: `0x${string}`; size: number; fileName: string };
+
+export type UploadTarget = { url: string; token: string | null; fileRoot: `0x${string}`; size: number; mode: "upload" | "ownershipProof"; indices: number[] | null };
+
+export { PORT_NAME } from "./port.ts";
+export type PortMessage = { type: "view"; view: View };

@@ -1,0 +1,98 @@
+// Seed step 14, as advice: given an order's on-chain view, which penalty actions are possible now,
+// and what happens next and when. Pure, so the UI's words are tested.
+import { formatDuration, formatEth } from "./format.ts";
+import type { ChainView, VaultRecord } from "./vault/schema.ts";
+
+export type PenaltyAdvice = {
+  canDispute: boolean;
+  canChallenge: boolean;
+  canClaim: boolean;
+  /** Seconds (unix) until which the provider may still answer; null when nothing is open. */
+  deadline: number | null;
+  /** What the person should know now, most important first. */
+  explain: string[];
+  /** Wei credited by claimPenalty now (price if unsettled + fine + bond if challenged). */
+  claimable: bigint | null;
+};
+
+const hasValidSigma = (r: VaultRecord) => r.signature !== null && r.verification.status !== "invalid";
+
+export function penaltyAdvice(record: VaultRecord, chain: ChainView | null, nowSec: number): PenaltyAdvice {
+  const price = BigInt(record.quote.price);
+  const fine = BigInt(record.quote.fine);
+  const storageUntil = Number(record.quote.storageUntil);
+  const params = chain?.params;
+  const window = params ? formatDuration(params.responseWindow) : "the response window";
+  const bond = params ? BigInt(params.challengeBond) : null;
+  const advice: PenaltyAdvice = { canDispute: false, canChallenge: false, canClaim: false, deadline: null, explain: [], claimable: null };
+  if (!chain) {
+    advice.explain.push("Read the order's state on chain to see which actions are possible.");
+    return advice;
+  }
+  switch (chain.state) {
+    case "None":
+      advice.explain.push("The contract has no such order: the payment was never mined (or it is on another contract).");
+      break;
+    case "Paid":
+    case "Settled": {
+      const settled = chain.state === "Settled" || chain.settled;
+      if (!settled && !hasValidSigma(record)) {
+        advice.canDispute = true;
+        advice.explain.push(
+          `No valid receipt σ: you can dispute the delivery. The provider then has ${window} to publish σ on chain or refund you; if it stays silent you can claim the price (${formatEth(price)} ETH) plus the fine (${formatEth(fine)} ETH).`,
+        );
+      }
+      if (hasValidSigma(record) && nowSec < storageUntil) {
+        const cooldownEnds = params && chain.lastChallengeAt ? chain.lastChallengeAt + Number(params.challengeCooldown) : 0;
+        if (cooldownEnds > nowSec) {
+          advice.explain.push(`You can challenge the storage again after ${new Date(cooldownEnds * 1000).toLocaleString()} (cooldown).`);
+        } else {
+          advice.canChallenge = true;
+          advice.explain.push(
+            `Challenge the storage: you deposit a bond of ${bond !== null ? `${formatEth(bond)} ETH` : "the contract's bond"}; the contract picks a random chunk and the provider has ${window} to answer with it and its Merkle proof. A correct answer pays the bond to the provider (it covers its gas); no answer lets you claim ${settled ? "" : `the price (${formatEth(price)} ETH) + `}the fine (${formatEth(fine)} ETH) + your bond back after the deadline.`,
+          );
+        }
+      }
+      if (chain.lastChallengeAt > 0) {
+        advice.explain.unshift(
+          `The provider answered your last storage challenge (${new Date(chain.lastChallengeAt * 1000).toLocaleString()}) with chunk #${chain.chunkIndex} and a valid proof: it still stores the file, and your bond paid its gas.`,
+        );
+      }
+      if (nowSec >= storageUntil) advice.explain.push("The storage period is over: no more challenges; the order can be completed.");
+      if (!advice.canDispute && !advice.canChallenge && nowSec < storageUntil && !(chain.lastChallengeAt > 0)) {
+        advice.explain.push("Nothing to do: the order is running normally. Audit it for free from time to time.");
+      }
+      break;
+    }
+    case "DeliveryDisputed":
+    case "Challenged": {
+      advice.deadline = chain.deadline;
+      const what = chain.state === "Challenged" ? `answer the challenge on chunk #${chain.chunkIndex} with its proof` : "publish σ on chain or refund you";
+      if (nowSec > chain.deadline) {
+        advice.canClaim = true;
+        let amount = fine;
+        if (!chain.settled) amount += price;
+        if (chain.state === "Challenged" && bond !== null) amount += bond;
+        advice.claimable = amount;
+        advice.explain.push(
+          `The provider did not ${what} before the deadline. Claim the penalty: ${formatEth(amount)} ETH is credited to you on the contract, then withdraw it.`,
+        );
+      } else {
+        advice.explain.push(
+          `The provider has until ${new Date(chain.deadline * 1000).toLocaleString()} (in ${formatDuration(chain.deadline - nowSec)}) to ${what}. If it stays silent, come back after that time to claim the penalty.`,
+        );
+      }
+      break;
+    }
+    case "Refunded":
+      advice.explain.push("The provider refunded the price: it is credited to you on the contract. Withdraw it from the Credits section.");
+      break;
+    case "Penalized":
+      advice.explain.push("Penalty claimed: the amount is credited to you on the contract. Withdraw it from the Credits section.");
+      break;
+    case "Completed":
+      advice.explain.push("The storage period ended and the order is complete.");
+      break;
+  }
+  return advice;
+}

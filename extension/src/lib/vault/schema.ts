@@ -1,0 +1,200 @@
+// The receipts vault's record types and their versions. A record is one paid order: its quote and
+// quote signature, and once the provider delivered, σ and L. Orders without σ are kept too: they
+// are what a delivery dispute is filed for.
+import type { Address, Hex, QuoteJson } from "../flow.ts";
+
+export const VAULT_DB_NAME = "pekanu-vault";
+export const VAULT_DB_VERSION = 2;
+
+/** Schema v1 (extension 0.0.x): one store "receipts" keyed by orderId, σ mandatory. */
+export type VaultRecordV1 = {
+  orderId: Hex;
+  chainId: number;
+  contract: Address;
+  quote: QuoteJson;
+  quoteSignature: Hex;
+  link: string;
+  signature: Hex;
+  signer: Address;
+  fileName: string;
+  providerUrl: string;
+  savedAt: number;
+};
+
+export type VerificationStatus =
+  /** σ (or, without σ, the quote signature) checked against contract.signer() read on chain. */
+  | "verified"
+  /** Checked against the signer recorded with the receipt (the chain was not reachable). */
+  | "verifiedOffline"
+  /** Nothing checked yet (e.g. migrated, or saved before verification). */
+  | "unverified"
+  /** The signature does not come from the contract's signer: penalty path. */
+  | "invalid";
+
+export type Verification = {
+  status: VerificationStatus;
+  /** What the signature was checked against. */
+  by: "chain" | "recorded" | null;
+  at: number | null;
+  /** The signature was made by a signer the contract rotated out after this order was paid. */
+  retiredSigner?: boolean;
+  note?: string;
+};
+
+export type PenaltyActionKind = "disputeDelivery" | "challengeStorage" | "claimPenalty" | "withdraw";
+
+export type PenaltyAction = {
+  kind: PenaltyActionKind;
+  txHash: Hex;
+  at: number;
+  status: "pending" | "confirmed" | "failed";
+  /** Bond sent with a storage challenge (wei). */
+  value?: string;
+  blockNumber?: number;
+};
+
+export type AuditResult = { at: number; index: number; ok: boolean; problem?: string };
+
+/** Cached view of the order on chain (orderOf/pendingOf), refreshed by the background. */
+export type ChainView = {
+  state: string;
+  settled: boolean;
+  paidAt: number;
+  deadline: number;
+  lastChallengeAt: number;
+  chunkIndex: number;
+  readAt: number;
+  /** params() of the contract: windows and the challenge bond. */
+  params?: { settleDelay: string; responseWindow: string; challengeCooldown: string; challengeBond: string };
+};
+
+/** Schema v2. */
+export type VaultRecord = {
+  /** `${chainId}:${contract}:${orderId}` (lowercase): an orderId is unique per contract only. */
+  key: string;
+  chainId: number;
+  contract: Address;
+  orderId: Hex;
+  client: Address;
+  fileRoot: Hex;
+  size: number;
+  quote: QuoteJson;
+  quoteSignature: Hex;
+  /** L and σ; null until the provider delivered. */
+  link: string | null;
+  signature: Hex | null;
+  /** The signer the signatures were verified against. */
+  signer: Address | null;
+  verification: Verification;
+  fileName: string;
+  mimeType: string;
+  providerUrl: string;
+  deduplicated: boolean;
+  payTxHash: Hex | null;
+  payBlock: number | null;
+  paymentStatus: "pending" | "mined" | "reverted" | "unknown";
+  createdAt: number;
+  updatedAt: number;
+  chain: ChainView | null;
+  actions: PenaltyAction[];
+  audits: AuditResult[];
+  /** Lowercased text searched by the vault list. */
+  searchText: string;
+};
+
+export function recordKey(chainId: number, contract: string, orderId: string): string {
+  return `${chainId}:${contract.toLowerCase()}:${orderId.toLowerCase()}`;
+}
+
+export function searchTextOf(r: Pick<VaultRecord, "fileName" | "orderId" | "fileRoot" | "link" | "providerUrl" | "contract" | "payTxHash" | "client">): string {
+  return [r.fileName, r.orderId, r.fileRoot, r.link ?? "", r.providerUrl, r.contract, r.payTxHash ?? "", r.client]
+    .join(" ")
+    .toLowerCase();
+}
+
+/** v1 → v2: re-keyed per contract, flattened terms, verification status and penalty history added. */
+export function migrateV1Record(v1: VaultRecordV1): VaultRecord {
+  const quote = v1.quote;
+  const record: VaultRecord = {
+    key: recordKey(v1.chainId, v1.contract, v1.orderId),
+    chainId: v1.chainId,
+    contract: v1.contract,
+    orderId: v1.orderId.toLowerCase() as Hex,
+    client: quote.client,
+    fileRoot: quote.fileRoot.toLowerCase() as Hex,
+    size: Number(quote.size),
+    quote,
+    quoteSignature: v1.quoteSignature,
+    link: v1.link,
+    signature: v1.signature,
+    signer: v1.signer,
+    // v1 verified before saving, against the signer it recorded; re-verification upgrades this.
+    verification: { status: "unverified", by: "recorded", at: null, note: "migrated from vault v1" },
+    fileName: v1.fileName,
+    mimeType: "",
+    providerUrl: v1.providerUrl,
+    deduplicated: false,
+    payTxHash: null,
+    payBlock: null,
+    paymentStatus: "unknown",
+    createdAt: v1.savedAt,
+    updatedAt: v1.savedAt,
+    chain: null,
+    actions: [],
+    audits: [],
+    searchText: "",
+  };
+  record.searchText = searchTextOf(record);
+  return record;
+}
+
+/** Merges a second copy of the same order (import, re-save): nothing known is ever lost. */
+export function mergeRecords(existing: VaultRecord, incoming: VaultRecord): VaultRecord {
+  const rank: Record<VerificationStatus, number> = { invalid: 0, unverified: 1, verifiedOffline: 2, verified: 3 };
+  // σ: keep ours unless we had none (or ours is not valid and theirs is).
+  const takeTheirSigma =
+    incoming.signature !== null &&
+    (existing.signature === null ||
+      (existing.verification.status === "invalid" && rank[incoming.verification.status] >= rank.verifiedOffline));
+  const sigmaSource = takeTheirSigma ? incoming : existing;
+  const verification =
+    takeTheirSigma || (sigmaSource.signature === incoming.signature && rank[incoming.verification.status] > rank[existing.verification.status])
+      ? incoming.verification
+      : existing.verification;
+  const actions = [...existing.actions];
+  for (const action of incoming.actions) {
+    const same = actions.findIndex((a) => a.txHash.toLowerCase() === action.txHash.toLowerCase());
+    if (same < 0) actions.push(action);
+    else if (actions[same]!.status === "pending" && action.status !== "pending") actions[same] = action;
+  }
+  actions.sort((a, b) => a.at - b.at);
+  const audits = [...existing.audits];
+  for (const audit of incoming.audits) {
+    if (!audits.some((a) => a.at === audit.at && a.index === audit.index)) audits.push(audit);
+  }
+  audits.sort((a, b) => a.at - b.at);
+  const newerChain =
+    incoming.chain && (!existing.chain || incoming.chain.readAt > existing.chain.readAt) ? incoming.chain : existing.chain;
+  const merged: VaultRecord = {
+    ...existing,
+    link: sigmaSource.link,
+    signature: sigmaSource.signature,
+    signer: sigmaSource.signer ?? existing.signer ?? incoming.signer,
+    verification,
+    fileName: existing.fileName || incoming.fileName,
+    mimeType: existing.mimeType || incoming.mimeType,
+    providerUrl: existing.providerUrl || incoming.providerUrl,
+    deduplicated: existing.deduplicated || incoming.deduplicated,
+    payTxHash: existing.payTxHash ?? incoming.payTxHash,
+    payBlock: existing.payBlock ?? incoming.payBlock,
+    paymentStatus: existing.paymentStatus === "unknown" || existing.paymentStatus === "pending" ? incoming.paymentStatus === "unknown" ? existing.paymentStatus : incoming.paymentStatus : existing.paymentStatus,
+    createdAt: Math.min(existing.createdAt, incoming.createdAt),
+    updatedAt: Math.max(existing.updatedAt, incoming.updatedAt),
+    chain: newerChain,
+    actions,
+    audits,
+    searchText: "",
+  };
+  merged.searchText = searchTextOf(merged);
+  return merged;
+}

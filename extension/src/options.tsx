@@ -1,0 +1,78 @@
+// Settings: the wallet's extension id (any wallet speaking MetaMask's external-extension protocol)
+// and the default storage period.
+import { useEffect, useState } from "react";
+import { EXTENSION_ID_PATTERN, METAMASK_EXTENSION_ID } from "./lib/settings.ts";
+import { humanOf, send, useFirstRenderMark, useView } from "./ui/background.ts";
+import "./ui/style.css";
+
+function Options() {
+  useFirstRenderMark();
+  const view = useView();
+  const [walletId, setWalletId] = useState("");
+  const [days, setDays] = useState(30);
+  const [status, setStatus] = useState<{ kind: "ok" | "bad"; text: string } | null>(null);
+  useEffect(() => {
+    if (view && !walletId) {
+      setWalletId(view.settings.walletExtensionId);
+      setDays(view.settings.defaultStorageDays);
+    }
+  }, [view, walletId]);
+  const valid = EXTENSION_ID_PATTERN.test(walletId);
+  const save = async () => {
+    try {
+      await send({ type: "settings.set", walletExtensionId: walletId, defaultStorageDays: days });
+      setStatus({ kind: "ok", text: "Saved. The wallet connection was restarted with the new id." });
+    } catch (err) {
+      setStatus({ kind: "bad", text: humanOf(err).message });
+    }
+  };
+  return (
+    <div className="app" data-testid="options" style={{ maxWidth: 640 }}>
+      <div className="header">
+        <h1>Pekanu settings</h1>
+      </div>
+      <div className="card">
+        <h2>Wallet</h2>
+        <p className="muted">
+          Pekanu talks to your wallet extension by its id, with MetaMask's external-extension protocol. MetaMask is <code>{METAMASK_EXTENSION_ID}</code>. Pekanu never sees your private key.
+        </p>
+        <div className="row">
+          <input
+            type="text"
+            className="grow mono"
+            data-testid="settings-wallet-id"
+            value={walletId}
+            spellCheck={false}
+            onChange={(e) => setWalletId(e.target.value.trim())}
+            aria-invalid={!valid}
+          />
+          <button className="secondary" data-testid="settings-wallet-metamask" onClick={() => setWalletId(METAMASK_EXTENSION_ID)}>
+            MetaMask
+          </button>
+        </div>
+        {!valid ? <div className="bad" data-testid="settings-wallet-id-invalid">An extension id is 32 letters a–p.</div> : null}
+        <div data-testid="settings-wallet-status" className="muted" style={{ marginTop: 6 }}>
+          Wallet status: {view?.wallet.status ?? "…"}
+          {view?.wallet.account ? ` · ${view.wallet.account}` : ""}
+        </div>
+        <h2 style={{ marginTop: 14 }}>Storage</h2>
+        <label className="row">
+          Default storage period (days)
+          <input type="number" min={1} max={36500} data-testid="settings-storage-days" value={days} onChange={(e) => setDays(Number(e.target.value))} />
+        </label>
+        <div className="row" style={{ marginTop: 12 }}>
+          <button data-testid="settings-save" disabled={!valid || !(days >= 1)} onClick={save}>
+            Save
+          </button>
+          {status ? (
+            <span className={status.kind} data-testid="settings-status">
+              {status.text}
+            </span>
+          ) : null}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export default Options;

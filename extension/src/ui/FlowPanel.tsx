@@ -1,0 +1,634 @@
+// The client's steps in the full page: connect → sign in → register → file → quote → pay →
+// confirmations → upload → σ. Renders the background's view; file bytes stay in this page.
+import { useEffect, useRef, useState } from "react";
+import type { HumanError } from "../lib/errors.ts";
+import type { FlowState } from "../lib/flow.ts";
+import { formatBytes, formatDuration, formatEth, formatTime, relativeTime, shortHex } from "../lib/format.ts";
+import type { UploadTarget, View } from "../lib/messages.ts";
+import { normalizeBaseUrl } from "../lib/url.ts";
+import { recordKey } from "../lib/vault/schema.ts";
+import { Badge, Eth, Field, Progress } from "./components.tsx";
+import { humanOf, send } from "./background.ts";
+import { commitFile, proveFile } from "./hashing.ts";
+import { chainName } from "./labels.ts";
+import { uploadFile } from "./transfer.ts";
+
+type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
+
+/** Runs a request, reporting failures as HumanErrors (the background also records flow errors). */
+function useAction(onError: (e: HumanError) => void) {
+  const [pending, setPending] = useState<string | null>(null);
+  const run = async (name: string, work: () => Promise<unknown>) => {
+    setPending(name);
+    try {
+      await work();
+    } catch (err) {
+      onError(humanOf(err));
+    } finally {
+      setPending(null);
+    }
+  };
+  return { pending, run };
+}
+
+export function ProviderCard({ view, onError }: Props) {
+  const { flow, contract } = view;
+  const [url, setUrl] = useState(flow.provider?.url ?? "");
+  const { pending, run } = useAction(onError);
+  const connect = () =>
+    run("connect", async () => {
+      let origin: string;
+      try {
+        origin = normalizeBaseUrl(url).origin;
+      } catch (err) {
+        throw new Error(err instanceof Error ? err.message : "Not a URL");
+      }
+      // Host access only for the provider the person connects, requested at this click.
+      const granted = await chrome.permissions.request({ origins: [`${origin}/*`] });
+      if (!granted) {
+        onError({ code: "HostPermissionDenied", title: "Permission needed", message: `Pekanu needs your permission to talk to ${origin}.`, action: "reconnect" });
+        return;
+      }
+      await send({ type: "provider.connect", url });
+    });
+  const info = flow.provider?.info;
+  return (
+    <div className={`card ${flow.provider ? "done" : "current"}`} data-testid="card-provider">
+      <h2>1 · Storage provider</h2>
+      <div className="row">
+        <input
+          type="url"
+          className="grow"
+          placeholder="https://storage.example.com"
+          data-testid="provider-url"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && url && void connect()}
+        />
+        <button data-testid="provider-connect" disabled={!url || pending !== null} onClick={connect}>
+          {flow.provider ? "Reconnect" : "Connect"}
+        </button>
+        {flow.provider ? (
+          <button className="secondary" data-testid="provider-forget" onClick={() => run("forget", () => send({ type: "provider.forget" }))}>
+            Forget
+          </button>
+        ) : null}
+      </div>
+      {info ? (
+        <dl className="kv" data-testid="provider-info">
+          <Field label="Provider" testid="provider-info-url">
+            <code>{flow.provider!.url}</code> <span className="muted">v{info.version}</span>
+          </Field>
+          <Field label="Contract" testid="provider-contract">
+            <code>{info.contract.address}</code>
+          </Field>
+          <Field label="Chain" testid="provider-chain" >
+            {chainName(info.chainId)}{" "}
+            {view.chainOk === false ? <Badge kind="bad" testid="provider-chain-status">your wallet is on {chainName(view.wallet.chainId)}</Badge> : view.chainOk ? <Badge kind="ok" testid="provider-chain-status">wallet on this network</Badge> : null}
+          </Field>
+          <Field label="Signer" testid="provider-signer">
+            <code>{contract?.signer ?? info.signer}</code>{" "}
+            {contract ? (
+              contract.signerMatchesInfo ? (
+                <Badge kind="ok" testid="provider-signer-check">read on chain</Badge>
+              ) : (
+                <Badge kind="bad" testid="provider-signer-check">differs from the provider's claim</Badge>
+              )
+            ) : (
+              <Badge kind="warn" testid="provider-signer-check">not yet read on chain</Badge>
+            )}
+          </Field>
+          <Field label="Price" testid="provider-price">
+            {formatEth(info.pricing.weiPerMiBDay)} ETH per MiB per day (minimum {formatEth(info.pricing.minPrice)} ETH)
+          </Field>
+          <Field label="Fine" testid="provider-fine">
+            {info.pricing.fineMultiplier} × the price, locked from the provider's stake when you pay
+          </Field>
+          <Field label="Storage period" testid="provider-days">
+            {info.pricing.minStorageDays}–{info.pricing.maxStorageDays} days, files up to {formatBytes(info.pricing.maxFileSize)}
+          </Field>
+          <Field label="Answer window" testid="provider-window">
+            {formatDuration((contract?.params ?? info.params).responseWindow)} · challenge bond <Eth wei={(contract?.params ?? info.params).challengeBond} testid="provider-bond" />
+          </Field>
+          <Field label="Registration" testid="provider-registration-policy">
+            {info.registration.policy}
+          </Field>
+        </dl>
+      ) : (
+        <p className="muted">Enter the address of the storage provider you want to use. Pekanu will ask your permission to talk to it.</p>
+      )}
+      {view.chainOk === false && info ? (
+        <div className="banner warn" data-testid="wrong-chain">
+          Your wallet is on {chainName(view.wallet.chainId)}, the provider's contract is on {chainName(info.chainId)}.{" "}
+          <button data-testid="wallet-switch-chain" onClick={() => run("switch", () => send({ type: "wallet.switchChain" }))}>
+            Switch network
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function AccountCard({ view, onError }: Props) {
+  const { flow } = view;
+  const { pending, run } = useAction(onError);
+  const reg = flow.registration;
+  const [invite, setInvite] = useState("");
+  const session = flow.session;
+  const sessionValid = session && session.expiresAt > view.now;
+  const policy = flow.provider?.info.registration.policy;
+  return (
+    <div className={`card ${view.step === "signIn" || view.step === "register" || view.step === "registering" ? "current" : ""}`} data-testid="card-account">
+      <h2>2 · Sign in and registration</h2>
+      <div className="row">
+        {sessionValid ? (
+          <span data-testid="session-status" data-signed-in="true">
+            Signed in as <code>{session.address}</code> <span className="muted">until {formatTime(session.expiresAt)}</span>
+          </span>
+        ) : (
+          <span data-testid="session-status" data-signed-in="false" className="muted">
+            Not signed in. Signing in is a free signature in your wallet (Sign-In with Ethereum), not a transaction.
+          </span>
+        )}
+        <button data-testid="auth-sign-in" disabled={pending !== null || !flow.provider} className={sessionValid ? "secondary" : ""} onClick={() => run("signin", () => send({ type: "auth.signIn" }))}>
+          {sessionValid ? "Sign in again" : "Sign in with wallet"}
+        </button>
+      </div>
+      {sessionValid ? (
+        <>
+          <h3>Registration (seed steps 2–4 and 7)</h3>
+          {!reg || reg.status === "failed" ? (
+            <div className="row">
+              {policy === "invite" ? <input type="text" placeholder="Invite code" data-testid="registration-invite" value={invite} onChange={(e) => setInvite(e.target.value)} /> : null}
+              <button data-testid="registration-request" disabled={pending !== null} onClick={() => run("register", () => send({ type: "registration.request", ...(invite ? { inviteCode: invite } : {}) }))}>
+                Request registration
+              </button>
+              {reg?.failure ? <span className="bad" data-testid="registration-failure">{reg.failure}</span> : null}
+            </div>
+          ) : (
+            <dl className="kv" data-testid="registration">
+              <Field label="Transaction" testid="registration-tx">
+                {reg.txHash ? <code>{reg.txHash}</code> : <span className="muted">{reg.alreadyRegistered ? "registered earlier (looking up its event)" : "waiting for the provider"}</span>}
+              </Field>
+              <Field label="Block" testid="registration-block">
+                {reg.blockNumber ?? "—"}
+              </Field>
+              <Field label="ClientRegistered event" testid="registration-event">
+                {reg.checkedAt ? reg.eventSeen ? <Badge kind="ok">found</Badge> : <Badge kind="warn">not found</Badge> : "—"}
+              </Field>
+              <Field label="isRegistered()" testid="registration-status" >
+                <span data-registered={String(reg.isRegistered)}>
+                  {reg.checkedAt ? reg.isRegistered ? <Badge kind="ok">yes</Badge> : <Badge kind="bad">no</Badge> : <span className="muted">checking…</span>}
+                </span>
+              </Field>
+            </dl>
+          )}
+          {reg && reg.status !== "confirmed" && reg.status !== "failed" ? (
+            <button className="secondary" data-testid="registration-check" disabled={pending !== null} onClick={() => run("check", () => send({ type: "registration.check" }))}>
+              Check again
+            </button>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+/** The selected File lives only in this page (it cannot cross to the background cheaply). */
+type LocalFile = { file: File; root: string } | null;
+
+function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
+  const { flow } = view;
+  const order = flow.order;
+  const [progress, setProgress] = useState<{ bytes: number; total: number } | null>(null);
+  const [days, setDays] = useState(order?.storageDays ?? view.settings.defaultStorageDays);
+  const [speed, setSpeed] = useState<string | null>(null);
+  const locked = Boolean(order?.payment);
+  const choose = async (file: File) => {
+    setProgress({ bytes: 0, total: file.size });
+    setSpeed(null);
+    try {
+      const started = performance.now();
+      const result = await commitFile(file, (bytes, total) => setProgress({ bytes, total }));
+      const seconds = (performance.now() - started) / 1000;
+      setSpeed(seconds > 0 ? `${formatBytes(file.size / seconds)}/s` : null);
+      setLocalFile({ file, root: result.root });
+      await send({
+        type: "order.fileCommitted",
+        file: { name: file.name, size: file.size, lastModified: file.lastModified, mimeType: file.type, fileRoot: result.root, chunks: result.chunks },
+        storageDays: days,
+      });
+    } catch (err) {
+      onError(humanOf(err));
+    }
+  };
+  const info = flow.provider?.info;
+  return (
+    <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
+      <h2>3 · File and commitment</h2>
+      <div className="row">
+        <input type="file" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
+        <label className="row">
+          Keep for
+          <input
+            type="number"
+            data-testid="storage-days"
+            min={info?.pricing.minStorageDays ?? 1}
+            max={info?.pricing.maxStorageDays ?? 36500}
+            value={days}
+            disabled={locked}
+            style={{ width: 80 }}
+            onChange={(e) => {
+              const value = Number(e.target.value);
+              setDays(value);
+              if (order && value >= 1) void send({ type: "order.setStorageDays", storageDays: value }).catch((err) => onError(humanOf(err)));
+            }}
+          />
+          days
+        </label>
+      </div>
+      {progress && progress.bytes < progress.total ? (
+        <div data-testid="hash-status">
+          Computing the commitment (Merkle root) in a background thread… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
+          <Progress value={progress.bytes} total={progress.total} testid="hash-progress" />
+        </div>
+      ) : null}
+      {order ? (
+        <dl className="kv" data-testid="file-info">
+          <Field label="File" testid="file-name">
+            {order.file.name} ({formatBytes(order.file.size)}, {order.file.chunks} chunks)
+          </Field>
+          <Field label="Commitment" testid="file-root">
+            <code>{order.file.fileRoot}</code>
+          </Field>
+          {speed ? (
+            <Field label="Hashed at" testid="hash-speed">
+              {speed}
+            </Field>
+          ) : null}
+        </dl>
+      ) : null}
+    </div>
+  );
+}
+
+function QuoteCard({ view, onError }: Props) {
+  const { flow } = view;
+  const order = flow.order;
+  const { pending, run } = useAction(onError);
+  if (!order) return null;
+  const q = order.quote;
+  const b = order.balance;
+  const expired = q ? Number(q.quote.expiresAt) * 1000 <= view.now : false;
+  const paid = Boolean(order.payment);
+  const walletMatches = q && view.wallet.account ? view.wallet.account.toLowerCase() === q.quote.client.toLowerCase() : false;
+  const canPay = Boolean(q && b?.sufficient && !expired && !paid && view.chainOk !== false && walletMatches);
+  return (
+    <div className={`card ${view.step === "quote" || view.step === "pay" ? "current" : ""}`} data-testid="card-quote">
+      <h2>4 · Quote, balance and payment</h2>
+      {!paid ? (
+        <button data-testid="quote-request" className={q ? "secondary" : ""} disabled={pending !== null || view.step === "signIn"} onClick={() => run("quote", () => send({ type: "order.quote" }))}>
+          {q ? "Ask for a new quote" : "Ask for a quote"}
+        </button>
+      ) : null}
+      {q ? (
+        <dl className="kv" data-testid="quote">
+          <Field label="Price" testid="quote-price">
+            <strong>
+              <Eth wei={q.quote.price} />
+            </strong>
+          </Field>
+          <Field label="Fine if the provider fails" testid="quote-fine">
+            <Eth wei={q.quote.fine} />
+          </Field>
+          <Field label="Stored until" testid="quote-storage-until">
+            {formatTime(Number(q.quote.storageUntil))}
+          </Field>
+          <Field label="Quote valid until" testid="quote-expires">
+            <span className={expired ? "bad" : ""} data-expired={String(expired)}>
+              {formatTime(Number(q.quote.expiresAt))} ({expired ? "expired" : relativeTime(Number(q.quote.expiresAt) * 1000, view.now)})
+            </span>
+          </Field>
+          <Field label="Signature" testid="quote-signer">
+            <Badge kind="ok">signed by {shortHex(q.signer)}, the contract's signer</Badge>
+          </Field>
+          <Field label="Order" testid="quote-order-id">
+            <code>{q.quote.orderId}</code>
+          </Field>
+          {q.deduplicated ? (
+            <Field label="Deduplicated" testid="quote-deduplicated">
+              The provider already stores this file: after paying you prove you own it instead of uploading.
+            </Field>
+          ) : null}
+        </dl>
+      ) : null}
+      {q && !paid ? (
+        <>
+          <h3>Balance check (seed step 8)</h3>
+          {b ? (
+            <dl className="kv" data-testid="balance">
+              <Field label="Your balance" testid="balance-amount">
+                <Eth wei={b.balance} />
+              </Field>
+              <Field label="Estimated gas" testid="balance-gas">
+                {b.gasEstimate} gas × {formatEth(b.maxFeePerGas, 12)} ETH = <Eth wei={b.gasCost} />
+                {b.gasFallback ? <span className="muted"> (typical figure: estimation needs the funds)</span> : null}
+              </Field>
+              <Field label="Needed" testid="balance-required">
+                <Eth wei={b.required} />
+              </Field>
+              <Field label="Result" testid="balance-result">
+                {b.sufficient ? (
+                  <Badge kind="ok" testid="balance-sufficient">enough funds</Badge>
+                ) : (
+                  <Badge kind="bad" testid="balance-shortfall">
+                    short by {formatEth(b.shortfall)} ETH
+                  </Badge>
+                )}
+              </Field>
+            </dl>
+          ) : (
+            <p className="muted">Not checked yet.</p>
+          )}
+          {!walletMatches && view.wallet.account ? (
+            <div className="warn" data-testid="pay-wrong-account">
+              The quote is for {shortHex(q.quote.client)}; your wallet's account is {shortHex(view.wallet.account)}.
+            </div>
+          ) : null}
+          <div className="row">
+            <button className="secondary" data-testid="balance-check" disabled={pending !== null} onClick={() => run("balance", () => send({ type: "order.checkBalance" }))}>
+              Check balance
+            </button>
+            <button data-testid="pay" disabled={!canPay || pending !== null} onClick={() => run("pay", () => send({ type: "order.pay" }))}>
+              Pay {formatEth(q.quote.price)} ETH
+            </button>
+          </div>
+          <p className="muted">
+            Paying sends the price to the provider's contract (escrow), which locks the fine from the provider's stake. The provider can only collect after {formatDuration(view.contract?.params.settleDelay ?? flow.provider?.info.params.settleDelay ?? 0)} without a dispute.
+          </p>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function PaymentCard({ view }: Props) {
+  const payment = view.flow.order?.payment;
+  if (!payment) return null;
+  const required = payment.requiredConfirmations;
+  return (
+    <div className={`card ${view.step === "confirming" ? "current" : ""}`} data-testid="card-payment">
+      <h2>5 · Payment confirmations (seed steps 10–11)</h2>
+      <dl className="kv">
+        <Field label="Transaction" testid="payment-tx">
+          <code>{payment.txHash}</code>
+        </Field>
+        <Field label="On chain" testid="payment-status">
+          <span data-status={payment.status}>
+            {payment.status === "pending" ? "waiting to be mined…" : payment.status === "mined" ? <Badge kind="ok">mined in block {payment.blockNumber}</Badge> : <Badge kind="bad">reverted</Badge>}
+          </span>
+        </Field>
+        <Field label="Provider" testid="payment-confirmations">
+          <span data-confirmed={String(payment.providerConfirmed)}>
+            {payment.providerConfirmed ? (
+              <Badge kind="ok">payment confirmed ({payment.confirmations} confirmations)</Badge>
+            ) : (
+              `${payment.confirmations}${required ? ` / ${required}` : ""} confirmations seen by the provider`
+            )}
+          </span>
+        </Field>
+      </dl>
+    </div>
+  );
+}
+
+function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
+  const order = view.flow.order;
+  const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  if (!order?.payment || !order.quote) return null;
+  const dedup = order.quote.deduplicated;
+  const upload = order.upload;
+  const ready = view.step === "upload";
+  const fileMatches = localFile && localFile.root.toLowerCase() === order.file.fileRoot.toLowerCase();
+
+  const reselect = async (file: File) => {
+    setChecking(true);
+    try {
+      const result = await commitFile(file);
+      if (result.root.toLowerCase() !== order.file.fileRoot.toLowerCase()) {
+        onError({ code: "FileMismatch", title: "Different file", message: "This is not the file that was quoted and paid for (its commitment differs). Select the original file.", action: "reselectFile" });
+        return;
+      }
+      setLocalFile({ file, root: result.root });
+    } catch (err) {
+      onError(humanOf(err));
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  const start = async () => {
+    if (!localFile) return;
+    setBusy(true);
+    try {
+      const target = await send<UploadTarget>({ type: "order.uploadTarget" });
+      if (target.mode === "ownershipProof") {
+        const indices = target.indices ?? [];
+        setProgress({ sent: 0, total: indices.length });
+        const proofs = await proveFile(localFile.file, indices, target.fileRoot, (done, total) => setProgress({ sent: done, total }));
+        await send({ type: "order.submitOwnershipProof", proofs });
+        return;
+      }
+      await send({ type: "order.uploadStarted", total: localFile.file.size });
+      setProgress({ sent: 0, total: localFile.file.size });
+      let result;
+      try {
+        result = await uploadFile({
+          url: target.url,
+          token: target.token,
+          file: localFile.file,
+          onProgress: (sent, total) => {
+            setProgress({ sent, total });
+            void send({ type: "order.uploadProgress", sent, total }).catch(() => undefined);
+          },
+        });
+      } catch (err) {
+        await send({ type: "order.uploadInterrupted", reason: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
+        return;
+      }
+      if (result.status < 200 || result.status >= 300) {
+        await send({ type: "order.uploadInterrupted", reason: `The provider answered ${result.status}`, status: result.status, body: result.body.slice(0, 20_000) }).catch(() => undefined);
+        let code = "";
+        try {
+          code = (JSON.parse(result.body) as { error?: { code?: string; message?: string } }).error?.code ?? "";
+        } catch {
+          code = "";
+        }
+        onError({
+          code: code ? `Api${code}` : "UploadRefused",
+          title: "Upload refused",
+          message: code === "RootMismatch" || code === "SizeMismatch" ? "The provider says these bytes are not the quoted file. Select the original file." : `The provider refused the upload (${result.status}${code ? ` ${code}` : ""}). Retry, or dispute the delivery if it keeps refusing.`,
+          action: "retry",
+          detail: result.body.slice(0, 300),
+        });
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(result.body);
+      } catch {
+        body = null;
+      }
+      await send({ type: "order.uploadFinished", body });
+    } catch (err) {
+      onError(humanOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const shown = progress ?? (upload ? { sent: upload.sent, total: upload.total } : null);
+  return (
+    <div className={`card ${ready ? "current" : ""}`} data-testid="card-upload">
+      <h2>6 · {dedup ? "Proof of ownership" : "Upload"} (seed step 12)</h2>
+      {dedup ? (
+        <p className="muted">
+          The provider already stores this file. Instead of uploading it, Pekanu sends {order.quote.ownershipIndices?.length ?? 0} chunks it names, each with its Merkle proof, computed from your local copy.
+        </p>
+      ) : null}
+      {!fileMatches ? (
+        <div className="row" data-testid="upload-need-file">
+          <span className="muted">{localFile ? "The selected file does not match." : "Select the same file again to upload it (its commitment is checked first)."}</span>
+          <input type="file" data-testid="upload-file-input" disabled={checking} onChange={(e) => e.target.files?.[0] && void reselect(e.target.files[0])} />
+          {checking ? <span className="muted">checking…</span> : null}
+        </div>
+      ) : null}
+      {upload?.status === "interrupted" ? (
+        <div className="warn" data-testid="upload-interrupted">
+          The last attempt was interrupted{upload.lastError ? `: ${upload.lastError}` : ""}. Retry when ready.
+        </div>
+      ) : null}
+      {shown && (busy || upload?.status === "uploading") ? (
+        <div data-testid="upload-status">
+          {dedup ? `Proving chunk ${shown.sent} of ${shown.total}` : `${formatBytes(shown.sent)} of ${formatBytes(shown.total)}`}
+          <Progress value={shown.sent} total={shown.total} testid="upload-progress" />
+        </div>
+      ) : null}
+      {upload?.status === "done" ? <Badge kind="ok" testid="upload-done">delivered</Badge> : null}
+      {upload?.status !== "done" ? (
+        <button data-testid={upload?.status === "interrupted" ? "upload-retry" : dedup ? "ownership-prove" : "upload-start"} disabled={!ready || !fileMatches || busy} onClick={start}>
+          {upload?.status === "interrupted" ? "Retry" : dedup ? "Prove ownership" : "Upload"}
+        </button>
+      ) : null}
+      {!ready && view.step === "confirming" ? <p className="muted">Available once the provider confirms your payment.</p> : null}
+    </div>
+  );
+}
+
+function ReceiptCard({ view, onError, openVault }: Props) {
+  const { flow } = view;
+  const order = flow.order;
+  const receipt = order?.receipt;
+  const { pending, run } = useAction(onError);
+  if (!order?.quote || !receipt || !flow.provider) return null;
+  const key = recordKey(flow.provider.info.chainId, flow.provider.info.contract.address, order.quote.quote.orderId);
+  return (
+    <div className={`card ${receipt.status === "verified" ? "done" : "current"}`} data-testid="card-receipt">
+      <h2>7 · Receipt σ and link L (seed step 13)</h2>
+      <dl className="kv">
+        <Field label="σ" testid="receipt-signature">
+          <code>{receipt.signature}</code>
+        </Field>
+        <Field label="L" testid="receipt-link">
+          <code>{receipt.link}</code>
+        </Field>
+        <Field label="Check" testid="receipt-status">
+          <span data-status={receipt.status}>
+            {receipt.status === "verified" ? (
+              <Badge kind="ok">valid: signed by {shortHex(receipt.signer)}, the signer named by the contract</Badge>
+            ) : receipt.status === "invalid" ? (
+              <Badge kind="bad">NOT valid: {receipt.problem}</Badge>
+            ) : (
+              "checking against contract.signer()…"
+            )}
+          </span>
+        </Field>
+        {receipt.status === "verified" ? (
+          <Field label="Vault" testid="receipt-saved">
+            {receipt.savedToVault ? "kept in your vault" : "saving…"}
+          </Field>
+        ) : null}
+      </dl>
+      {receipt.status === "invalid" ? (
+        <div className="banner error" data-testid="receipt-invalid">
+          The provider's receipt does not verify. Do not rely on it. You can open a delivery dispute on chain: the provider must then publish a valid σ or refund you, or you claim the price and the fine after the deadline.
+          <div className="row" style={{ marginTop: 6 }}>
+            <button className="danger" data-testid="penalty-dispute-now" disabled={pending !== null} onClick={() => run("dispute", () => send({ type: "penalty.dispute", key }))}>
+              Dispute delivery
+            </button>
+            <button className="secondary" data-testid="receipt-open-vault" onClick={() => openVault(key)}>
+              Track it in the vault
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {receipt.status === "verified" ? (
+        <div className="row">
+          <button className="secondary" data-testid="receipt-open-vault" onClick={() => openVault(key)}>
+            Open in vault
+          </button>
+          <button data-testid="order-new" onClick={() => run("new", () => send({ type: "order.clear" }))}>
+            Store another file
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function DeliveryDisputeHint({ view, openVault }: Props) {
+  // A paid, confirmed order whose upload keeps failing: the person may dispute delivery.
+  const { flow } = view;
+  const order = flow.order;
+  if (!order?.payment || !order.quote || order.receipt || !flow.provider) return null;
+  if (!(order.upload?.status === "interrupted" && order.upload.attempts >= 2)) return null;
+  const key = recordKey(flow.provider.info.chainId, flow.provider.info.contract.address, order.quote.quote.orderId);
+  return (
+    <div className="banner warn" data-testid="dispute-hint">
+      Uploads keep failing. If the provider does not accept your file, you can dispute the delivery from the vault: it then has to answer on chain or you recover the price and the fine.{" "}
+      <button className="secondary" data-testid="dispute-hint-open" onClick={() => openVault(key)}>
+        Open penalty options
+      </button>
+    </div>
+  );
+}
+
+export function FlowPanel(props: Props) {
+  const { view } = props;
+  const [localFile, setLocalFile] = useState<LocalFile>(null);
+  const orderRoot = view.flow.order?.file.fileRoot;
+  const lastRoot = useRef(orderRoot);
+  useEffect(() => {
+    // A cleared order forgets the page's file.
+    if (lastRoot.current && !orderRoot) setLocalFile(null);
+    lastRoot.current = orderRoot;
+  }, [orderRoot]);
+  const { flow } = view;
+  const registered = flow.registration?.status === "confirmed" && flow.registration.isRegistered;
+  return (
+    <div data-testid="flow" data-step={view.step}>
+      <ProviderCard {...props} />
+      {flow.provider ? <AccountCard {...props} /> : null}
+      {flow.provider && (registered || flow.order) ? <FileCard {...props} localFile={localFile} setLocalFile={setLocalFile} /> : null}
+      <QuoteCard {...props} />
+      <PaymentCard {...props} />
+      <UploadCard {...props} localFile={localFile} setLocalFile={setLocalFile} />
+      <DeliveryDisputeHint {...props} />
+      <ReceiptCard {...props} />
+    </div>
+  );
+}
+
+export type { FlowState };

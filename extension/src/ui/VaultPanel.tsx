@@ -1,0 +1,402 @@
+// The receipts vault: list with search, detail, re-verify, free audit, verified download,
+// export/import, and the penalty actions of seed step 14 with what happens next and when.
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { HumanError } from "../lib/errors.ts";
+import { formatBytes, formatEth, formatTime, shortHex } from "../lib/format.ts";
+import type { AuditAnswer, DownloadTarget, ImportAnswer, VaultListAnswer, View } from "../lib/messages.ts";
+import { penaltyAdvice } from "../lib/penalty.ts";
+import type { VaultRecord } from "../lib/vault/schema.ts";
+import { Badge, Eth, Field, Progress } from "./components.tsx";
+import { humanOf, send } from "./background.ts";
+import { commitFile } from "./hashing.ts";
+import { downloadBytes, saveBlob } from "./transfer.ts";
+
+const PAGE = 50;
+
+function verificationBadge(record: VaultRecord, testid?: string) {
+  const v = record.verification;
+  const label: Record<typeof v.status, string> = {
+    verified: record.signature ? "σ verified on chain" : "quote verified, no σ yet",
+    verifiedOffline: "σ verified offline (recorded signer)",
+    unverified: "not verified yet",
+    invalid: "σ INVALID",
+  };
+  const kind = v.status === "verified" ? "ok" : v.status === "invalid" ? "bad" : "warn";
+  return (
+    <Badge kind={kind} testid={testid}>
+      <span data-status={v.status}>{label[v.status]}</span>
+    </Badge>
+  );
+}
+
+function orderStatus(record: VaultRecord): string {
+  if (record.chain) return record.chain.state;
+  if (record.paymentStatus === "pending") return "payment pending";
+  if (record.paymentStatus === "reverted") return "payment reverted";
+  return record.signature ? "stored" : "paid, no σ";
+}
+
+export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { view: View | null; onError: (e: HumanError) => void; selectedKey: string | null; setSelectedKey: (k: string | null) => void }) {
+  const [query, setQuery] = useState("");
+  const [typed, setTyped] = useState("");
+  const [offset, setOffset] = useState(0);
+  const [list, setList] = useState<VaultListAnswer | null>(null);
+  const [importReport, setImportReport] = useState<ImportAnswer | null>(null);
+  const [importing, setImporting] = useState(false);
+  const firstPage = useRef(false);
+
+  const load = useCallback(async () => {
+    try {
+      const answer = await send<VaultListAnswer>({ type: "vault.list", query, offset, limit: PAGE });
+      setList(answer);
+    } catch (err) {
+      onError(humanOf(err));
+    }
+  }, [query, offset, onError]);
+
+  useEffect(() => {
+    void load();
+  }, [load, view?.vault.version]);
+
+  // Search as you type, without a request per keystroke.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setQuery(typed);
+      setOffset(0);
+    }, 120);
+    return () => clearTimeout(timer);
+  }, [typed]);
+
+  useEffect(() => {
+    if (list && !firstPage.current) {
+      firstPage.current = true;
+      performance.mark("pekanu:vault-first-page");
+    }
+  }, [list]);
+
+  const exportAll = async () => {
+    try {
+      const { json } = await send<{ json: string }>({ type: "vault.export" });
+      saveBlob(new Blob([json], { type: "application/json" }), `pekanu-vault-${new Date().toISOString().slice(0, 10)}.json`);
+    } catch (err) {
+      onError(humanOf(err));
+    }
+  };
+
+  const importFile = async (file: File) => {
+    setImporting(true);
+    setImportReport(null);
+    try {
+      const json = await file.text();
+      const report = await send<ImportAnswer>({ type: "vault.import", json });
+      setImportReport(report);
+      performance.mark("pekanu:vault-imported");
+    } catch (err) {
+      onError(humanOf(err));
+    } finally {
+      setImporting(false);
+    }
+  };
+
+  return (
+    <div className="split" data-testid="vault">
+      <div>
+        <div className="card">
+          <div className="row">
+            <h2 className="grow">Receipts vault</h2>
+            <span className="muted" data-testid="vault-count" data-total={list?.total ?? 0}>
+              {list ? `${list.total} ${query ? "matching" : "orders"}` : "…"}
+            </span>
+          </div>
+          <div className="row">
+            <input
+              type="search"
+              className="grow"
+              placeholder="Search by file name, order id, root, link, tx…"
+              data-testid="vault-search"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+            />
+          </div>
+          <div className="row" style={{ marginTop: 8 }}>
+            <button className="secondary" data-testid="vault-export" onClick={exportAll}>
+              Export JSON
+            </button>
+            <label className="row">
+              <span className="muted">Import:</span>
+              <input type="file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+            </label>
+          </div>
+          {importing ? <div className="muted" data-testid="vault-import-status">Verifying every σ and importing…</div> : null}
+          {importReport ? (
+            <div
+              className="banner info"
+              data-testid="vault-import-report"
+              data-added={importReport.added}
+              data-merged={importReport.merged}
+              data-refused={importReport.refused.length}
+              data-ms={Math.round(importReport.ms)}
+              data-timings={JSON.stringify(importReport.timings)}
+            >
+              Imported {importReport.total} records in {(importReport.ms / 1000).toFixed(1)} s: {importReport.added} new, {importReport.merged} merged with existing ones, {importReport.verifiedOnChain} verified on chain, {importReport.verifiedOffline} verified against the recorded signer (chain not reachable).
+              {importReport.refused.length ? (
+                <div className="bad" data-testid="vault-import-refused">
+                  {importReport.refused.length} refused:
+                  <ul>
+                    {importReport.refused.slice(0, 10).map((r) => (
+                      <li key={`${r.index}`}>
+                        #{r.index} {r.orderId ? shortHex(r.orderId) : ""}: {r.reason}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+        <div className="card">
+          <table data-testid="vault-list">
+            <thead>
+              <tr>
+                <th>File</th>
+                <th>Price</th>
+                <th>Status</th>
+                <th>σ</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list?.items.map((r) => (
+                <tr
+                  key={r.key}
+                  className={`selectable ${selectedKey === r.key ? "selected" : ""}`}
+                  data-testid="vault-row"
+                  data-key={r.key}
+                  data-order-id={r.orderId}
+                  onClick={() => setSelectedKey(r.key)}
+                >
+                  <td>
+                    {r.fileName || <span className="muted">{shortHex(r.fileRoot)}</span>}
+                    <div className="muted">{formatTime(r.createdAt)}</div>
+                  </td>
+                  <td>{formatEth(r.quote.price)} ETH</td>
+                  <td>{orderStatus(r)}</td>
+                  <td>{verificationBadge(r)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {list && list.items.length === 0 ? (
+            <p className="muted" data-testid="vault-empty">
+              {query ? "No receipt matches." : "No receipts yet. Paid orders and their receipts appear here."}
+            </p>
+          ) : null}
+          <div className="row" style={{ marginTop: 8 }}>
+            <button className="secondary" data-testid="vault-prev" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+              Previous
+            </button>
+            <span className="muted" data-testid="vault-page">
+              {list && list.total ? `${offset + 1}–${Math.min(offset + PAGE, list.total)} of ${list.total}` : ""}
+            </span>
+            <button className="secondary" data-testid="vault-next" disabled={!list || offset + PAGE >= list.total} onClick={() => setOffset(offset + PAGE)}>
+              Next
+            </button>
+          </div>
+        </div>
+      </div>
+      <div>{selectedKey && view ? <RecordDetail key={selectedKey} recordKey={selectedKey} view={view} onError={onError} /> : <div className="card muted">Select a receipt to see its details.</div>}</div>
+    </div>
+  );
+}
+
+function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: View; onError: (e: HumanError) => void }) {
+  const [record, setRecord] = useState<VaultRecord | null>(null);
+  const [audit, setAudit] = useState<AuditAnswer | null>(null);
+  const [download, setDownload] = useState<{ state: "running" | "ok" | "bad"; received: number; total: number; message?: string } | null>(null);
+  const [pending, setPending] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setRecord(await send<VaultRecord | null>({ type: "vault.get", key: recordKey }));
+    } catch (err) {
+      onError(humanOf(err));
+    }
+  }, [recordKey, onError]);
+  useEffect(() => {
+    void load();
+  }, [load, view.vault.version]);
+
+  // Read the order's state on chain when opened (quietly: the wallet may be elsewhere).
+  useEffect(() => {
+    void send({ type: "vault.refreshChain", key: recordKey }).catch(() => undefined);
+  }, [recordKey]);
+
+  if (!record) return <div className="card muted">Loading…</div>;
+
+  const run = async (name: string, work: () => Promise<unknown>) => {
+    setPending(name);
+    try {
+      await work();
+      await load();
+    } catch (err) {
+      onError(humanOf(err));
+    } finally {
+      setPending(null);
+    }
+  };
+
+  const doDownload = async () => {
+    setDownload({ state: "running", received: 0, total: record.size });
+    try {
+      const target = await send<DownloadTarget>({ type: "vault.downloadTarget", key: recordKey });
+      const blob = await downloadBytes({ url: target.url, token: target.token, onProgress: (received, total) => setDownload({ state: "running", received, total: total || record.size }) });
+      const check = await commitFile(blob);
+      if (check.root.toLowerCase() !== target.fileRoot.toLowerCase() || check.size !== target.size) {
+        setDownload({ state: "bad", received: blob.size, total: record.size, message: "The downloaded bytes do NOT match the committed root: the file was not saved. Audit the order and consider a storage challenge." });
+        return;
+      }
+      setDownload({ state: "ok", received: blob.size, total: record.size, message: "The downloaded bytes match the committed root." });
+      saveBlob(blob, target.fileName);
+    } catch (err) {
+      setDownload({ state: "bad", received: 0, total: record.size, message: humanOf(err).message });
+    }
+  };
+
+  const nowSec = Math.floor(view.now / 1000);
+  const advice = penaltyAdvice(record, record.chain, nowSec);
+  const bond = record.chain?.params?.challengeBond ?? (view.contract?.address.toLowerCase() === record.contract.toLowerCase() ? view.contract.params.challengeBond : null);
+
+  return (
+    <div className="card" data-testid="vault-detail" data-key={record.key}>
+      <h2>{record.fileName || "Order"}</h2>
+      <dl className="kv">
+        <Field label="Order" testid="detail-order-id">
+          <code>{record.orderId}</code>
+        </Field>
+        <Field label="File" testid="detail-file">
+          {formatBytes(record.size)} · root <code>{record.fileRoot}</code>
+        </Field>
+        <Field label="Provider" testid="detail-provider">
+          <code>{record.providerUrl}</code>
+        </Field>
+        <Field label="Contract" testid="detail-contract">
+          <code>{record.contract}</code> (chain {record.chainId})
+        </Field>
+        <Field label="Price / fine" testid="detail-price">
+          <Eth wei={record.quote.price} /> / <Eth wei={record.quote.fine} />
+        </Field>
+        <Field label="Stored until" testid="detail-storage-until">
+          {formatTime(Number(record.quote.storageUntil))}
+        </Field>
+        <Field label="Payment" testid="detail-payment">
+          {record.payTxHash ? <code>{shortHex(record.payTxHash, 10, 8)}</code> : "—"} {record.paymentStatus}
+        </Field>
+        <Field label="L" testid="detail-link">
+          {record.link ? <code>{record.link}</code> : <span className="muted">none yet</span>}
+        </Field>
+        <Field label="σ" testid="detail-signature">
+          {record.signature ? <code>{shortHex(record.signature, 12, 10)}</code> : <span className="muted">none yet</span>}
+        </Field>
+        <Field label="Verification" testid="detail-verification">
+          {verificationBadge(record, "detail-verification-badge")}{" "}
+          <span className="muted">
+            {record.signer ? `signer ${shortHex(record.signer)}` : ""} {record.verification.at ? `· ${formatTime(record.verification.at)}` : ""} {record.verification.note ?? ""}
+          </span>
+        </Field>
+        <Field label="On chain" testid="detail-chain-state">
+          {record.chain ? (
+            <span data-state={record.chain.state}>
+              {record.chain.state}
+              {record.chain.settled ? " (settled)" : ""} <span className="muted">read {formatTime(record.chain.readAt)}</span>
+            </span>
+          ) : (
+            <span className="muted">not read yet</span>
+          )}
+        </Field>
+        {advice.deadline ? (
+          <Field label="Deadline" testid="detail-deadline">
+            <span data-deadline={advice.deadline}>{formatTime(advice.deadline)}</span>
+          </Field>
+        ) : null}
+      </dl>
+      <div className="row">
+        <button className="secondary" data-testid="detail-reverify" disabled={pending !== null} onClick={() => run("reverify", () => send({ type: "vault.reverify", key: recordKey }))}>
+          Re-verify σ
+        </button>
+        <button className="secondary" data-testid="detail-audit" disabled={pending !== null || !record.link} onClick={() => run("audit", async () => setAudit(await send<AuditAnswer>({ type: "vault.audit", key: recordKey })))}>
+          Free audit
+        </button>
+        <button className="secondary" data-testid="detail-download" disabled={!record.link || download?.state === "running"} onClick={doDownload}>
+          Download
+        </button>
+        <button className="secondary" data-testid="detail-refresh-chain" disabled={pending !== null} onClick={() => run("chain", () => send({ type: "vault.refreshChain", key: recordKey }))}>
+          Read on chain
+        </button>
+      </div>
+      {audit ? (
+        <div className={`banner ${audit.ok ? "info" : "error"}`} data-testid="detail-audit-result" data-ok={String(audit.ok)}>
+          {audit.ok
+            ? `Audit passed: chunk #${audit.index} and its Merkle proof match the committed root.`
+            : `Audit FAILED on chunk #${audit.index}: ${audit.problem ?? ""} You can challenge the storage on chain.`}
+        </div>
+      ) : null}
+      {download ? (
+        <div data-testid="detail-download-status" data-state={download.state}>
+          {download.state === "running" ? (
+            <>
+              Downloading {formatBytes(download.received)} of {formatBytes(download.total)}…
+              <Progress value={download.received} total={download.total} testid="detail-download-progress" />
+            </>
+          ) : (
+            <div className={download.state === "ok" ? "ok" : "bad"}>{download.message}</div>
+          )}
+        </div>
+      ) : null}
+      {record.audits.length ? (
+        <div className="muted" data-testid="detail-audits">
+          Audits: {record.audits.filter((a) => a.ok).length} passed, {record.audits.filter((a) => !a.ok).length} failed (last {formatTime(record.audits.at(-1)!.at)}).
+        </div>
+      ) : null}
+
+      <h3>Penalties (seed step 14)</h3>
+      <div data-testid="detail-explain">
+        {advice.explain.map((text, i) => (
+          <div className="explain" key={i} data-testid="detail-explain-line">
+            {text}
+          </div>
+        ))}
+      </div>
+      <div className="row">
+        <button className="danger" data-testid="detail-dispute" disabled={!advice.canDispute || pending !== null} onClick={() => run("dispute", () => send({ type: "penalty.dispute", key: recordKey }))}>
+          Dispute delivery
+        </button>
+        <button className="danger" data-testid="detail-challenge" disabled={!advice.canChallenge || pending !== null} onClick={() => run("challenge", () => send({ type: "penalty.challenge", key: recordKey }))}>
+          Challenge storage{bond ? ` (bond ${formatEth(bond)} ETH)` : ""}
+        </button>
+        <button data-testid="detail-claim" disabled={!advice.canClaim || pending !== null} onClick={() => run("claim", () => send({ type: "penalty.claim", key: recordKey }))}>
+          Claim penalty{advice.claimable !== null ? ` (${formatEth(advice.claimable)} ETH)` : ""}
+        </button>
+      </div>
+      {bond ? (
+        <div className="muted" data-testid="detail-bond" data-bond={bond}>
+          Challenge bond (from the contract's params()): {formatEth(bond)} ETH
+        </div>
+      ) : null}
+      {record.actions.length ? (
+        <table data-testid="detail-actions" style={{ marginTop: 8 }}>
+          <tbody>
+            {record.actions.map((a) => (
+              <tr key={a.txHash} data-testid="detail-action" data-kind={a.kind} data-status={a.status}>
+                <td>{a.kind}</td>
+                <td>
+                  <code>{shortHex(a.txHash, 8, 6)}</code>
+                </td>
+                <td>{a.status}</td>
+                <td>{formatTime(a.at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}

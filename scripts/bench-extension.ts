@@ -1,0 +1,642 @@
+// Extension benchmark, in one run, in Debian's Chromium (headless, puppeteer-core):
+//   • commitment throughput of the extension's hashing worker vs Node (node:crypto SHA-256) on the
+//     same bytes (target: Chromium / Node-commitment ≥ 0.3),
+//   • time to first render of the popup and the full page (≤ 150 ms),
+//   • import + verification of 10,000 receipts (≤ 10 s) and the vault's first page with 10,000
+//     receipts (≤ 100 ms),
+//   • built bundle sizes;
+// and screenshots of each screen into test-results/extension-screens/ (with a local chain, the
+// provider server and the test wallet for the client's steps, unless --no-flow).
+//
+//   node scripts/bench-extension.ts [--json] [--no-flow] [--build]
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer-core";
+import { quoteDigest, receiptDigest, receiptFor, type Quote } from "@pekanu/protocol";
+import { createMerkleBuilder, nodeSha256 } from "@pekanu/protocol/node";
+import { privateKeyToAccount, sign as signHash } from "viem/accounts";
+import { bytesToHex, type Hex } from "viem";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const args = new Set(process.argv.slice(2));
+const json = args.has("--json");
+const wantFlow = !args.has("--no-flow");
+const flowOnly = args.has("--flow-only");
+const extDir = join(root, "extension/build/chrome-mv3-prod");
+const e2eDir = join(root, "extension/build/chrome-mv3-bench");
+const screensDir = join(root, "test-results/extension-screens");
+const CHROMIUM = process.env.PEKANU_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+type Row = { metric: string; value: number; unit: string; target?: string; ok?: boolean; note?: string };
+const rows: Row[] = [];
+const record = (row: Row) => {
+  rows.push(row);
+  log(`  ${row.metric}: ${row.value} ${row.unit}${row.target ? ` (target ${row.target}: ${row.ok ? "ok" : "MISSED"})` : ""}`);
+};
+const screens: string[] = [];
+const notes: string[] = [];
+
+function build(tag: string | null, env: Record<string, string> = {}) {
+  log(`building the extension${tag ? ` (--tag=${tag})` : ""}…`);
+  const result = spawnSync("npx", ["plasmo", "build", ...(tag ? [`--tag=${tag}`] : [])], {
+    cwd: join(root, "extension"),
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`plasmo build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+async function launch(extensions: string[]): Promise<{ browser: Browser; ids: string[]; profile: string }> {
+  const profile = mkdtempSync(join(tmpdir(), "pekanu-bench-"));
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    pipe: true,
+    enableExtensions: true,
+    userDataDir: profile,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  const ids: string[] = [];
+  for (const dir of extensions) ids.push(await browser.installExtension(dir));
+  return { browser, ids, profile };
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(screensDir, { recursive: true });
+  const file = join(screensDir, `${name}.png`);
+  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  screens.push(relative(root, file));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value) return value;
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+// ───────────────────────────── bundle sizes ─────────────────────────────
+
+function bundleSizes(dir: string) {
+  const files: { path: string; bytes: number }[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else files.push({ path: relative(dir, p), bytes: statSync(p).size });
+    }
+  };
+  walk(dir);
+  const sum = (re: RegExp) => files.filter((f) => re.test(f.path)).reduce((a, f) => a + f.bytes, 0);
+  return {
+    total: files.reduce((a, f) => a + f.bytes, 0),
+    background: sum(/^static\/background\//),
+    popup: sum(/^popup\./),
+    fullPage: sum(/^tabs\/app\./),
+    options: sum(/^options\./),
+    hashWorker: sum(/^hash\.worker\./),
+    lazyChunks: sum(/^(ccip|secp256k1)\./),
+    files,
+  };
+}
+
+// ───────────────────────────── receipts for the vault ─────────────────────────────
+
+const CHAIN_ID = 31337;
+const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const;
+// Hardhat's public development account #1 (a well-known test key, never used for value).
+const SIGNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
+const CLIENT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const;
+
+async function sign(digest: Hex): Promise<Hex> {
+  return signHash({ hash: digest, privateKey: SIGNER_KEY, to: "hex" });
+}
+
+async function makeExport(count: number, { forged = 0 }: { forged?: number } = {}) {
+  const domain = { chainId: CHAIN_ID, verifyingContract: CONTRACT };
+  const signer = privateKeyToAccount(SIGNER_KEY).address;
+  const records = [];
+  for (let i = 0; i < count; i++) {
+    const h = createHash("sha256").update(`bench-${i}`).digest("hex");
+    const quote: Quote = {
+      orderId: `0x${h}`,
+      client: CLIENT,
+      fileRoot: `0x${createHash("sha256").update(`root-${i}`).digest("hex")}`,
+      size: BigInt(1000 + i * 37),
+      price: 30_000_000_000_000n + BigInt(i),
+      fine: 60_000_000_000_000n,
+      storageUntil: 1_900_000_000n,
+      expiresAt: 1_800_000_000n,
+    };
+    const link = `http://127.0.0.1:8787/v1/files/${quote.fileRoot}`;
+    let sigma = await sign(receiptDigest({ domain, receipt: receiptFor({ quote, link }) }));
+    if (i < forged) sigma = await sign(receiptDigest({ domain, receipt: receiptFor({ quote, link: `${link}?forged` }) }));
+    records.push({
+      chainId: CHAIN_ID,
+      contract: CONTRACT,
+      orderId: quote.orderId,
+      quote: Object.fromEntries(Object.entries(quote).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
+      quoteSignature: await sign(quoteDigest({ domain, quote })),
+      link,
+      signature: sigma,
+      signer,
+      fileName: `archive-${String(i).padStart(5, "0")}.tar`,
+      mimeType: "application/x-tar",
+      providerUrl: "http://127.0.0.1:8787",
+      deduplicated: false,
+      payTxHash: `0x${createHash("sha256").update(`tx-${i}`).digest("hex")}`,
+      payBlock: 100 + i,
+      paymentStatus: "mined",
+      createdAt: 1_760_000_000_000 + i * 60_000,
+      updatedAt: 1_760_000_000_000 + i * 60_000,
+      actions: [],
+      audits: [],
+    });
+  }
+  return JSON.stringify({ format: "pekanu-vault", version: 2, exportedAt: Date.now(), records });
+}
+
+// ───────────────────────────── measurements ─────────────────────────────
+
+async function firstRender(browser: Browser, id: string, path: string, viewport: { width: number; height: number }, runs = 5) {
+  const render: number[] = [];
+  const view: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const page = await browser.newPage();
+    await page.setViewport(viewport);
+    await page.goto(`chrome-extension://${id}/${path}`, { waitUntil: "load" });
+    const marks = await until(`${path} first view`, () =>
+      page.evaluate(() => {
+        const r = performance.getEntriesByName("pekanu:first-render")[0];
+        const v = performance.getEntriesByName("pekanu:first-view")[0];
+        return r && v ? { render: r.startTime, view: v.startTime } : null;
+      }),
+    );
+    render.push(marks.render);
+    view.push(marks.view);
+    await page.close();
+  }
+  return { render: median(render), view: median(view) };
+}
+
+async function measureHashing(browser: Browser, id: string) {
+  const size = 64 << 20;
+  const page = await browser.newPage();
+  await page.goto(`chrome-extension://${id}/tabs/app.html`, { waitUntil: "load" });
+  const worker = readdirSync(extDir).find((f) => /^hash\.worker\..*\.js$/.test(f));
+  if (!worker) throw new Error("hash worker bundle not found");
+  const chromium = await page.evaluate(
+    async (workerFile: string, size: number) => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i++) bytes[i] = i % 251;
+      const blob = new Blob([bytes]);
+      const w = new Worker(`/${workerFile}`);
+      const run = (id: number) =>
+        new Promise<{ root: string; ms: number }>((res, rej) => {
+          w.onmessage = (e: MessageEvent) => {
+            if (e.data.kind === "committed") res({ root: e.data.root, ms: e.data.ms });
+            else if (e.data.kind === "error") rej(new Error(e.data.message));
+          };
+          w.postMessage({ id, kind: "commit", file: blob });
+        });
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await run(i + 1));
+      w.terminate();
+      return results;
+    },
+    worker,
+    size,
+  );
+  await page.close();
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = i % 251;
+  const nodeRuns: number[] = [];
+  let nodeRoot = "";
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const builder = createMerkleBuilder({ sha256: nodeSha256 });
+    for (let o = 0; o < size; o += 4 << 20) builder.update(bytes.subarray(o, o + (4 << 20)));
+    nodeRoot = builder.digest().root;
+    nodeRuns.push(performance.now() - t);
+  }
+  const flatRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    createHash("sha256").update(bytes).digest();
+    flatRuns.push(performance.now() - t);
+  }
+  const mib = size / (1 << 20);
+  const chromiumMs = Math.min(...chromium.map((r) => r.ms));
+  if (chromium.some((r) => r.root !== nodeRoot)) throw new Error(`commitment mismatch: Chromium ${chromium[0]!.root} vs Node ${nodeRoot}`);
+  return {
+    mib,
+    chromium: mib / (chromiumMs / 1000),
+    nodeCommitment: mib / (Math.min(...nodeRuns) / 1000),
+    nodeFlatSha256: mib / (Math.min(...flatRuns) / 1000),
+  };
+}
+
+async function measureVault(browser: Browser, id: string) {
+  log("signing 10,000 receipts (and 10 forged ones) for the import…");
+  const count = 10_000;
+  const forged = 10;
+  const t0 = performance.now();
+  const exportJson = await makeExport(count, { forged });
+  log(`  generated in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(exportJson.length / 1048576).toFixed(1)} MiB)`);
+  const file = join(mkdtempSync(join(tmpdir(), "pekanu-vault-")), "vault-10000.json");
+  writeFileSync(file, exportJson);
+
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.goto(`chrome-extension://${id}/tabs/app.html#vault`, { waitUntil: "load" });
+  await page.waitForSelector("[data-testid=vault-import-input]");
+  await shot(page, "vault-empty");
+  const input = (await page.$("[data-testid=vault-import-input]")) as ElementHandle<HTMLInputElement> | null;
+  const started = Date.now();
+  await input!.uploadFile(file);
+  const report = await until(
+    "import report",
+    () =>
+      page.$eval("[data-testid=vault-import-report]", (el) => ({
+        added: Number((el as HTMLElement).dataset.added),
+        refused: Number((el as HTMLElement).dataset.refused),
+        ms: Number((el as HTMLElement).dataset.ms),
+        timings: JSON.parse((el as HTMLElement).dataset.timings ?? "{}") as Record<string, number>,
+      })),
+    120_000,
+  );
+  const wallMs = Date.now() - started;
+  const backgroundMs = report.ms;
+  await page.waitForSelector("[data-testid=vault-row]");
+  await shot(page, "vault-import-report");
+  await page.close();
+
+  // A fresh full page opened on the vault: navigation start → first page of 10,000 rendered.
+  const firstPage: number[] = [];
+  const listMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const p = await browser.newPage();
+    await p.setViewport({ width: 1280, height: 900 });
+    await p.goto(`chrome-extension://${id}/tabs/app.html#vault`, { waitUntil: "load" });
+    const mark = await until("vault first page", () =>
+      p.evaluate(() => performance.getEntriesByName("pekanu:vault-first-page")[0]?.startTime ?? null),
+    );
+    firstPage.push(mark);
+    // The request itself, measured from the page: round trip to the background + IndexedDB page.
+    listMs.push(
+      await p.evaluate(async () => {
+        const t = performance.now();
+        await chrome.runtime.sendMessage({ type: "vault.list", offset: 0, limit: 50 });
+        return performance.now() - t;
+      }),
+    );
+    if (i === 4) {
+      await shot(p, "vault-list-10000");
+      const searchStarted = Date.now();
+      await p.type("[data-testid=vault-search]", "archive-04242");
+      await until("search result", () => p.$$eval("[data-testid=vault-row]", (rows) => rows.length === 1 || null));
+      record({ metric: "vault search in 10,000 (typing + render)", value: Date.now() - searchStarted, unit: "ms" });
+      await p.click("[data-testid=vault-row]");
+      await p.waitForSelector("[data-testid=vault-detail]");
+      await sleep(300);
+      await shot(p, "vault-detail-imported");
+    }
+    await p.close();
+  }
+  // In an open full page: click the Vault tab → first page of 10,000 rendered.
+  const tabClick: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const p = await browser.newPage();
+    await p.setViewport({ width: 1280, height: 900 });
+    await p.goto(`chrome-extension://${id}/tabs/app.html`, { waitUntil: "load" });
+    await p.waitForSelector("[data-testid=tab-vault]");
+    tabClick.push(
+      await p.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const t = performance.now();
+            (document.querySelector("[data-testid=tab-vault]") as HTMLButtonElement).click();
+            const poll = () => (document.querySelector("[data-testid=vault-row]") ? resolve(performance.now() - t) : requestAnimationFrame(poll));
+            poll();
+          }),
+      ),
+    );
+    await p.close();
+  }
+  return { wallMs, backgroundMs, report, firstPage: median(firstPage), listMs: median(listMs), tabClick: median(tabClick), count, forged };
+}
+
+// ───────────────────────────── the client's steps (screens) ─────────────────────────────
+
+let failurePage: Page | null = null;
+async function flowScreens(): Promise<void> {
+  const walletDist = join(root, "test/wallet-extension/dist");
+  if (!existsSync(join(walletDist, "manifest.json"))) throw new Error("test wallet not built (test/wallet-extension/dist)");
+  const { WALLET_EXTENSION_ID } = await import("../test/wallet-extension/walletId.ts");
+  build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
+  const home = mkdtempSync(join(tmpdir(), "pekanu-bench-stack-"));
+  const { startDevChain } = await import("./lib/devChain.ts");
+  const { createProviderServer } = await import("../provider-server/src/app.ts");
+  const { createLogger } = await import("../provider-server/src/createLogger.ts");
+  const { mnemonicToAccount } = await import("viem/accounts");
+  const key = (i: number) => bytesToHex(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: i }).getHdKey().privateKey!);
+  const rpcPort = 30_000 + Math.floor(Math.random() * 5000);
+  const chain = await startDevChain({ port: rpcPort, journalPath: join(home, "chain.jsonl"), log: () => undefined });
+  const server = await createProviderServer({
+    config: {
+      dataDir: join(home, "provider"),
+      host: "127.0.0.1",
+      port: rpcPort + 1,
+      rpcUrl: chain.rpcUrl,
+      ownerKey: key(0),
+      signerKey: key(1),
+      stakeWei: 100n * 10n ** 18n,
+      paramsProfile: "local",
+      pollIntervalMs: 500,
+    } as never,
+    logger: createLogger({ level: "error" }),
+  });
+  const providerUrl: string = await server.start();
+  let serverStopped = false;
+  const { browser, ids, profile } = await launch([walletDist, e2eDir]);
+  const [walletId, id] = ids as [string, string];
+  try {
+    const swTarget = await browser.waitForTarget((t) => t.type() === "service_worker" && t.url().startsWith(`chrome-extension://${id}/`));
+    (await swTarget.worker())?.on("console", (m) => {
+      if (m.type() === "error" && process.env.PEKANU_BENCH_DEBUG) log(`  sw: ${m.text().slice(0, 300)}`);
+    });
+    const control = await browser.newPage();
+    await control.goto(`chrome-extension://${walletId}/control.html`, { waitUntil: "load" });
+    await control.waitForFunction(() => "testWallet" in window);
+    const setWallet = (options: Record<string, unknown>) =>
+      control.evaluate((o) => (window as unknown as { testWallet: { setOptions(o: unknown): Promise<unknown> } }).testWallet.setOptions(o), options);
+    await setWallet({ rpcUrl: chain.rpcUrl });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.goto(`chrome-extension://${id}/tabs/app.html`, { waitUntil: "load" });
+    failurePage = page;
+    const step = () => page.$eval("[data-testid=app]", (e) => (e as HTMLElement).dataset.step ?? "");
+    const atStep = (s: string, ms = 60_000) => until(`step ${s}`, async () => (await step()) === s, ms);
+    await page.waitForSelector("[data-testid=provider-url]");
+    await shot(page, "flow-01-connect");
+    await page.type("[data-testid=provider-url]", providerUrl);
+    await page.click("[data-testid=provider-connect]");
+    await atStep("signIn");
+    await shot(page, "flow-02-provider-connected");
+    await page.click("[data-testid=auth-sign-in]");
+    await atStep("register");
+    await shot(page, "flow-03-signed-in");
+    await page.click("[data-testid=registration-request]");
+    await atStep("chooseFile");
+    await shot(page, "flow-04-registered");
+    const file = join(home, "holiday-video.bin");
+    const big = new Uint8Array(48 << 20);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) % 251;
+    writeFileSync(file, big);
+    await (await (page.$("[data-testid=file-input]") as Promise<ElementHandle<HTMLInputElement> | null>))!.uploadFile(file);
+    await until("hash progress", () => page.$eval("[data-testid=hash-progress]", (e) => Number((e as HTMLElement).dataset.value) > (8 << 20) || null), 20_000).catch(() => null);
+    await shot(page, "flow-05-hashing");
+    await atStep("quote", 120_000);
+    await shot(page, "flow-06-file-committed");
+    await page.click("[data-testid=quote-request]");
+    await until("balance", () => page.$("[data-testid=balance-sufficient]"));
+    await shot(page, "flow-07-quote-balance");
+    // A rejected payment in the wallet: the error a person sees.
+    await setWallet({ reject: ["eth_sendTransaction"] });
+    await page.click("[data-testid=pay]");
+    await until("rejection", () => page.$("[data-testid=error-banner]"));
+    await shot(page, "flow-08-error-rejected-in-wallet");
+    await page.click("[data-testid=error-banner-dismiss]").catch(() => undefined);
+    await setWallet({ reject: false, approvalDelayMs: 1500 });
+    await page.click("[data-testid=pay]");
+    await until("payment sent", async () => ["confirming", "upload"].includes(await step()), 30_000);
+    await shot(page, "flow-09-payment");
+    const popup = await browser.newPage();
+    await popup.setViewport({ width: 380, height: 420 });
+    await popup.goto(`chrome-extension://${id}/popup.html`, { waitUntil: "load" });
+    await popup.waitForSelector("[data-testid=popup-step]");
+    await shot(popup, "popup-mid-flow");
+    await popup.close();
+    await atStep("upload", 120_000);
+    await page.click("[data-testid=upload-start]");
+    await until("upload progress", () => page.$("[data-testid=upload-progress]"), 20_000).catch(() => null);
+    await shot(page, "flow-10-uploading");
+    await atStep("done", 120_000);
+    await shot(page, "flow-11-receipt-verified");
+    await page.click("[data-testid=receipt-open-vault]");
+    await page.waitForSelector("[data-testid=vault-detail]");
+    await sleep(1000);
+    await page.click("[data-testid=detail-audit]");
+    await page.waitForSelector("[data-testid=detail-audit-result]");
+    await shot(page, "flow-12-vault-audit");
+    await page.click("[data-testid=detail-challenge]");
+    await until("challenge recorded", () => page.$("[data-testid=detail-action]"), 60_000);
+    await sleep(3000);
+    await page.click("[data-testid=detail-refresh-chain]").catch(() => undefined);
+    await sleep(1500);
+    await shot(page, "flow-13-storage-challenge");
+    await page.click("[data-testid=tab-credits]");
+    await page.waitForSelector("[data-testid=credits-amount]");
+    await sleep(500);
+    await shot(page, "flow-14-credits");
+    // Deduplication: the same file again → the provider names chunks to prove instead of an upload.
+    await page.click("[data-testid=tab-flow]");
+    await page.waitForSelector("[data-testid=order-new]");
+    await page.click("[data-testid=order-new]");
+    await atStep("chooseFile");
+    await (await (page.$("[data-testid=file-input]") as Promise<ElementHandle<HTMLInputElement> | null>))!.uploadFile(file);
+    await atStep("quote", 120_000);
+    await page.click("[data-testid=quote-request]");
+    await until("balance", () => page.$("[data-testid=balance-sufficient]"));
+    await shot(page, "flow-dedup-1-quote");
+    await page.click("[data-testid=pay]");
+    await atStep("upload", 120_000);
+    await page.waitForSelector("[data-testid=ownership-prove]");
+    await page.click("[data-testid=ownership-prove]");
+    await atStep("done", 120_000);
+    await shot(page, "flow-dedup-2-ownership-proved");
+
+    // Seed step 14 with a silent provider: another order, paid but never delivered.
+    await page.waitForSelector("[data-testid=order-new]");
+    await page.click("[data-testid=order-new]");
+    await atStep("chooseFile");
+    const small = join(home, "notes.txt");
+    writeFileSync(small, "The provider will go silent after this order is paid.\n".repeat(200));
+    await (await (page.$("[data-testid=file-input]") as Promise<ElementHandle<HTMLInputElement> | null>))!.uploadFile(small);
+    await atStep("quote", 30_000);
+    await page.click("[data-testid=quote-request]");
+    await until("balance", () => page.$("[data-testid=balance-sufficient]"));
+    await page.click("[data-testid=pay]");
+    await atStep("upload", 120_000);
+    await server.stop();
+    serverStopped = true;
+    await page.click("[data-testid=tab-vault]");
+    await page.waitForSelector("[data-testid=vault-row]");
+    await page.click("[data-testid=vault-row]");
+    await until("dispute possible", async () => {
+      await page.click("[data-testid=detail-refresh-chain]").catch(() => undefined);
+      await sleep(500);
+      return page.$eval("[data-testid=detail-dispute]", (b) => !(b as HTMLButtonElement).disabled);
+    });
+    await page.click("[data-testid=detail-dispute]");
+    await until("dispute confirmed", () => page.$("[data-testid=detail-action][data-status=confirmed]"), 60_000);
+    await until("deadline shown", async () => {
+      await page.click("[data-testid=detail-refresh-chain]").catch(() => undefined);
+      await sleep(500);
+      return page.$("[data-testid=detail-deadline]");
+    });
+    await shot(page, "flow-15-delivery-disputed");
+    const deadline = Number(await page.$eval("[data-testid=detail-deadline] span", (e) => (e as HTMLElement).dataset.deadline));
+    log(`  waiting for the dispute deadline (${Math.max(0, deadline - Math.floor(Date.now() / 1000))} s)…`);
+    await until(
+      "claim possible",
+      async () => {
+        await page.click("[data-testid=detail-refresh-chain]").catch(() => undefined);
+        await sleep(1000);
+        return page.$eval("[data-testid=detail-claim]", (b) => !(b as HTMLButtonElement).disabled);
+      },
+      180_000,
+    );
+    await shot(page, "flow-16-penalty-claimable");
+    await page.click("[data-testid=detail-claim]");
+    await until("penalized", () => page.$("[data-testid=detail-chain-state] [data-state=Penalized]"), 60_000);
+    await shot(page, "flow-17-penalty-claimed");
+    await page.click("[data-testid=tab-credits]");
+    await until("credit", () => page.$eval("[data-testid=credits-amount]", (e) => Number((e as HTMLElement).dataset.wei || 0) > 0 || null));
+    await shot(page, "flow-18-credits-to-withdraw");
+    await page.click("[data-testid=credits-withdraw]");
+    await until("withdrawn", () => page.$("[data-testid=credits-withdraw-tx]"), 30_000);
+    await sleep(3000);
+    await page.click("[data-testid=credits-refresh]").catch(() => undefined);
+    await sleep(500);
+    await shot(page, "flow-19-withdrawn");
+    const options = await browser.newPage();
+    await options.setViewport({ width: 900, height: 600 });
+    await options.goto(`chrome-extension://${id}/options.html`, { waitUntil: "load" });
+    await options.waitForSelector("[data-testid=settings-wallet-id]");
+    await sleep(300);
+    await shot(options, "options-test-wallet");
+  } catch (err) {
+    if (failurePage) await shot(failurePage, "flow-failed").catch(() => undefined);
+    throw err;
+  } finally {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+    if (!serverStopped) await server.stop().catch(() => undefined);
+    await chain.close().catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+// ───────────────────────────── main ─────────────────────────────
+
+if (args.has("--build") || !existsSync(join(extDir, "manifest.json"))) build(null);
+if (wantFlow && !flowOnly) rmSync(screensDir, { recursive: true, force: true });
+const sizes = bundleSizes(extDir);
+const { browser, ids, profile } = flowOnly ? { browser: null as unknown as Browser, ids: [""], profile: "" } : await launch([extDir]);
+const [id] = ids as [string];
+let failure: unknown = null;
+if (!flowOnly) try {
+  log("hashing 64 MiB in Chromium (extension worker) and in Node…");
+  const hashing = await measureHashing(browser, id);
+  record({ metric: "commitment throughput, Chromium (extension worker, pure-TS SHA-256)", value: Math.round(hashing.chromium), unit: "MiB/s" });
+  record({ metric: "commitment throughput, Node (protocol builder + node:crypto SHA-256)", value: Math.round(hashing.nodeCommitment), unit: "MiB/s" });
+  record({ metric: "plain SHA-256 of the same bytes, Node (node:crypto, one stream)", value: Math.round(hashing.nodeFlatSha256), unit: "MiB/s" });
+  const ratio = hashing.chromium / hashing.nodeCommitment;
+  record({ metric: "ratio Chromium / Node commitment", value: Number(ratio.toFixed(2)), unit: "×", target: "≥ 0.3", ok: ratio >= 0.3 });
+  record({ metric: "ratio Chromium commitment / Node plain SHA-256", value: Number((hashing.chromium / hashing.nodeFlatSha256).toFixed(2)), unit: "×", note: "not like for like: the commitment makes one SHA-256 call per 1025-byte leaf and per 65-byte node (~19 blocks per KiB instead of 16); the single stream runs OpenSSL's SHA-NI code" });
+
+  log("first render…");
+  const popup = await firstRender(browser, id, "popup.html", { width: 380, height: 600 });
+  const app = await firstRender(browser, id, "tabs/app.html", { width: 1200, height: 900 });
+  record({ metric: "popup: first render (navigation → first React commit)", value: Math.round(popup.render), unit: "ms", target: "≤ 150", ok: popup.render <= 150 });
+  record({ metric: "popup: first state from the background", value: Math.round(popup.view), unit: "ms" });
+  record({ metric: "full page: first render", value: Math.round(app.render), unit: "ms", target: "≤ 150", ok: app.render <= 150 });
+  record({ metric: "full page: first state from the background", value: Math.round(app.view), unit: "ms" });
+
+  for (const [path, name, vp] of [
+    ["popup.html", "popup-start", { width: 380, height: 420 }],
+    ["tabs/app.html", "app-start", { width: 1200, height: 700 }],
+    ["options.html", "options", { width: 900, height: 600 }],
+  ] as const) {
+    const page = await browser.newPage();
+    await page.setViewport(vp);
+    await page.goto(`chrome-extension://${id}/${path}`, { waitUntil: "load" });
+    await until("view", () => page.evaluate(() => performance.getEntriesByName("pekanu:first-view").length > 0 || null));
+    await sleep(200);
+    await shot(page, name);
+    await page.close();
+  }
+
+  const vault = await measureVault(browser, id);
+  record({
+    metric: `import + verification of ${vault.count.toLocaleString("en")} receipts (background)`,
+    value: Math.round(vault.backgroundMs),
+    unit: "ms",
+    target: "≤ 10000",
+    ok: vault.backgroundMs <= 10_000,
+    note: `${vault.report.added} added, ${vault.report.refused} forged refused (expected ${vault.forged}); no wallet: verified against the recorded signer`,
+  });
+  record({ metric: "import, file chosen → report shown", value: vault.wallMs, unit: "ms" });
+  if (vault.report.refused !== vault.forged || vault.report.added !== vault.count - vault.forged) {
+    throw new Error(`import counts wrong: ${JSON.stringify(vault.report)}`);
+  }
+  record({ metric: "  of which: JSON parse + schema validation", value: Math.round(vault.report.timings.parseMs ?? 0), unit: "ms" });
+  record({ metric: "  of which: σ verification (10,000 signatures)", value: Math.round(vault.report.timings.verifyMs ?? 0), unit: "ms" });
+  record({ metric: "  of which: IndexedDB save (merge with existing)", value: Math.round(vault.report.timings.saveMs ?? 0), unit: "ms" });
+  record({ metric: "vault of 10,000: Vault tab clicked → first page rendered", value: Math.round(vault.tabClick), unit: "ms", target: "≤ 100", ok: vault.tabClick <= 100 });
+  record({ metric: "vault of 10,000: full page opened on #vault → first page rendered", value: Math.round(vault.firstPage), unit: "ms" });
+  record({ metric: "vault of 10,000: list request round trip (first 50)", value: Number(vault.listMs.toFixed(1)), unit: "ms" });
+} catch (err) {
+  failure = err;
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+if (failure) throw failure;
+
+if (wantFlow) {
+  log("client's steps with a local chain, the provider server and the test wallet (screens)…");
+  try {
+    await flowScreens();
+  } catch (err) {
+    notes.push(`flow screens incomplete: ${err instanceof Error ? err.message : String(err)}`);
+    log(`  flow screens incomplete: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+for (const [name, bytes] of Object.entries({
+  "background service worker": sizes.background,
+  popup: sizes.popup,
+  "full page": sizes.fullPage,
+  options: sizes.options,
+  "hashing worker": sizes.hashWorker,
+  "lazy chunks (never loaded: ccip, viem's secp256k1)": sizes.lazyChunks,
+  "whole build": sizes.total,
+})) {
+  record({ metric: `bundle: ${name}`, value: Math.round(bytes / 1024), unit: "KiB" });
+}
+
+const result = { rows, screens, notes, chromium: CHROMIUM };
+if (json) {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  const width = Math.max(...rows.map((r) => r.metric.length));
+  process.stdout.write(`\n${"metric".padEnd(width)}  ${"value".padStart(10)}  unit    target\n${"-".repeat(width + 32)}\n`);
+  for (const r of rows) {
+    process.stdout.write(`${r.metric.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(6)}  ${r.target ? `${r.target} ${r.ok ? "ok" : "MISSED"}` : ""}\n`);
+  }
+  process.stdout.write(`\nscreenshots (${screens.length}) in ${relative(root, screensDir)}/\n`);
+  for (const n of notes) process.stdout.write(`note: ${n}\n`);
+}
