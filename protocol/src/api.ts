@@ -63,6 +63,7 @@ export const errorCodes = [
   "OwnershipProofFailed",
   "RangeNotSatisfiable",
   "ChainUnavailable",
+  "RateLimited",
   "Internal",
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (Node ≥ 22.18 / 24 strips types natively).
-import { runCli } from "../src/cli.ts";
+// Runs the TypeScript sources directly (Node ≥ 22.18 / 24 strips types natively). Node is first
+// re-executed with memory settings (src/tuneMemory.ts), before the CLI is loaded.
+import { tuneMemory } from "../src/tuneMemory.ts";
+
+tuneMemory();
+const { runCli } = await import("../src/cli.ts");
 
 runCli().then(
   (code) => {

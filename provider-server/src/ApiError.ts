@@ -20,6 +20,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   OwnershipProofFailed: 422,
   RangeNotSatisfiable: 416,
   ChainUnavailable: 503,
+  RateLimited: 429,
   Internal: 500,
 };
 

@@ -20,6 +20,7 @@ import type { ServerContext } from "./context.ts";
 import { createLogger } from "./createLogger.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { createTaskRunner } from "./disputes/createTaskRunner.ts";
+import { createEarningsCollector, type CollectResult } from "./earnings/createEarningsCollector.ts";
 import { authRoutes } from "./routes/authRoutes.ts";
 import { fileRoutes } from "./routes/fileRoutes.ts";
 import { infoRoutes } from "./routes/infoRoutes.ts";
@@ -48,6 +49,8 @@ export type ProviderServer = {
   stop(): Promise<void>;
   /** Applies every confirmed contract event now and runs due tasks (tests, CLI). */
   sync(): Promise<void>;
+  /** Sends the settle / release transactions that are due now (what the collector does periodically). */
+  collectEarnings(): Promise<CollectResult>;
   /** The URL the server listens on (after start). */
   url(): string | undefined;
 };
@@ -85,6 +88,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     const domain: PekanuDomain = { chainId: chain.chainId, verifyingContract: deployment.address };
     const txSender = createTxSender({ chain, address: deployment.address, log });
     const tasks = createTaskRunner({ getContext: () => context!, log, pollIntervalMs: Math.max(config.pollIntervalMs, 250) });
+    const collector = createEarningsCollector({ getContext: () => context!, log, intervalMs: config.collectIntervalMs });
     const follower = createEventFollower({
       store,
       chain,
@@ -112,6 +116,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       txSender,
       follower,
       tasks,
+      collector,
       busyOrders: new Set<Hex>(),
       pendingRegistrations: new Map<Address, Promise<unknown>>(),
       version: VERSION,
@@ -128,6 +133,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     // The upload route checks sizes itself; keep-alive sockets are closed on errors.
     requestTimeout: 0,
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -147,6 +153,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await ctx.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial chain sync failed"));
       ctx.follower.start();
       ctx.tasks.start();
+      ctx.collector.start();
       listening = await app.listen({ host: config.host, port: config.port });
       log.info({ url: listening, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
       return listening;
@@ -157,6 +164,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await app.close();
       await ctx.follower.stop();
       await ctx.tasks.stop();
+      await ctx.collector.stop();
       db.close();
       log.info("provider stopped");
     },
@@ -164,6 +172,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await ctx.follower.syncNow();
       await ctx.tasks.runDue();
     },
+    collectEarnings: () => ctx.collector.collectOnce(),
     url: () => listening,
   };
 }

@@ -58,6 +58,16 @@ export type ProviderConfig = {
   bodyLimit: number;
   /** Largest ownership-proof body in bytes. */
   proofBodyLimit: number;
+  /** Sign-in requests (nonce + session) one client IP may make at once (token bucket size). */
+  authBurst: number;
+  /** Sign-in requests per minute one client IP may make on average (token refill rate). */
+  authPerMinute: number;
+  /** Most unused, unexpired SIWE nonces kept at once; more nonce requests are refused. */
+  maxLiveNonces: number;
+  /** Fastify's trustProxy: false, true (any peer), or the addresses/CIDRs of trusted proxies. */
+  trustProxy: boolean | string;
+  /** How often due settle / release transactions are sent (0: never). */
+  collectIntervalMs: number;
   logLevel: string;
 };
 
@@ -105,6 +115,11 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "nonceTtlSeconds", flag: "--nonce-ttl", env: "PEKANU_NONCE_TTL", default: "600", doc: "seconds a sign-in nonce can be used" },
   { key: "bodyLimit", flag: "--body-limit", env: "PEKANU_BODY_LIMIT", default: "65536", doc: "largest JSON body in bytes" },
   { key: "proofBodyLimit", flag: "--proof-body-limit", env: "PEKANU_PROOF_BODY_LIMIT", default: "1048576", doc: "largest ownership-proof body in bytes" },
+  { key: "authBurst", flag: "--auth-burst", env: "PEKANU_AUTH_BURST", default: "20", doc: "sign-in requests (nonce + session) one client IP may send at once" },
+  { key: "authPerMinute", flag: "--auth-per-minute", env: "PEKANU_AUTH_PER_MINUTE", default: "30", doc: "sign-in requests per minute one client IP may send on average (then 429)" },
+  { key: "maxLiveNonces", flag: "--max-live-nonces", env: "PEKANU_MAX_LIVE_NONCES", default: "10000", doc: "unused, unexpired sign-in nonces kept at once (then 429)" },
+  { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
+  { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
@@ -138,6 +153,18 @@ function privateKey(name: string, value: string): Hex {
   const hex = (key.startsWith("0x") ? key : `0x${key}`) as Hex;
   if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new ConfigError(`${name} is not a 32-byte hex private key`);
   return hex;
+}
+
+/** Normalizes a trust-proxy setting ("", "true", "false", "loopback", "10.0.0.1,10.0.0.0/8"). */
+function trustProxy(value: boolean | string): boolean | string {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  if (text === "" || text === "false") return false;
+  if (text === "true") return true;
+  if (!/^[0-9a-zA-Z:.,/\s]+$/.test(text) || /^\d+$/.test(text)) {
+    throw new ConfigError(`trust proxy must be true or the proxies' addresses/CIDRs, got ${text}`);
+  }
+  return text;
 }
 
 /** Fills defaults and checks every value; throws ConfigError naming the bad option. */
@@ -204,6 +231,11 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     nonceTtlSeconds: positiveInt("nonce TTL", input.nonceTtlSeconds ?? 600),
     bodyLimit: positiveInt("body limit", input.bodyLimit ?? 65_536, { min: 1024 }),
     proofBodyLimit: positiveInt("proof body limit", input.proofBodyLimit ?? 1_048_576, { min: 1024 }),
+    authBurst: positiveInt("auth burst", input.authBurst ?? 20),
+    authPerMinute: positiveInt("auth per minute", input.authPerMinute ?? 30),
+    maxLiveNonces: positiveInt("max live nonces", input.maxLiveNonces ?? 10_000),
+    trustProxy: trustProxy(input.trustProxy ?? false),
+    collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
     logLevel: input.logLevel ?? "info",
   };
 }
@@ -324,6 +356,11 @@ export function loadConfig({
     nonceTtlSeconds: int("nonceTtlSeconds"),
     bodyLimit: int("bodyLimit"),
     proofBodyLimit: int("proofBodyLimit"),
+    authBurst: int("authBurst"),
+    authPerMinute: int("authPerMinute"),
+    maxLiveNonces: int("maxLiveNonces"),
+    trustProxy: raw("trustProxy"),
+    collectIntervalMs: int("collectIntervalMs"),
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
 }

@@ -8,6 +8,7 @@ import type { TxSender } from "./chain/createTxSender.ts";
 import type { ContractInfo } from "./chain/readContractInfo.ts";
 import type { ProviderConfig } from "./config.ts";
 import type { TaskRunner } from "./disputes/createTaskRunner.ts";
+import type { EarningsCollector } from "./earnings/createEarningsCollector.ts";
 import type { Store } from "./store/createStore.ts";
 import type { Deployment } from "./store/deploymentStore.ts";
 
@@ -27,6 +28,8 @@ export type ServerContext = {
   txSender: TxSender;
   follower: EventFollower;
   tasks: TaskRunner;
+  /** Settles and releases orders whose time has come (the provider's earnings). */
+  collector: EarningsCollector;
   /** Orders with an upload or proof being processed right now (one at a time per order). */
   busyOrders: Set<Hex>;
   /** Registrations being sent, per address, so a double click sends one transaction. */

@@ -99,4 +99,10 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX tasks_by_status ON tasks (status, next_attempt_at);
   `,
+  // 2: the payment time read from the contract (orderOf), so the earnings collector can find
+  // orders whose settle delay has passed without asking the chain about every paid order.
+  `
+  ALTER TABLE orders ADD COLUMN paid_at INTEGER;
+  CREATE INDEX orders_by_chain_state ON orders (chain_state, storage_until);
+  `,
 ];

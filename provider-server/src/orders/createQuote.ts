@@ -106,6 +106,7 @@ export async function createQuote({
     challengeIndices: indices,
     paidTx: null,
     paidBlock: null,
+    paidAt: null,
     chainState: null,
     settled: false,
     receipt: null,

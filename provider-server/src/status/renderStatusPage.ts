@@ -28,6 +28,10 @@ export function renderStatusPage(status: StatusSnapshot): string {
     ["params", `settle ${s.contract.params.settleDelay}s, answer ${s.contract.params.responseWindow}s, cooldown ${s.contract.params.challengeCooldown}s, bond ${s.contract.params.challengeBond} wei`],
     ["registration", `${s.registration.policy}, ${s.registration.registeredClients} clients`],
     ["files", `${s.files.count} (${s.files.bytes} bytes)`],
+    [
+      "earnings",
+      `${s.earnings.withdrawableEth ?? "?"} ETH withdrawable; collector ${s.earnings.collector.enabled ? "on" : "off"}, ${s.earnings.collector.settledSinceStart} settled / ${s.earnings.collector.releasedSinceStart} released since start${s.earnings.collector.lastError ? ` (last error: ${s.earnings.collector.lastError})` : ""}`,
+    ],
     ["orders", `${s.orders.total} total, ${s.orders.unpaid} unpaid, ${s.orders.paidWithoutContent} paid awaiting content, ${s.orders.stored} stored`],
   ];
   return `<!doctype html>

@@ -6,19 +6,20 @@ export type StatusSnapshot = Awaited<ReturnType<typeof statusSnapshot>>;
 
 /**
  * What the operator sees on GET / and GET /v1/status: contract, chain, signer, stake, orders by
- * state, open disputes, recent events and tasks. Public facts only: no keys, no tokens, no
+ * state, earnings, open disputes, recent events and tasks. Public facts only: no keys, no tokens, no
  * invite codes, no client data beyond what the chain already shows.
  */
 export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
   const follower = ctx.follower.status();
   let stake: { total: string; locked: string; free: string; totalEth: string; freeEth: string } | null = null;
+  let withdrawable: string | null = null;
   let chainReachable = true;
   try {
-    const [total, locked] = await ctx.chain.publicClient.readContract({
-      address: ctx.deployment.address,
-      abi: serverContractAbi,
-      functionName: "stake",
-    });
+    const contract = { address: ctx.deployment.address, abi: serverContractAbi } as const;
+    const [[total, locked], earned] = await Promise.all([
+      ctx.chain.publicClient.readContract({ ...contract, functionName: "stake" }),
+      ctx.chain.publicClient.readContract({ ...contract, functionName: "withdrawable", args: [ctx.contract.owner] }),
+    ]);
     stake = {
       total: total.toString(),
       locked: locked.toString(),
@@ -26,9 +27,11 @@ export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
       totalEth: formatEther(total),
       freeEth: formatEther(total - locked),
     };
+    withdrawable = earned.toString();
   } catch {
     chainReachable = false;
   }
+  const collector = ctx.collector.status();
   const openTasks = ctx.store.tasks.open();
   return {
     version: ctx.version,
@@ -58,6 +61,18 @@ export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
     stake,
     registration: { policy: ctx.config.registration.policy, registeredClients: ctx.store.clients.registeredCount() },
     orders: ctx.store.orders.counts(),
+    earnings: {
+      /** Settled prices, bonds and withdrawn stake the owner can withdraw now (wei). */
+      withdrawable,
+      withdrawableEth: withdrawable === null ? null : formatEther(BigInt(withdrawable)),
+      collector: {
+        enabled: collector.enabled,
+        lastRunAt: collector.lastRunAt,
+        lastError: collector.lastError,
+        settledSinceStart: collector.settled,
+        releasedSinceStart: collector.released,
+      },
+    },
     files: ctx.store.files.totals(),
     openDisputes: openTasks.map((t) => ({ kind: t.kind, orderId: t.orderId, status: t.status, attempts: t.attempts, txHash: t.txHash })),
     recentTasks: ctx.store.tasks.recent(20).map((t) => ({

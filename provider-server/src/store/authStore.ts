@@ -11,6 +11,7 @@ export function createAuthStore(db: Database) {
   const getSession = db.prepare("SELECT address, expires_at AS expiresAt FROM sessions WHERE token_hash = ? AND expires_at > ?");
   const pruneSessions = db.prepare("DELETE FROM sessions WHERE expires_at < ?");
   const countSessions = db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > ?");
+  const countLiveNonces = db.prepare("SELECT COUNT(*) AS n FROM siwe_nonces WHERE used_at IS NULL AND expires_at > ?");
 
   return {
     addNonce({ nonce, expiresAt }: { nonce: string; expiresAt: number }): void {
@@ -29,12 +30,17 @@ export function createAuthStore(db: Database) {
     findSession({ tokenHash, now }: { tokenHash: string; now: number }): { address: Address; expiresAt: number } | undefined {
       return getSession.get(tokenHash, now) as { address: Address; expiresAt: number } | undefined;
     },
+    /** Nonces issued and neither used nor expired. */
+    liveNonces(now: number): number {
+      return (countLiveNonces.get(now) as { n: number }).n;
+    },
     activeSessions(now: number): number {
       return (countSessions.get(now) as { n: number }).n;
     },
     prune(now: number): void {
-      // Used nonces are kept until they expire: a replay must still find them used.
-      pruneNonces.run(now - 86_400);
+      // Used nonces are kept until they expire: a replay must still find them used. Past expiry a
+      // nonce is refused whether it is kept or not.
+      pruneNonces.run(now);
       pruneSessions.run(now);
     },
   };

@@ -23,6 +23,8 @@ export type OrderRecord = {
   challengeIndices: number[] | null;
   paidTx: Hex | null;
   paidBlock: number | null;
+  /** Chain time of the payment (orderOf's paidAt), once the earnings collector has read it. */
+  paidAt: number | null;
   /** The contract's state name as last seen in events. */
   chainState: string | null;
   settled: boolean;
@@ -48,6 +50,7 @@ function fromRow(row: Row): OrderRecord {
     challengeIndices: row.challenge_indices === null ? null : (JSON.parse(row.challenge_indices as string) as number[]),
     paidTx: row.paid_tx as Hex | null,
     paidBlock: row.paid_block as number | null,
+    paidAt: (row.paid_at ?? null) as number | null,
     chainState: row.chain_state as string | null,
     settled: row.settled === 1,
     receipt:
@@ -97,10 +100,17 @@ export function createOrderStore(db: Database) {
       SUM(paid_tx IS NOT NULL AND receipt_signature IS NULL) AS paidWithoutContent,
       SUM(receipt_signature IS NOT NULL) AS stored
     FROM orders`);
+  const setPaidAt = db.prepare("UPDATE orders SET paid_at = ? WHERE order_id = ?");
+  // Paid orders whose settle delay has passed (or whose payment time is not known yet), and
+  // settled orders whose storage period is over: what the earnings collector looks at.
+  const collectable = db.prepare(`SELECT * FROM orders WHERE
+      (chain_state = 'Paid' AND (paid_at IS NULL OR paid_at + ? <= ?))
+      OR (chain_state = 'Settled' AND storage_until <= ?)
+    ORDER BY COALESCE(paid_at, 0), rowid LIMIT ?`);
   const byState = db.prepare("SELECT COALESCE(chain_state, 'None') AS state, COUNT(*) AS n FROM orders GROUP BY 1");
 
   return {
-    insert(order: OrderRecord): void {
+    insert(order: Omit<OrderRecord, "paidAt"> & { paidAt?: number | null }): void {
       insert.run(
         order.orderId,
         order.client,
@@ -130,6 +140,13 @@ export function createOrderStore(db: Database) {
     },
     setChainState({ orderId, state }: { orderId: Hex; state: string }): void {
       setState.run(state, orderId);
+    },
+    setPaidAt({ orderId, paidAt }: { orderId: Hex; paidAt: number }): void {
+      setPaidAt.run(paidAt, orderId);
+    },
+    /** Orders that may be due for settle or release at chain time `now` (see the collector). */
+    collectable({ now, settleDelay, limit }: { now: number; settleDelay: number; limit: number }): OrderRecord[] {
+      return (collectable.all(settleDelay, now, now, limit) as Row[]).map(fromRow);
     },
     markSettled(orderId: Hex): void {
       setSettled.run(orderId);

@@ -8,4 +8,6 @@ export * from "./providerClient.ts";
 export * from "./signIn.ts";
 export * from "./startHardhatNode.ts";
 export * from "./startProvider.ts";
+export * from "./startProviderProcess.ts";
+export * from "./tcpProxy.ts";
 export * from "./waitFor.ts";

@@ -18,7 +18,8 @@ export type TestProvider = {
 
 /**
  * Runs a provider server in-process on a free port with its own temp data dir (deploying its own
- * contract on the given chain). Owner = account 0, signer = account 9 unless overridden.
+ * contract on the given chain). Owner = account 0, signer = account 9 unless overridden. Sign-in
+ * is not rate limited and earnings are not collected unless `config` says otherwise.
  */
 export async function startProvider({
   rpcUrl,
@@ -40,6 +41,10 @@ export async function startProvider({
       signerKey: testKey(9),
       stakeWei: 100n * 10n ** 18n,
       pollIntervalMs: 100,
+      // Tests sign in far more often than a person: no sign-in limit unless a test sets one.
+      authBurst: 1_000_000,
+      // Earnings are collected only by tests that ask for it (it sends owner transactions).
+      collectIntervalMs: 0,
       logLevel: process.env.PEKANU_TEST_LOG ?? "silent",
       ...config,
     },

@@ -69,6 +69,22 @@ describe("configuration", () => {
     expect(() => loadConfig({ env })).toThrow(message);
   });
 
+  it("reads the sign-in limits, proxy trust and earnings interval", () => {
+    const defaults = loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey } });
+    expect(defaults).toMatchObject({ authBurst: 20, authPerMinute: 30, maxLiveNonces: 10_000, trustProxy: false, collectIntervalMs: 60_000 });
+    const set = loadConfig({
+      env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_AUTH_BURST: "5", PEKANU_TRUST_PROXY: "10.0.0.1, 10.1.0.0/16", PEKANU_COLLECT_INTERVAL_MS: "0" },
+      flags: parseFlags(["--auth-per-minute", "12", "--max-live-nonces=100"]).flags,
+    });
+    expect(set).toMatchObject({ authBurst: 5, authPerMinute: 12, maxLiveNonces: 100, trustProxy: "10.0.0.1, 10.1.0.0/16", collectIntervalMs: 0 });
+    expect(loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "true" } }).trustProxy).toBe(true);
+    expect(loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "loopback" } }).trustProxy).toBe("loopback");
+    expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "2" } })).toThrow(/trust proxy/);
+    expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "evil; rm" } })).toThrow(/trust proxy/);
+    expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_AUTH_BURST: "0" } })).toThrow(/auth burst/);
+    expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_COLLECT_INTERVAL_MS: "5" } })).toThrow(/collect interval/);
+  });
+
   it("refuses unknown flags and keys on the command line", () => {
     expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey }, flags: parseFlags(["--frobnicate", "1"]).flags })).toThrow(/unknown option --frobnicate/);
     expect(() => loadConfig({ env: {}, flags: parseFlags(["--owner-key", ownerKey]).flags })).toThrow(/unknown option --owner-key/);

@@ -1,0 +1,370 @@
+// Provider server benchmark, in ONE run against a hardhat node and the server as a child process
+// (so its memory can be read from /proc/<pid>/status):
+//   (i)   ingest of a 256 MiB upload (streamed, hashed, verified, fsynced, stored; from the first
+//         byte sent to σ received) against `sha256sum` of the same file;
+//   (ii)  100 concurrent clients, each signing in, registering, quoting, paying and uploading
+//         64 KiB: p50 / p99 latency of every step, and the error count;
+//   (iii) peak RSS of the server process during a 1 GiB upload.
+//   npm run bench:server                  → table
+//   npm run bench:server -- --json        → JSON
+//   npm run bench:server -- --quick       → small sizes, a smoke run (targets are not judged)
+// MB = 10^6 bytes, MiB = 2^20 bytes. The server is `node provider-server/src/main.ts` as an
+// operator runs it (it re-executes itself with its memory settings, src/tuneMemory.ts), logging at
+// "warn"; one warm-up upload precedes (i). Files are pseudo-random, written to the OS temp dir (read
+// from the page cache by both sides) and deleted at the end. Other load on the machine shows in
+// the numbers: (i) reports the server's CPU time too.
+import { spawnSync } from "node:child_process";
+import { createReadStream, readFileSync } from "node:fs";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { parseArgs } from "node:util";
+import type { QuoteResponse } from "@pekanu/protocol";
+import { fileCommitment, fileRootOf, nodeSha256 } from "@pekanu/protocol/node";
+import { type Hex, parseEther } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import {
+  chainClients,
+  chainControl,
+  type HardhatNode,
+  type ProviderProcess,
+  payQuote,
+  signIn,
+  startHardhatNode,
+  startProviderProcess,
+  testAccount,
+  testKey,
+} from "../provider-server/test/support/index.ts";
+
+const { values: args } = parseArgs({
+  options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
+});
+const quick = args.quick;
+const MiB = 2 ** 20;
+const sizes = {
+  ingest: (quick ? 32 : 256) * MiB,
+  clients: quick ? 20 : 100,
+  clientFile: 64 * 1024,
+  rssUpload: (quick ? 128 : 1024) * MiB,
+  warmUp: (quick ? 4 : 16) * MiB,
+};
+const targets = { ingestRatio: 0.5, errors: 0, peakRssMB: 200 };
+
+const log = (message: string) => {
+  if (!args.json) process.stderr.write(`${message}\n`);
+};
+const mb = (bytes: number) => bytes / 1e6;
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Writes `bytes` of xorshift128 output in 8 MiB pieces (fast, deterministic per seed). */
+async function writeRandomFile(path: string, bytes: number, seed: number): Promise<void> {
+  const piece = new Uint32Array((8 * MiB) / 4);
+  const view = new Uint8Array(piece.buffer);
+  let x = 0x9e3779b9 ^ seed;
+  let y = 0x243f6a88;
+  let z = 0xb7e15162;
+  let w = 0x12345678 ^ (seed * 7919);
+  const file = await open(path, "w");
+  try {
+    for (let written = 0; written < bytes; ) {
+      for (let i = 0; i < piece.length; i++) {
+        const t = x ^ (x << 11);
+        x = y;
+        y = z;
+        z = w;
+        w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
+        piece[i] = w;
+      }
+      const n = Math.min(view.length, bytes - written);
+      await file.write(view, 0, n);
+      written += n;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** Wall time of `sha256sum path` (best of `runs`; the file is in the page cache). */
+function timeSha256sum(path: string, runs = 3): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const result = spawnSync("sha256sum", [path], { encoding: "utf8" });
+    const seconds = (performance.now() - start) / 1000;
+    if (result.status !== 0) throw new Error(`sha256sum failed: ${result.stderr}`);
+    best = Math.min(best, seconds);
+  }
+  return best;
+}
+
+/** Streams a file as the body of PUT …/content (Content-Length set); resolves with σ. */
+function putFile({ baseUrl, orderId, token, path, size }: { baseUrl: string; orderId: Hex; token: string; path: string; size: number }) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(`${baseUrl}/v1/orders/${orderId}/content`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(size) },
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    pipeline(createReadStream(path, { highWaterMark: MiB }), req).catch(reject);
+  });
+}
+
+type RssProbe = { stop(): { maxSampledMB: number; samples: number } };
+
+/** Samples VmRSS of `pid` every `intervalMs`. */
+function sampleRss(pid: number, intervalMs = 20): RssProbe {
+  let max = 0;
+  let samples = 0;
+  const read = () => {
+    try {
+      max = Math.max(max, statusValue(pid, "VmRSS"));
+      samples++;
+    } catch {
+      // process gone
+    }
+  };
+  read();
+  const timer = setInterval(read, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return { maxSampledMB: mb(max), samples };
+    },
+  };
+}
+
+/** CPU seconds (user + system, all threads) `pid` has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** A memory figure of `pid` from /proc/<pid>/status, in bytes. */
+function statusValue(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return kb * 1024;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function confirmedPayment(client: Awaited<ReturnType<typeof signIn>>, orderId: Hex): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const order = await client.order(orderId);
+    if (order.payment?.confirmed) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`payment for ${orderId} not confirmed`);
+}
+
+/** One large upload by `account`: quote, pay, wait for confirmation, stream the file; timed from the first byte to σ. */
+async function timedUpload({ server, node, account, key, path, size }: { server: ProviderProcess; node: HardhatNode; account: ReturnType<typeof testAccount>; key: Hex; path: string; size: number }) {
+  const client = await signIn({ baseUrl: server.baseUrl, account });
+  await client.register();
+  const { root } = await fileCommitment({ path });
+  const quote = await client.quote({ fileRoot: root as Hex, size, storageDays: 1 });
+  await payQuote({ clients: chainClients({ rpcUrl: node.rpcUrl, key }), contract: server.contract, quote });
+  await confirmedPayment(client, quote.quote.orderId);
+  return async () => {
+    const start = performance.now();
+    const { status, body } = await putFile({ baseUrl: server.baseUrl, orderId: quote.quote.orderId, token: client.token, path, size });
+    const seconds = (performance.now() - start) / 1000;
+    if (status !== 200) throw new Error(`upload answered ${status}: ${body}`);
+    const sigma = JSON.parse(body) as { signature: string };
+    if (!/^0x[0-9a-f]{130}$/.test(sigma.signature)) throw new Error("no σ in the answer");
+    return seconds;
+  };
+}
+
+type StepName = "signIn" | "register" | "quote" | "pay" | "upload";
+
+async function concurrentClients({ server, node }: { server: ProviderProcess; node: HardhatNode }) {
+  const control = chainControl({ rpcUrl: node.rpcUrl });
+  const people = await Promise.all(
+    Array.from({ length: sizes.clients }, async () => {
+      const key = generatePrivateKey();
+      const account = privateKeyToAccount(key);
+      await control.call("hardhat_setBalance", [account.address, `0x${parseEther("10").toString(16)}`]);
+      const bytes = new Uint8Array(sizes.clientFile);
+      crypto.getRandomValues(bytes);
+      return { key, account, bytes, root: fileRootOf(bytes, { sha256: nodeSha256 }) as Hex };
+    }),
+  );
+  const latencies: Record<StepName, number[]> = { signIn: [], register: [], quote: [], pay: [], upload: [] };
+  const errors: { step: StepName; message: string }[] = [];
+  const start = performance.now();
+  await Promise.all(
+    people.map(async ({ key, account, bytes, root }) => {
+      let step: StepName = "signIn";
+      const timed = async <T>(name: StepName, fn: () => Promise<T>): Promise<T> => {
+        step = name;
+        const t0 = performance.now();
+        const value = await fn();
+        latencies[name].push(performance.now() - t0);
+        return value;
+      };
+      try {
+        const client = await timed("signIn", () => signIn({ baseUrl: server.baseUrl, account }));
+        await timed("register", () => client.register());
+        const quote: QuoteResponse = await timed("quote", () => client.quote({ fileRoot: root, size: bytes.length, storageDays: 1 }));
+        await timed("pay", () => payQuote({ clients: chainClients({ rpcUrl: node.rpcUrl, key }), contract: server.contract, quote }));
+        await timed("upload", () => client.upload(quote.quote.orderId, bytes));
+      } catch (error) {
+        errors.push({ step, message: (error as Error).message.split("\n")[0]! });
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const summary = Object.fromEntries(
+    Object.entries(latencies).map(([name, values]) => [name, { n: values.length, p50Ms: round(percentile(values, 50)), p99Ms: round(percentile(values, 99)), maxMs: round(Math.max(...values)) }]),
+  ) as Record<StepName, { n: number; p50Ms: number; p99Ms: number; maxMs: number }>;
+  return { clients: sizes.clients, fileBytes: sizes.clientFile, seconds: round(seconds, 2), steps: summary, errors: errors.length, errorSamples: errors.slice(0, 5) };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "pekanu-bench-server-"));
+  let node: HardhatNode | undefined;
+  let server: ProviderProcess | undefined;
+  try {
+    log(`hardhat node and provider server (child process)${quick ? " — quick mode" : ""} …`);
+    node = await startHardhatNode();
+    server = await startProviderProcess({
+      rpcUrl: node.rpcUrl,
+      dataDir: join(dir, "data"),
+      env: {
+        PEKANU_LOG_LEVEL: process.env.PEKANU_TEST_LOG ?? "warn",
+        // One IP sends every sign-in of the benchmark.
+        PEKANU_AUTH_BURST: "1000000",
+        PEKANU_COLLECT_INTERVAL_MS: "0",
+        PEKANU_STAKE: "1000",
+      },
+    });
+    const pid = server.pid;
+    const idleRss = statusValue(pid, "VmRSS");
+
+    // Warm-up: one small upload, so (i) measures the server's steady state, not V8 compiling
+    // the hashing code on the first megabytes.
+    const warmPath = join(dir, "warm.bin");
+    await writeRandomFile(warmPath, sizes.warmUp, 3);
+    await (await timedUpload({ server, node, account: testAccount(3), key: testKey(3), path: warmPath, size: sizes.warmUp }))();
+    await rm(warmPath);
+
+    // (i) ingest vs sha256sum
+    const ingestPath = join(dir, "ingest.bin");
+    log(`writing ${sizes.ingest / MiB} MiB …`);
+    await writeRandomFile(ingestPath, sizes.ingest, 1);
+    const shaSeconds = timeSha256sum(ingestPath);
+    const ingestUpload = await timedUpload({ server, node, account: testAccount(1), key: testKey(1), path: ingestPath, size: sizes.ingest });
+    log(`(i) uploading ${sizes.ingest / MiB} MiB …`);
+    const cpuBefore = cpuSeconds(pid);
+    const ingestSeconds = await ingestUpload();
+    const ingestCpu = cpuSeconds(pid) - cpuBefore;
+    await rm(ingestPath);
+    const ingest = {
+      bytes: sizes.ingest,
+      serverSeconds: round(ingestSeconds, 3),
+      serverMBps: round(mb(sizes.ingest) / ingestSeconds),
+      /** CPU time the server process used for the upload (all its threads). */
+      serverCpuSeconds: round(ingestCpu, 2),
+      sha256sumSeconds: round(shaSeconds, 3),
+      sha256sumMBps: round(mb(sizes.ingest) / shaSeconds),
+      ratio: round(shaSeconds / ingestSeconds, 2),
+      target: targets.ingestRatio,
+    };
+
+    // (ii) concurrent clients
+    log(`(ii) ${sizes.clients} concurrent clients …`);
+    const concurrency = await concurrentClients({ server, node });
+
+    // (iii) peak RSS during a large upload
+    const rssPath = join(dir, "large.bin");
+    log(`writing ${sizes.rssUpload / MiB} MiB …`);
+    await writeRandomFile(rssPath, sizes.rssUpload, 2);
+    const largeUpload = await timedUpload({ server, node, account: testAccount(2), key: testKey(2), path: rssPath, size: sizes.rssUpload });
+    const rssBefore = statusValue(pid, "VmRSS");
+    // Resetting the peak (clear_refs 5) makes VmHWM the peak of this upload alone.
+    let hwmReset = false;
+    try {
+      await writeFile(`/proc/${pid}/clear_refs`, "5");
+      hwmReset = true;
+    } catch {
+      hwmReset = false;
+    }
+    log(`(iii) uploading ${sizes.rssUpload / MiB} MiB while sampling RSS …`);
+    const probe = sampleRss(pid);
+    const largeSeconds = await largeUpload();
+    const sampled = probe.stop();
+    const hwm = statusValue(pid, "VmHWM");
+    await rm(rssPath);
+    const peakMB = Math.max(sampled.maxSampledMB, hwmReset ? mb(hwm) : 0);
+    const rss = {
+      bytes: sizes.rssUpload,
+      uploadSeconds: round(largeSeconds, 2),
+      uploadMBps: round(mb(sizes.rssUpload) / largeSeconds),
+      idleRssMB: round(mb(idleRss)),
+      rssBeforeUploadMB: round(mb(rssBefore)),
+      peakSampledRssMB: round(sampled.maxSampledMB),
+      samples: sampled.samples,
+      vmHwmMB: round(mb(hwm)),
+      vmHwmIsUploadPeak: hwmReset,
+      peakMB: round(peakMB),
+      target: targets.peakRssMB,
+    };
+
+    const met = {
+      ingestRatio: ingest.ratio >= targets.ingestRatio,
+      errors: concurrency.errors === targets.errors,
+      peakRss: peakMB < targets.peakRssMB,
+    };
+    const result = { quick, node: process.version, cpus: (await readFile("/proc/cpuinfo", "utf8").catch(() => "")).match(/^processor/gm)?.length ?? null, ingest, concurrency, rss, met };
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      const yes = (ok: boolean) => (quick ? "(quick)" : ok ? "yes" : "NO");
+      const rows: [string, string, string, string][] = [
+        [`(i) ingest ${sizes.ingest / MiB} MiB, upload start → σ`, `${ingest.serverMBps} MB/s (${ingest.serverSeconds} s, server CPU ${ingest.serverCpuSeconds} s)`, "", ""],
+        [`    sha256sum of the same file (best of 3)`, `${ingest.sha256sumMBps} MB/s (${ingest.sha256sumSeconds} s)`, "", ""],
+        [`    ratio ingest / sha256sum`, `${ingest.ratio}`, `≥ ${targets.ingestRatio}`, yes(met.ingestRatio)],
+      ];
+      for (const [name, s] of Object.entries(concurrency.steps)) {
+        rows.push([`(ii) ${concurrency.clients} clients: ${name}`, `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms (n ${s.n})`, "", ""]);
+      }
+      rows.push([`     errors (whole run ${concurrency.seconds} s)`, `${concurrency.errors}`, `${targets.errors}`, yes(met.errors)]);
+      rows.push([`(iii) peak RSS, ${sizes.rssUpload / MiB} MiB upload`, `${rss.peakMB} MB`, `< ${targets.peakRssMB} MB`, yes(met.peakRss)]);
+      rows.push([`     idle / before upload / VmHWM`, `${rss.idleRssMB} / ${rss.rssBeforeUploadMB} / ${rss.vmHwmMB} MB${rss.vmHwmIsUploadPeak ? "" : " (lifetime)"}`, "", ""]);
+      rows.push([`     upload speed`, `${rss.uploadMBps} MB/s (${rss.uploadSeconds} s)`, "", ""]);
+      const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+      const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ");
+      process.stdout.write(`${line(["measure", "value", "target", "met"])}\n${rows.map(line).join("\n")}\n`);
+      if (concurrency.errorSamples.length > 0) process.stdout.write(`errors: ${JSON.stringify(concurrency.errorSamples)}\n`);
+    }
+  } finally {
+    await server?.stop().catch(() => {});
+    await node?.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
