@@ -81,7 +81,8 @@ if (!skipExtension) {
     });
     child.on("close", (code) => done(code === 0));
   });
-  extensionDir = `${root}extension/build/chrome-mv3-prod`;
+  // plasmo names the output after PLASMO_TAG (default "prod"): tests build under their own tag.
+  extensionDir = `${root}extension/build/chrome-mv3-${process.env.PLASMO_TAG ?? "prod"}`;
   if (!ok || !existsSync(`${extensionDir}/manifest.json`)) {
     say("extension: build FAILED (see above); the chain and the provider keep running");
     extensionDir = undefined;
