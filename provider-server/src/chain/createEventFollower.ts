@@ -2,7 +2,7 @@ import { serverContractAbi } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import { type Address, parseEventLogs } from "viem";
 import type { Store } from "../store/createStore.ts";
-import { sleep } from "../sleep.ts";
+import { createPollingLoop } from "../createPollingLoop.ts";
 import { applyChainEvents, LAST_BLOCK_KEY } from "./applyChainEvents.ts";
 import type { ChainConnection } from "./connectChain.ts";
 
@@ -48,9 +48,6 @@ export function createEventFollower({
   const status: FollowerStatus = { lastProcessedBlock: 0, headBlock: null, healthy: true, lastError: null, lastSyncAt: null };
   const lastProcessed = () => Number(store.meta.get(LAST_BLOCK_KEY) ?? deployBlock - 1);
   status.lastProcessedBlock = lastProcessed();
-  let controller: AbortController | undefined;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
   let running: Promise<boolean> = Promise.resolve(false);
 
   /** Processes one range; true when more confirmed blocks are waiting. */
@@ -91,42 +88,33 @@ export function createEventFollower({
     return run;
   }
 
+  let backoff = 0;
+  const polling = createPollingLoop({
+    intervalMs: pollIntervalMs,
+    run: async () => {
+      await syncNow();
+      backoff = 0;
+    },
+    onError: (error) => {
+      backoff = Math.min(Math.max(pollIntervalMs, backoff * 2), 30_000);
+      log.warn({ err: (error as Error).message, retryInMs: backoff }, "event follower: RPC error, backing off");
+      return backoff;
+    },
+  });
+
   return {
     status: () => ({ ...status }),
     syncNow,
     /** Ask the loop to poll now instead of at the end of its interval. */
     poke() {
-      wake?.();
+      polling.wake();
     },
     start() {
-      if (loop) return;
-      controller = new AbortController();
-      const signal = controller.signal;
-      loop = (async () => {
-        let backoff = 0;
-        while (!signal.aborted) {
-          try {
-            await syncNow();
-            backoff = 0;
-          } catch (error) {
-            backoff = Math.min(Math.max(pollIntervalMs, backoff * 2), 30_000);
-            log.warn({ err: (error as Error).message, retryInMs: backoff }, "event follower: RPC error, backing off");
-          }
-          const waitMs = backoff || pollIntervalMs;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            void sleep(waitMs, signal).then(resolve);
-          });
-          wake = undefined;
-        }
-      })();
+      polling.start();
     },
     async stop() {
-      controller?.abort();
-      wake?.();
-      await loop;
+      await polling.stop();
       await running.catch(() => {});
-      loop = undefined;
     },
   };
 }

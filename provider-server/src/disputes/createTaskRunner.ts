@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ServerContext } from "../context.ts";
-import { sleep } from "../sleep.ts";
+import { createPollingLoop } from "../createPollingLoop.ts";
 import type { TaskRecord } from "../store/taskStore.ts";
 import { answerDeliveryDispute } from "./answerDeliveryDispute.ts";
 import { answerStorageChallenge } from "./answerStorageChallenge.ts";
@@ -19,9 +19,7 @@ export type TaskRunner = ReturnType<typeof createTaskRunner>;
  * answer re-reads the order's on-chain state before sending.
  */
 export function createTaskRunner({ getContext, log, pollIntervalMs }: { getContext: () => ServerContext; log: Logger; pollIntervalMs: number }) {
-  let controller: AbortController | undefined;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  let stopping = false;
   let running: Promise<void> = Promise.resolve();
 
   const now = () => Math.floor(Date.now() / 1000);
@@ -88,39 +86,35 @@ export function createTaskRunner({ getContext, log, pollIntervalMs }: { getConte
     running = running.catch(() => {}).then(async () => {
       const ctx = getContext();
       for (const task of ctx.store.tasks.due({ now: now(), limit: 50 })) {
-        if (controller?.signal.aborted) break;
+        if (stopping) break;
         await runTask(task);
       }
     });
     return running;
   }
 
+  const polling = createPollingLoop({
+    intervalMs: pollIntervalMs,
+    run: () => runDue(),
+    onError: (error) => {
+      log.error({ err: (error as Error).message }, "task runner error");
+      return pollIntervalMs;
+    },
+  });
+
   return {
     runDue,
     kick() {
-      wake?.();
+      polling.wake();
     },
     start() {
-      if (loop) return;
-      controller = new AbortController();
-      const signal = controller.signal;
-      loop = (async () => {
-        while (!signal.aborted) {
-          await runDue().catch((error) => log.error({ err: (error as Error).message }, "task runner error"));
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            void sleep(pollIntervalMs, signal).then(resolve);
-          });
-          wake = undefined;
-        }
-      })();
+      stopping = false;
+      polling.start();
     },
     async stop() {
-      controller?.abort();
-      wake?.();
-      await loop;
+      stopping = true;
+      await polling.stop();
       await running.catch(() => {});
-      loop = undefined;
     },
   };
 }

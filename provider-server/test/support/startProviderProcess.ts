@@ -107,7 +107,7 @@ export async function startProviderProcess({
       if (!exitedAlready) child.kill("SIGKILL");
       await exited;
     },
-    async stop({ timeoutMs: stopTimeout = 10_000 } = {}) {
+    async stop({ timeoutMs: stopTimeout = 30_000 } = {}) {
       if (exitedAlready) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), stopTimeout);
