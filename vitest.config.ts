@@ -20,6 +20,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.test.ts"],
+          // One chain + provider server + extension build for every e2e file, started on first use.
+          globalSetup: ["test/e2e/support/globalSetup.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

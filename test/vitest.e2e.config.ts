@@ -12,8 +12,9 @@ export default defineConfig({
   test: {
     root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
     include: ["test/**/*.e2e.test.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
+    globalSetup: ["test/e2e/support/globalSetup.ts"],
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     fileParallelism: false,
     pool: "forks",
   },

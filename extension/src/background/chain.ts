@@ -57,6 +57,8 @@ export function createChain(wallet: WalletConnection) {
       return { deadline: Number(deadline), lastChallengeAt: Number(lastChallengeAt), chunkIndex: Number(chunkIndex) };
     },
     balance: (account: Address) => client.getBalance({ address: account }),
+    /** Timestamp of the latest block (chain time, what the contract's deadlines are compared with). */
+    latestBlockTime: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp),
     async maxFeePerGas(): Promise<bigint> {
       try {
         const fees = await client.estimateFeesPerGas();
@@ -106,6 +108,21 @@ export function createChain(wallet: WalletConnection) {
       return logs.some(
         (log) => log.address.toLowerCase() === contract.toLowerCase() && (log.args as { client: Address }).client.toLowerCase() === account.toLowerCase(),
       );
+    },
+    /** The OrderPaid event of `orderId` (a payment the wallet sent while no worker was waiting for its hash). */
+    async findPayment(contract: Address, orderId: Hex, fromBlock: number) {
+      const logs = await client.getContractEvents({
+        address: contract,
+        abi: serverContractAbi,
+        eventName: "OrderPaid",
+        args: { orderId } as never,
+        fromBlock: BigInt(fromBlock),
+        toBlock: "latest",
+      });
+      const last = logs.at(-1);
+      if (!last) return null;
+      const args = last.args as { client: Address; fileRoot: Hex; price: bigint };
+      return { txHash: last.transactionHash as Hex, blockNumber: Number(last.blockNumber), client: args.client, fileRoot: args.fileRoot, price: args.price };
     },
     /** The ClientRegistered event for `account` (an earlier registration, when the provider sent no tx hash). */
     async findRegistration(contract: Address, account: Address, fromBlock: number) {

@@ -163,7 +163,18 @@ export class Engine {
     });
   }
 
+  private lastWalletStatus: View["wallet"]["status"] = "unknown";
+
   private onWalletChange(view: View["wallet"]): void {
+    const was = this.lastWalletStatus;
+    this.lastWalletStatus = view.status;
+    // A working connection dropped: the wallet's service worker was stopped (MV3 stops idle
+    // workers) or restarted. While a page is open, reconnect once, quietly, instead of showing
+    // "Wallet not found" until the person clicks something. A failed reconnect leaves "missing"
+    // (it does not retry: was is then "connecting").
+    if (view.status === "missing" && (was === "ready" || was === "locked") && this.ports.size > 0) {
+      setTimeout(() => this.wallet.refresh().catch(() => undefined), 250);
+    }
     const session = this.state.session;
     if (session && view.status === "ready" && view.account && view.account.toLowerCase() !== session.address.toLowerCase()) {
       void this.dispatch({ type: "accountChanged", address: view.account });
@@ -503,6 +514,11 @@ export class Engine {
     const order = this.state.order;
     if (!order) throw new UserFacingError(humanError("NoFile", "No file", "Choose a file first.", "none"));
     const { info } = this.provider();
+    // The wallet was asked to pay the current quote: if it did, follow that order, not a new quote.
+    if (order.quote && order.payRequestedAt) {
+      await this.requireChain(info.chainId);
+      if (await this.adoptExistingPayment()) return;
+    }
     const answer = await this.api().quote({ fileRoot: order.file.fileRoot, size: order.file.size, storageDays: order.storageDays });
     const quote = answer.quote as Quote;
     const nowSec = BigInt(Math.floor(Date.now() / 1000));
@@ -572,17 +588,74 @@ export class Engine {
 
   private async pay(): Promise<void> {
     const { quote, signature, info } = this.orderQuote();
-    if (Number(quote.expiresAt) * 1000 <= Date.now() + 15_000) throw new UserFacingError(flowErrors.quoteExpired());
     await this.requireChain(info.chainId);
+    // A payment the wallet sent for this quote while no worker waited for its hash (the service
+    // worker was stopped during the approval): follow that one, never ask to pay twice.
+    if (await this.adoptExistingPayment()) return;
+    if (Number(quote.expiresAt) * 1000 <= Date.now() + 15_000) throw new UserFacingError(flowErrors.quoteExpired());
     await this.requireAccount(quote.client);
     await this.checkBalanceNow();
     if (!this.state.order?.balance?.sufficient) return;
-    const txHash = await this.chain.send({ contract: info.contract.address, from: quote.client, functionName: "pay", args: [quote, signature], value: quote.price });
+    await this.dispatch({ type: "paymentRequested", at: Date.now() });
+    let txHash: Hex;
+    try {
+      txHash = await this.chain.send({ contract: info.contract.address, from: quote.client, functionName: "pay", args: [quote, signature], value: quote.price });
+    } catch (err) {
+      // Rejected, refused by the simulation, …: nothing was sent. Only a wallet that went away
+      // leaves the outcome open: then keep looking for the payment on chain.
+      if (toHumanError(err).code === "WalletMissing") this.resume();
+      else await this.dispatch({ type: "paymentRequestEnded" });
+      throw err;
+    }
     await this.dispatch({ type: "paymentSent", txHash, at: Date.now() });
     // The paid order goes to the vault right away: it is never lost, σ or not.
     const saved = await this.saveOrderToVault();
     if (saved) await this.trackPending({ key: saved.key, txHash, chainId: saved.chainId, kind: "payment" });
     this.task(`pay:${txHash}`, () => this.waitForPayment(txHash));
+  }
+
+  /** The current quote is already paid on chain (by this client): record that payment in the flow. */
+  private async adoptExistingPayment(): Promise<boolean> {
+    const order = this.state.order;
+    if (!order?.quote || order.payment) return false;
+    const { info } = this.provider();
+    const quote = order.quote.quote;
+    const onChain = await this.chain.orderOf(info.contract.address, quote.orderId);
+    if (orderStateName(onChain.state) === "None") return false;
+    const paid = await this.chain.findPayment(info.contract.address, quote.orderId, info.contract.deployBlock);
+    if (!paid || paid.client.toLowerCase() !== quote.client.toLowerCase() || paid.fileRoot.toLowerCase() !== quote.fileRoot.toLowerCase() || paid.price !== BigInt(quote.price)) {
+      return false;
+    }
+    if (this.state.order?.payment || this.state.order?.quote?.quote.orderId !== quote.orderId) return false; // raced with pay()
+    await this.dispatch({ type: "paymentSent", txHash: paid.txHash, at: Date.now() });
+    const saved = await this.saveOrderToVault();
+    if (saved) await this.trackPending({ key: saved.key, txHash: paid.txHash, chainId: saved.chainId, kind: "payment" });
+    this.task(`pay:${paid.txHash}`, () => this.waitForPayment(paid.txHash));
+    return true;
+  }
+
+  /**
+   * After a restart during the wallet's approval: the wallet may send the payment any time until
+   * it gives up (10 min, like our interactive timeout) or the quote expires. Looks on chain until
+   * then, or until the person does something else with the order.
+   */
+  private async findPayment(orderId: Hex): Promise<void> {
+    const stillWaiting = () => {
+      const order = this.state.order;
+      return Boolean(order?.payRequestedAt && !order.payment && order.quote?.quote.orderId === orderId);
+    };
+    while (stillWaiting()) {
+      const { info } = this.provider();
+      await this.requireChain(info.chainId);
+      if ((await this.adoptExistingPayment()) || !stillWaiting()) return;
+      const order = this.state.order!;
+      const expired = Number(order.quote!.quote.expiresAt) * 1000 <= Date.now();
+      if (expired || Date.now() - (order.payRequestedAt ?? 0) > POLL_LIMIT_MS) {
+        if (stillWaiting()) await this.dispatch({ type: "paymentRequestEnded" });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+    }
   }
 
   private async saveOrderToVault(): Promise<VaultRecord | null> {
@@ -762,6 +835,9 @@ export class Engine {
       switch (action.kind) {
         case "checkRegistration":
           this.task("registration", () => this.checkRegistration());
+          break;
+        case "findPayment":
+          this.task("findPayment", () => this.findPayment(action.orderId));
           break;
         case "waitForPayment":
           this.task(`pay:${action.txHash}`, () => this.waitForPayment(action.txHash));
@@ -970,10 +1046,11 @@ export class Engine {
   private async refreshRecordChain(key: string): Promise<VaultRecord> {
     const record = await this.recordOrThrow(key);
     await this.requireChain(record.chainId);
-    const [order, pending, params] = await Promise.all([
+    const [order, pending, params, blockTime] = await Promise.all([
       this.chain.orderOf(record.contract, record.orderId),
       this.chain.pendingOf(record.contract, record.orderId),
       this.chain.params(record.contract),
+      this.chain.latestBlockTime(),
     ]);
     const updated = await (await this.vault()).update(key, (r) => ({
       ...r,
@@ -985,6 +1062,7 @@ export class Engine {
         lastChallengeAt: pending.lastChallengeAt,
         chunkIndex: pending.chunkIndex,
         readAt: Date.now(),
+        blockTime,
         params: {
           settleDelay: params.settleDelay.toString(),
           responseWindow: params.responseWindow.toString(),

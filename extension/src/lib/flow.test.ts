@@ -157,6 +157,29 @@ describe("flow state machine", () => {
     expect(nextActionText(state, 0)).toMatch(/dispute/);
   });
 
+  it("a payment asked of the wallet survives a restart: looked for on chain, never asked twice", () => {
+    const requested = run([...happyPath.slice(0, 7).map(([e]) => e), { type: "paymentRequested", at: 10 }]);
+    expect(stepOf(requested)).toBe("pay");
+    expect(requested.order?.payRequestedAt).toBe(10);
+    const restored = deserializeFlow(serializeFlow(requested));
+    expect(resumeAction(restored)).toEqual({ kind: "findPayment", orderId });
+    expect(nextActionText(restored, 0)).toMatch(/once it is sent, Pekanu follows it on chain/);
+    // Found (or answered by the wallet): the payment is followed as usual, the request is over.
+    const found = reduceFlow(restored, { type: "paymentSent", txHash: txPay, at: 11 });
+    expect(found.order?.payRequestedAt).toBeNull();
+    expect(resumeAction(found)).toEqual({ kind: "waitForPayment", txHash: txPay });
+    // Rejected in the wallet, or a new quote: nothing to look for any more.
+    expect(resumeAction(reduceFlow(requested, { type: "paymentRequestEnded" }))).toEqual({ kind: "none" });
+    expect(reduceFlow(requested, happyPath[5]![0]).order?.payRequestedAt).toBeNull();
+    // Without a quote, or once paid, a request is ignored.
+    const paid = run(happyPath.slice(0, 8).map(([e]) => e));
+    expect(reduceFlow(paid, { type: "paymentRequested", at: 12 })).toBe(paid);
+    // States persisted before this field existed resume as before.
+    const legacy = run(happyPath.slice(0, 7).map(([e]) => e));
+    delete (legacy.order as { payRequestedAt?: unknown }).payRequestedAt;
+    expect(resumeAction(deserializeFlow(serializeFlow(legacy)))).toEqual({ kind: "none" });
+  });
+
   it("a reverted payment stops waiting", () => {
     const state = run([...happyPath.slice(0, 8).map(([e]) => e), { type: "paymentMined", blockNumber: 9, success: false }]);
     expect(stepOf(state)).toBe("confirming");

@@ -128,6 +128,13 @@ export type OrderFlow = {
   storageDays: number;
   quote: QuoteState | null;
   balance: BalanceState | null;
+  /**
+   * When the wallet was asked to send the payment and has not answered yet (ms). If the service
+   * worker is stopped meanwhile, the wallet may still send it: the restarted worker looks for it
+   * on chain (`resumeAction` → findPayment) instead of letting the person pay again. Absent in
+   * states persisted by earlier versions.
+   */
+  payRequestedAt?: number | null;
   payment: PaymentState | null;
   upload: UploadState | null;
   receipt: ReceiptState | null;
@@ -183,6 +190,8 @@ export type FlowEvent =
     }
   | { type: "quoteDiscarded" }
   | { type: "balanceChecked"; balance: BalanceState }
+  | { type: "paymentRequested"; at: number }
+  | { type: "paymentRequestEnded" }
   | { type: "paymentSent"; txHash: Hex; at: number }
   | { type: "paymentMined"; blockNumber: number; success: boolean }
   | {
@@ -244,6 +253,7 @@ export function stepOf(state: FlowState): Step {
 export type ResumeAction =
   | { kind: "none" }
   | { kind: "checkRegistration"; txHash: Hex | null }
+  | { kind: "findPayment"; orderId: Hex }
   | { kind: "waitForPayment"; txHash: Hex }
   | { kind: "pollOrder"; orderId: Hex }
   | { kind: "verifyReceipt"; orderId: Hex }
@@ -255,6 +265,9 @@ export function resumeAction(state: FlowState): ResumeAction {
   switch (step) {
     case "registering":
       return { kind: "checkRegistration", txHash: state.registration?.txHash ?? null };
+    case "pay":
+      // The wallet was asked to pay and the worker that asked is gone: the payment may be on chain.
+      return order!.payRequestedAt ? { kind: "findPayment", orderId: order!.quote!.quote.orderId } : { kind: "none" };
     case "confirming": {
       const payment = order!.payment!;
       if (payment.status === "pending") return { kind: "waitForPayment", txHash: payment.txHash };
@@ -297,6 +310,7 @@ export function nextActionText(state: FlowState, now: number): string {
     case "pay": {
       const quote = order!.quote!;
       if (Number(quote.quote.expiresAt) * 1000 <= now) return "The quote expired: ask for a new one.";
+      if (order!.payRequestedAt) return "Waiting for you to confirm the payment in your wallet; once it is sent, Pekanu follows it on chain.";
       if (order!.balance && !order!.balance.sufficient) return "Your balance is too low for this payment: add funds, then check again.";
       return order!.balance ? "Pay the quoted price from your wallet." : "Check your balance, then pay.";
     }
@@ -355,7 +369,7 @@ function reduce(state: FlowState, event: FlowEvent): FlowState {
       if (!state.session) return state;
       if (event.address && event.address.toLowerCase() === state.session.address.toLowerCase()) return state;
       // Another account: its session, registration and unpaid quote are not ours any more.
-      const order = state.order && !state.order.payment ? { ...state.order, quote: null, balance: null } : state.order;
+      const order = state.order && !state.order.payment ? { ...state.order, quote: null, balance: null, payRequestedAt: null } : state.order;
       return { ...state, session: null, order };
     }
     case "registrationRequested":
@@ -414,7 +428,7 @@ function reduce(state: FlowState, event: FlowEvent): FlowState {
       };
     case "storageDaysChanged":
       if (!state.order || state.order.payment) return state;
-      return withOrder(state, { storageDays: event.storageDays, quote: null, balance: null });
+      return withOrder(state, { storageDays: event.storageDays, quote: null, balance: null, payRequestedAt: null });
     case "quoted":
       if (!state.order || state.order.payment) return state;
       return {
@@ -428,19 +442,27 @@ function reduce(state: FlowState, event: FlowEvent): FlowState {
             receivedAt: event.at,
           },
           balance: null,
+          payRequestedAt: null,
         }),
         error: null,
       };
     case "quoteDiscarded":
       if (!state.order || state.order.payment) return state;
-      return withOrder(state, { quote: null, balance: null });
+      return withOrder(state, { quote: null, balance: null, payRequestedAt: null });
     case "balanceChecked":
       if (!state.order?.quote || state.order.payment) return state;
       return withOrder(state, { balance: event.balance });
+    case "paymentRequested":
+      if (!state.order?.quote || state.order.payment) return state;
+      return withOrder(state, { payRequestedAt: event.at });
+    case "paymentRequestEnded":
+      if (!state.order?.payRequestedAt) return state;
+      return withOrder(state, { payRequestedAt: null });
     case "paymentSent":
       if (!state.order?.quote || state.order.payment) return state;
       return {
         ...withOrder(state, {
+          payRequestedAt: null,
           payment: {
             txHash: event.txHash,
             sentAt: event.at,

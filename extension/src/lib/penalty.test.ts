@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeRecord } from "../test-support/fixtures.ts";
-import { penaltyAdvice } from "./penalty.ts";
+import { chainNowSec, penaltyAdvice } from "./penalty.ts";
 import type { ChainView } from "./vault/schema.ts";
 
 const params = { settleDelay: "120", responseWindow: "60", challengeCooldown: "30", challengeBond: "1000000000000000" };
@@ -40,6 +40,21 @@ describe("penalty advice (seed step 14)", () => {
     expect(settledLate.claimable).toBe(4_000_000_000_000_000n);
     const disputed = penaltyAdvice(r, view({ state: "DeliveryDisputed", deadline: 3000 }), 3001);
     expect(disputed.claimable).toBe(4_000_000_000_000_000n);
+  });
+
+  it("compares deadlines with chain time, not this computer's clock", async () => {
+    const r = await makeRecord(1);
+    // The chain is 100 s ahead of the local clock (e.g. a local chain moved with evm_increaseTime).
+    const challenged = view({ state: "Challenged", deadline: 3000, readAt: 2_950_000, blockTime: 3050 });
+    expect(chainNowSec(challenged, 2_950_000)).toBe(3050);
+    expect(chainNowSec(challenged, 2_955_500)).toBe(3055);
+    expect(penaltyAdvice(r, challenged, chainNowSec(challenged, 2_950_000)).canClaim).toBe(true);
+    // Behind: not yet, although the local clock says the deadline passed.
+    const behind = view({ state: "Challenged", deadline: 3000, readAt: 3_100_000, blockTime: 2990 });
+    expect(penaltyAdvice(r, behind, chainNowSec(behind, 3_100_000)).canClaim).toBe(false);
+    // Views read without a block time fall back to the local clock.
+    expect(chainNowSec(view({ readAt: 5 }), 7_000)).toBe(7);
+    expect(chainNowSec(null, 7_999)).toBe(7);
   });
 
   it("points to withdrawal after a refund or penalty", async () => {

@@ -15,6 +15,17 @@ export type PenaltyAdvice = {
   claimable: bigint | null;
 };
 
+/**
+ * "Now" in chain time (unix seconds): the latest block's timestamp when the order was read, plus
+ * the time elapsed since on this computer. The contract compares its deadlines with
+ * block.timestamp, not with the local clock (a skewed clock, or a local chain moved forward with
+ * evm_increaseTime, would otherwise offer a claim too early or refuse it too long).
+ */
+export function chainNowSec(chain: ChainView | null, nowMs: number): number {
+  if (!chain?.blockTime) return Math.floor(nowMs / 1000);
+  return chain.blockTime + Math.max(0, Math.floor((nowMs - chain.readAt) / 1000));
+}
+
 const hasValidSigma = (r: VaultRecord) => r.signature !== null && r.verification.status !== "invalid";
 
 export function penaltyAdvice(record: VaultRecord, chain: ChainView | null, nowSec: number): PenaltyAdvice {

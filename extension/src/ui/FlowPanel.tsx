@@ -132,9 +132,10 @@ export function ProviderCard({ view, onError }: Props) {
 function AccountCard({ view, onError }: Props) {
   const { flow } = view;
   const { pending, run } = useAction(onError);
-  const reg = flow.registration;
-  const [invite, setInvite] = useState("");
   const session = flow.session;
+  // A registration of another account (the wallet switched accounts) is not this session's.
+  const reg = flow.registration && (!session || flow.registration.address.toLowerCase() === session.address.toLowerCase()) ? flow.registration : null;
+  const [invite, setInvite] = useState("");
   const sessionValid = session && session.expiresAt > view.now;
   const policy = flow.provider?.info.registration.policy;
   return (
@@ -616,7 +617,9 @@ export function FlowPanel(props: Props) {
     lastRoot.current = orderRoot;
   }, [orderRoot]);
   const { flow } = view;
-  const registered = flow.registration?.status === "confirmed" && flow.registration.isRegistered;
+  const reg = flow.registration;
+  const registered =
+    reg?.status === "confirmed" && reg.isRegistered && (!flow.session || reg.address.toLowerCase() === flow.session.address.toLowerCase());
   return (
     <div data-testid="flow" data-step={view.step}>
       <ProviderCard {...props} />

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { HumanError } from "../lib/errors.ts";
 import { formatBytes, formatEth, formatTime, shortHex } from "../lib/format.ts";
 import type { AuditAnswer, DownloadTarget, ImportAnswer, VaultListAnswer, View } from "../lib/messages.ts";
-import { penaltyAdvice } from "../lib/penalty.ts";
+import { chainNowSec, penaltyAdvice } from "../lib/penalty.ts";
 import type { VaultRecord } from "../lib/vault/schema.ts";
 import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
@@ -261,7 +261,7 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
     }
   };
 
-  const nowSec = Math.floor(view.now / 1000);
+  const nowSec = chainNowSec(record.chain, view.now);
   const advice = penaltyAdvice(record, record.chain, nowSec);
   const bond = record.chain?.params?.challengeBond ?? (view.contract?.address.toLowerCase() === record.contract.toLowerCase() ? view.contract.params.challengeBond : null);
 

@@ -64,6 +64,11 @@ export type ChainView = {
   lastChallengeAt: number;
   chunkIndex: number;
   readAt: number;
+  /**
+   * Timestamp (unix seconds) of the latest block when read: the contract's deadlines are in chain
+   * time, which may differ from this computer's clock (absent in views read by earlier versions).
+   */
+  blockTime?: number;
   /** params() of the contract: windows and the challenge bond. */
   params?: { settleDelay: string; responseWindow: string; challengeCooldown: string; challengeBond: string };
 };
