@@ -178,6 +178,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     error ServerContractNothingToWithdraw(address account);
     error ServerContractTransferFailed(address account, uint256 amount);
     error ServerContractAmountOverflow(uint256 amount);
+    error ServerContractRenounceDisabled();
 
     // ─────────────────────────── construction ────────────────────────
 
@@ -241,6 +242,14 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (!account.registered) revert ServerContractNotRegistered(client);
         account.registered = false;
         emit ClientDeregistered(client);
+    }
+
+    /**
+     * @notice Disabled: without an owner no refund could be made and the stake and earnings would be
+     * stuck forever. Ownership can still be handed over with {transferOwnership}.
+     */
+    function renounceOwnership() public pure override {
+        revert ServerContractRenounceDisabled();
     }
 
     /// @notice Whether `client` may pay for new orders.

@@ -305,6 +305,18 @@ describe("ServerContract: signer rotation", () => {
 });
 
 describe("ServerContract: ownership (Ownable2Step)", () => {
+  it("cannot be renounced, by the owner or anyone (ServerContractRenounceDisabled), the owner stays", async () => {
+    const { viem, contract, owner, stranger } = await deployFixture();
+    for (const account of [owner, stranger]) {
+      await viem.assertions.revertWithCustomError(
+        contract.write.renounceOwnership({ account: account.account }),
+        contract,
+        "ServerContractRenounceDisabled",
+      );
+    }
+    assert.equal((await contract.read.owner()).toLowerCase(), owner.account.address.toLowerCase());
+  });
+
   it("transfers in two steps; only the pending owner can accept", async () => {
     const { viem, contract, owner, stranger, bob } = await deployFixture();
     await viem.assertions.emitWithArgs(

@@ -9,3 +9,4 @@ export * from "./params.ts";
 export * from "./errors.ts";
 export * from "./commitment.ts";
 export * from "./api.ts";
+export { isServerContractCode } from "./isServerContractCode.ts";

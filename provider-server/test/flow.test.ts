@@ -210,6 +210,11 @@ describe("provider flow, seed steps 1–13", () => {
     expect(indices).toHaveLength(8);
     expect(new Set(indices).size).toBe(8);
     expect(indices.every((i) => i >= 0 && i < 20)).toBe(true);
+    // Asking again reveals no other chunks: the unanswered indices are repeated.
+    for (let i = 0; i < 3; i++) {
+      const again = await client.quote({ fileRoot: file.root, size: file.size, storageDays: 1 });
+      expect(again.ownershipChallenge!.indices).toEqual(indices);
+    }
 
     const clients = chainClients({ rpcUrl: node.rpcUrl, key: testKey(2) });
     await payQuote({ clients, contract: provider.contract, quote });

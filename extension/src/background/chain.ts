@@ -57,6 +57,7 @@ export function createChain(wallet: WalletConnection) {
       return { deadline: Number(deadline), lastChallengeAt: Number(lastChallengeAt), chunkIndex: Number(chunkIndex) };
     },
     balance: (account: Address) => client.getBalance({ address: account }),
+    code: (address: Address) => client.getCode({ address }),
     /** Timestamp of the latest block (chain time, what the contract's deadlines are compared with). */
     latestBlockTime: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp),
     async maxFeePerGas(): Promise<bigint> {

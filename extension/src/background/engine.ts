@@ -3,7 +3,7 @@
 // typed requests and pushes the view to every open UI port. Work that needs no person (waiting
 // for a tx receipt, polling the provider for confirmations, verifying σ) resumes after a service
 // worker restart from the persisted state (`resumeAction`), and on a periodic alarm.
-import { orderStateName, type Quote } from "@pekanu/protocol";
+import { isServerContractCode, orderStateName, type Quote } from "@pekanu/protocol";
 import { createSiweMessage } from "viem/siwe";
 import type { Address, Hex } from "viem";
 import { checkBalance, FALLBACK_PAY_GAS } from "../lib/balance.ts";
@@ -61,6 +61,9 @@ const POLL_LIMIT_MS = 10 * 60_000;
 
 type Port = chrome.runtime.Port;
 
+
+/** Clock difference tolerated between this computer and the provider when checking a quote's storage period. */
+const STORAGE_SLACK_SECONDS = 3_600n;
 export class Engine {
   private state: FlowState = initialFlowState;
   private settings: Settings = defaultSettings();
@@ -248,6 +251,17 @@ export class Engine {
   private async readContract(): Promise<ContractView> {
     const { info } = this.provider();
     await this.requireChain(info.chainId);
+    // The provider names the contract; only the chain can say it is really a ServerContract.
+    if (!isServerContractCode(await this.chain.code(info.contract.address))) {
+      throw new UserFacingError(
+        humanError(
+          "NotServerContract",
+          "Not a Pekanu contract",
+          `The provider advertises ${info.contract.address} on chain ${info.chainId}, but the code there is not the Pekanu ServerContract. Do not pay this provider.`,
+          "none",
+        ),
+      );
+    }
     const [signer, params] = await Promise.all([this.chain.signer(info.contract.address), this.chain.params(info.contract.address)]);
     this.contract = {
       chainId: info.chainId,
@@ -531,9 +545,11 @@ export class Engine {
             ? "it is for another size"
             : quote.expiresAt <= nowSec
               ? "it has already expired"
-              : quote.storageUntil <= nowSec
-                ? "its storage period is already over"
-                : null;
+              : quote.storageUntil + STORAGE_SLACK_SECONDS < nowSec + BigInt(order.storageDays) * 86_400n
+                ? `it stores the file for less than the ${order.storageDays} days you asked for`
+                : quote.fine === 0n || quote.fine < (quote.price * BigInt(Math.round(info.pricing.fineMultiplier * 10_000))) / 10_000n
+                  ? `its fine is below the advertised ${info.pricing.fineMultiplier} × the price`
+                  : null;
     if (mismatch) throw new UserFacingError(flowErrors.quoteMismatch(mismatch));
     // The quote's signature is checked against the signer the contract names, not /v1/info's.
     const contract = await this.readContract();

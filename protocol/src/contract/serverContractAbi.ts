@@ -327,6 +327,11 @@ export const serverContractAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ServerContractRenounceDisabled",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -1545,7 +1550,7 @@ export const serverContractAbi = [
     "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "pure",
     "type": "function"
   },
   {

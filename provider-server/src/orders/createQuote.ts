@@ -77,7 +77,12 @@ export async function createQuote({
     throw new ApiError("QuoteRejected", "the provider stores a file with this root but another size: the root or the size is wrong");
   }
   const deduplicated = stored !== undefined && (await ctx.blobs.has(fileRoot));
-  const indices = deduplicated ? pickChallengeIndices({ chunks: chunkCount(size), k: ctx.config.ownershipChallenges }) : null;
+  // Indices already handed out and not yet proven are repeated: otherwise a client holding only part
+  // of the file could ask for quotes until every index fell on chunks it has.
+  const indices = deduplicated
+    ? (ctx.store.orders.unansweredChallenge({ client, fileRoot }) ??
+      pickChallengeIndices({ chunks: chunkCount(size), k: ctx.config.ownershipChallenges }))
+    : null;
 
   const quote: Quote = {
     orderId: toHex(randomBytes(32)),

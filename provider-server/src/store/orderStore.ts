@@ -85,6 +85,9 @@ export function createOrderStore(db: Database) {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const get = db.prepare("SELECT * FROM orders WHERE order_id = ?");
   const byClient = db.prepare("SELECT * FROM orders WHERE client = ? ORDER BY quoted_at DESC, rowid DESC LIMIT ?");
+  const openChallenge = db.prepare(
+    "SELECT challenge_indices FROM orders WHERE client = ? AND file_root = ? AND challenge_indices IS NOT NULL AND receipt_signature IS NULL ORDER BY quoted_at DESC, rowid DESC LIMIT 1",
+  );
   const setPayment = db.prepare("UPDATE orders SET paid_tx = ?, paid_block = ? WHERE order_id = ? AND paid_tx IS NULL");
   const setState = db.prepare("UPDATE orders SET chain_state = ? WHERE order_id = ?");
   const setSettled = db.prepare("UPDATE orders SET settled = 1 WHERE order_id = ?");
@@ -154,6 +157,14 @@ export function createOrderStore(db: Database) {
     /** Records σ once: returns false when the order already had one. */
     setReceipt({ orderId, receipt }: { orderId: Hex; receipt: OrderReceipt }): boolean {
       return Number(setReceipt.run(receipt.link, receipt.signature, receipt.signer, receipt.issuedAt, orderId).changes) > 0;
+    },
+    /**
+     * The ownership-challenge indices `client` was already given for `fileRoot` and has not yet
+     * answered: a new quote repeats them, so asking again never reveals other chunks to prove.
+     */
+    unansweredChallenge({ client, fileRoot }: { client: Address; fileRoot: Hex }): number[] | undefined {
+      const row = openChallenge.get(client, fileRoot.toLowerCase()) as { challenge_indices: string } | undefined;
+      return row ? (JSON.parse(row.challenge_indices) as number[]) : undefined;
     },
     /** Whether `client` holds an order with σ for `fileRoot` (what entitles it to download). */
     clientHoldsReceipt({ client, fileRoot }: { client: Address; fileRoot: Hex }): boolean {
