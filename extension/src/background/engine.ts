@@ -4,6 +4,7 @@
 // for a tx receipt, polling the provider for confirmations, verifying σ) resumes after a service
 // worker restart from the persisted state (`resumeAction`), and on a periodic alarm.
 import { isServerContractCode, orderStateName, type Quote } from "@pekanu/protocol";
+import { quoteMismatch } from "../lib/quoteMismatch.ts";
 import { createSiweMessage } from "viem/siwe";
 import type { Address, Hex } from "viem";
 import { checkBalance, FALLBACK_PAY_GAS } from "../lib/balance.ts";
@@ -61,9 +62,6 @@ const POLL_LIMIT_MS = 10 * 60_000;
 
 type Port = chrome.runtime.Port;
 
-
-/** Clock difference tolerated between this computer and the provider when checking a quote's storage period. */
-const STORAGE_SLACK_SECONDS = 3_600n;
 export class Engine {
   private state: FlowState = initialFlowState;
   private settings: Settings = defaultSettings();
@@ -536,20 +534,15 @@ export class Engine {
     const answer = await this.api().quote({ fileRoot: order.file.fileRoot, size: order.file.size, storageDays: order.storageDays });
     const quote = answer.quote as Quote;
     const nowSec = BigInt(Math.floor(Date.now() / 1000));
-    const mismatch =
-      quote.client.toLowerCase() !== session.address.toLowerCase()
-        ? "it is for another account"
-        : quote.fileRoot.toLowerCase() !== order.file.fileRoot.toLowerCase()
-          ? "it is for another file"
-          : quote.size !== BigInt(order.file.size)
-            ? "it is for another size"
-            : quote.expiresAt <= nowSec
-              ? "it has already expired"
-              : quote.storageUntil + STORAGE_SLACK_SECONDS < nowSec + BigInt(order.storageDays) * 86_400n
-                ? `it stores the file for less than the ${order.storageDays} days you asked for`
-                : quote.fine === 0n || quote.fine < (quote.price * BigInt(Math.round(info.pricing.fineMultiplier * 10_000))) / 10_000n
-                  ? `its fine is below the advertised ${info.pricing.fineMultiplier} × the price`
-                  : null;
+    const mismatch = quoteMismatch({
+      quote,
+      account: session.address,
+      fileRoot: order.file.fileRoot,
+      size: order.file.size,
+      storageDays: order.storageDays,
+      fineMultiplier: info.pricing.fineMultiplier,
+      nowSec,
+    });
     if (mismatch) throw new UserFacingError(flowErrors.quoteMismatch(mismatch));
     // The quote's signature is checked against the signer the contract names, not /v1/info's.
     const contract = await this.readContract();
