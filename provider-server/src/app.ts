@@ -32,6 +32,9 @@ import { createStore } from "./store/createStore.ts";
 
 export const VERSION = "0.1.0";
 
+/** How long each part of a graceful stop may take before the next one goes ahead without it. */
+const STOP_GRACE_MS = 5_000;
+
 export type ProviderServerOptions = {
   /** A resolved configuration (loadConfig) or the options to resolve (defaults fill the rest). */
   config: ProviderConfig | ProviderConfigInput;
@@ -161,10 +164,20 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
-      await app.close();
-      await ctx.follower.stop();
-      await ctx.tasks.stop();
-      await ctx.collector.stop();
+      // Each step gets a bounded grace period, so one stuck request or RPC call cannot keep the
+      // process from exiting; what was cut short is logged, and everything is restart-safe.
+      const bounded = async (name: string, work: Promise<unknown>) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_GRACE_MS)));
+        const outcome = await Promise.race([work.then(() => "done" as const), late]);
+        clearTimeout(timer);
+        if (outcome === "late") log.warn({ step: name, graceMs: STOP_GRACE_MS }, "shutdown step still running: continuing without it");
+      };
+      await bounded("http", app.close());
+      app.server.closeAllConnections?.();
+      await bounded("event follower", ctx.follower.stop());
+      await bounded("task runner", ctx.tasks.stop());
+      await bounded("earnings collector", ctx.collector.stop());
       db.close();
       log.info("provider stopped");
     },
