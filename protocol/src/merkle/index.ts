@@ -11,6 +11,7 @@ export {
   type MerkleBuilder,
 } from "./createMerkleBuilder.ts";
 export { fileRootOf } from "./fileRootOf.ts";
+export { foldSubtreeRoots, type FoldSubtreeRootsParameters } from "./foldSubtreeRoots.ts";
 export { hexToBytes } from "./hexToBytes.ts";
 export { inclusionProof, type InclusionProofParameters } from "./inclusionProof.ts";
 export { leafHash } from "./leafHash.ts";
