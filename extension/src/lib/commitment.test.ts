@@ -1,21 +1,10 @@
 import { fileRootOf } from "@pekanu/protocol/merkle";
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, bytesToBase64, commitBlob, proveOwnership, verifyAuditAnswer } from "./commitment.ts";
+import { base64ToBytes, bytesToBase64, proveOwnership, verifyAuditAnswer } from "./commitment.ts";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) % 251);
 
-describe("commitment in the browser (Blob, sliced reads)", () => {
-  it("equals protocol's fileRootOf, whatever the slice size, with progress", async () => {
-    for (const size of [0, 1, 1024, 1025, 5000, 70_001]) {
-      const data = bytes(size);
-      const seen: number[] = [];
-      const result = await commitBlob(new Blob([data]), { sliceSize: 3000, onProgress: ({ bytes }) => seen.push(bytes) });
-      expect(result.root).toBe(fileRootOf(data));
-      expect(result.size).toBe(size);
-      if (size > 0) expect(seen.at(-1)).toBe(size);
-    }
-  });
-
+describe("ownership proofs and audits in the browser (Blob)", () => {
   it("proves ownership of challenged chunks, and the proofs verify against the root", async () => {
     const data = bytes(10 * 1024 + 300);
     const root = fileRootOf(data);

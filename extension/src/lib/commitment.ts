@@ -1,38 +1,6 @@
-// The file commitment in the browser, over a Blob/File read in slices: protocol's streaming
-// Merkle builder (pure-TS SHA-256), never a second implementation. Used from the hashing worker
-// (off the UI thread) and by the bench.
-import {
-  chunkCount,
-  createMerkleBuilder,
-  proveChunk,
-  verifyInclusion,
-  CHUNK_SIZE,
-  type FileCommitment,
-} from "@pekanu/protocol/merkle";
-
-export const SLICE_SIZE = 4 << 20; // 4 MiB per read: few reads, bounded memory
-
-export type Progress = { bytes: number; total: number };
-
-export async function commitBlob(
-  blob: Blob,
-  { onProgress, signal, sliceSize = SLICE_SIZE }: { onProgress?: (p: Progress) => void; signal?: AbortSignal; sliceSize?: number } = {},
-): Promise<FileCommitment> {
-  const builder = createMerkleBuilder();
-  const total = blob.size;
-  let offset = 0;
-  // Read the next slice while hashing the current one.
-  let next: Promise<ArrayBuffer> | null = total > 0 ? blob.slice(0, Math.min(sliceSize, total)).arrayBuffer() : null;
-  while (next) {
-    signal?.throwIfAborted();
-    const buffer = await next;
-    offset += buffer.byteLength;
-    next = offset < total ? blob.slice(offset, Math.min(offset + sliceSize, total)).arrayBuffer() : null;
-    builder.update(new Uint8Array(buffer));
-    onProgress?.({ bytes: offset, total });
-  }
-  return builder.digest();
-}
+// Ownership proofs and audit checks in the browser, over a Blob/File: protocol's Merkle code,
+// never a second implementation. (The commitment itself is ./commitBlob.ts.)
+import { chunkCount, proveChunk, verifyInclusion, CHUNK_SIZE } from "@pekanu/protocol/merkle";
 
 export type OwnershipProofItem = { index: number; chunk: string; proof: `0x${string}`[] };
 

@@ -212,7 +212,9 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
       const started = performance.now();
       const result = await commitFile(file, (bytes, total) => setProgress({ bytes, total }));
       const seconds = (performance.now() - started) / 1000;
-      setSpeed(seconds > 0 ? `${formatBytes(file.size / seconds)}/s` : null);
+      const engine = result.engine === "wasm-simd" ? "WebAssembly SIMD" : "TypeScript";
+      const threads = `${result.threads} thread${result.threads === 1 ? "" : "s"}`;
+      setSpeed(seconds > 0 ? `${formatBytes(file.size / seconds)}/s (${engine}, ${threads})` : null);
       setLocalFile({ file, root: result.root });
       await send({
         type: "order.fileCommitted",

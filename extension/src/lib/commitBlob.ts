@@ -1,0 +1,164 @@
+// The file commitment in the browser. The file is cut into aligned 16 MiB segments; each is a
+// complete subtree of the file's RFC 6962 tree, so segments are hashed independently — by helpers
+// on the other cores, each reading its own segments (Chromium reads a File fastest in large
+// slices, several at once), with the 4-lane WebAssembly SHA-256 of @pekanu/protocol — and their
+// roots folded by protocol's foldSubtreeRoots into the same root a single pass gives.
+import { chunkCount, foldSubtreeRoots, CHUNK_SIZE, type FileCommitment } from "@pekanu/protocol/merkle";
+import { loadSubtreeHasher, type SubtreeHasher, type SubtreeHasherEngine } from "@pekanu/protocol/merkle/wasm";
+
+/** 16 MiB = 16,384 chunks: a power of two (so a complete subtree); reads this large cost Chromium far less per byte than 4 MiB ones. */
+export const SEGMENT_SIZE = 16 << 20;
+
+export type Progress = { bytes: number; total: number };
+
+/** Hashes segment `index` somewhere else (a worker); a rejection means the helper is gone. */
+export type SegmentHelper = { segmentRoot(index: number): Promise<Uint8Array> };
+
+export type Commitment = FileCommitment & {
+  engine: SubtreeHasherEngine;
+  /** Threads that hashed: the helpers that stayed up, or 1 (this thread) without helpers. */
+  threads: number;
+};
+
+export class FileChangedError extends Error {
+  override readonly name = "FileChangedError";
+  constructor(options?: { cause?: unknown }) {
+    super("The file changed or can no longer be read since it was selected. Select it again.", options);
+  }
+}
+
+let defaultHasher: Promise<SubtreeHasher> | undefined;
+/** The WebAssembly hasher when this platform runs it, else the TypeScript one (loaded once). */
+export function getSubtreeHasher(): Promise<SubtreeHasher> {
+  defaultHasher ??= loadSubtreeHasher();
+  return defaultHasher;
+}
+
+export function assertSegmentSize(segmentSize: number): void {
+  const chunks = segmentSize / CHUNK_SIZE;
+  if (!Number.isSafeInteger(chunks) || chunks < 1 || (chunks & (chunks - 1)) !== 0) {
+    throw new RangeError(`segmentSize must be a power-of-two number of ${CHUNK_SIZE}-byte chunks, got ${segmentSize}`);
+  }
+}
+
+/** Bytes in segment `index` of a file of `size` bytes. */
+export const segmentLength = (size: number, index: number, segmentSize: number) =>
+  Math.max(0, Math.min(size, (index + 1) * segmentSize) - index * segmentSize);
+
+/**
+ * Segment `index` of `blob`. A file that changed on disk after it was chosen reads short, long, or
+ * fails with Chromium's NotReadableError: all three become a {@link FileChangedError}.
+ */
+export async function readBlobSegment(blob: Blob, index: number, segmentSize: number): Promise<Uint8Array<ArrayBuffer>> {
+  let buffer: ArrayBuffer;
+  try {
+    buffer = await blob.slice(index * segmentSize, (index + 1) * segmentSize).arrayBuffer();
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "NotReadableError") throw new FileChangedError({ cause: error });
+    throw error;
+  }
+  if (buffer.byteLength !== segmentLength(blob.size, index, segmentSize)) throw new FileChangedError();
+  return new Uint8Array(buffer);
+}
+
+export type CommitSegmentsParameters = {
+  /** File size in bytes. */
+  size: number;
+  /** Reads segment `index` (used when there are no helpers, and for a lost helper's segments). */
+  readSegment: (index: number) => Promise<Uint8Array>;
+  segmentSize?: number | undefined;
+  hasher?: SubtreeHasher | undefined;
+  helpers?: readonly SegmentHelper[] | undefined;
+  /** Segments handed to a helper before it answers (default 2: it reads the next while hashing). */
+  inFlight?: number | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
+  signal?: AbortSignal | undefined;
+};
+
+/**
+ * The commitment of a file given segment by segment. Without helpers this thread reads and hashes
+ * every segment (reading the next while hashing the current one). With helpers this thread only
+ * hands segment numbers out, at most `inFlight` per helper; a helper that fails is dropped and its
+ * segment read and hashed here, so a lost worker slows the commitment down but never changes or
+ * stops it.
+ */
+export async function commitSegments({
+  size,
+  readSegment,
+  segmentSize = SEGMENT_SIZE,
+  hasher,
+  helpers = [],
+  inFlight = 2,
+  onProgress,
+  signal,
+}: CommitSegmentsParameters): Promise<Commitment> {
+  assertSegmentSize(segmentSize);
+  const local = hasher ?? (await getSubtreeHasher());
+  const count = Math.max(1, Math.ceil(size / segmentSize));
+  const roots: Uint8Array[] = new Array(count);
+  let hashed = 0;
+  const finished = (index: number, root: Uint8Array) => {
+    roots[index] = root;
+    hashed += segmentLength(size, index, segmentSize);
+    onProgress?.({ bytes: hashed, total: size });
+  };
+  const hashHere = async (indices: number[]) => {
+    let next = indices.length > 0 ? readSegment(indices[0]!) : undefined;
+    for (let k = 0; k < indices.length; k++) {
+      signal?.throwIfAborted();
+      const bytes = await next!;
+      next = k + 1 < indices.length ? readSegment(indices[k + 1]!) : undefined;
+      finished(indices[k]!, local.subtreeRoot(bytes));
+    }
+  };
+
+  const live = new Map((count > 1 ? helpers : []).map((helper) => [helper, 0]));
+  if (live.size === 0) {
+    await hashHere(Array.from({ length: count }, (_, i) => i));
+  } else {
+    const running = new Set<Promise<void>>();
+    const redo: number[] = [];
+    const idleHelper = () => [...live].find(([, busy]) => busy < inFlight)?.[0];
+    for (let index = 0; index < count; index++) {
+      signal?.throwIfAborted();
+      let helper = idleHelper();
+      while (!helper && live.size > 0) {
+        await Promise.race(running);
+        helper = idleHelper();
+      }
+      if (!helper) {
+        redo.push(index);
+        continue;
+      }
+      const chosen = helper;
+      live.set(chosen, live.get(chosen)! + 1);
+      const job: Promise<void> = chosen.segmentRoot(index).then(
+        (root) => {
+          if (live.has(chosen)) live.set(chosen, live.get(chosen)! - 1);
+          finished(index, root);
+        },
+        () => {
+          live.delete(chosen);
+          redo.push(index);
+        },
+      );
+      running.add(job);
+      void job.finally(() => running.delete(job));
+    }
+    await Promise.all(running);
+    await hashHere(redo.sort((a, b) => a - b));
+  }
+  return {
+    root: foldSubtreeRoots({ roots }),
+    size,
+    chunks: chunkCount(size),
+    engine: local.engine,
+    threads: Math.max(1, live.size),
+  };
+}
+
+/** The commitment of a Blob/File, read in segments (see {@link commitSegments}). */
+export function commitBlob(blob: Blob, parameters: Omit<CommitSegmentsParameters, "size" | "readSegment"> = {}): Promise<Commitment> {
+  const segmentSize = parameters.segmentSize ?? SEGMENT_SIZE;
+  return commitSegments({ ...parameters, size: blob.size, readSegment: (index) => readBlobSegment(blob, index, segmentSize) });
+}
