@@ -3,7 +3,16 @@
 // on the other cores, each reading its own segments (Chromium reads a File fastest in large
 // slices, several at once), with the 4-lane WebAssembly SHA-256 of @pekanu/protocol — and their
 // roots folded by protocol's foldSubtreeRoots into the same root a single pass gives.
-import { chunkCount, foldSubtreeRoots, CHUNK_SIZE, type FileCommitment } from "@pekanu/protocol/merkle";
+import {
+  chunkCount,
+  foldSubtreeRoots,
+  inclusionProof,
+  leafHash,
+  MerkleError,
+  verifyInclusion,
+  CHUNK_SIZE,
+  type FileCommitment,
+} from "@pekanu/protocol/merkle";
 import { loadSubtreeHasher, type SubtreeHasher, type SubtreeHasherEngine } from "@pekanu/protocol/merkle/wasm";
 
 /** 16 MiB = 16,384 chunks: a power of two (so a complete subtree); reads this large cost Chromium far less per byte than 4 MiB ones. */
@@ -76,13 +85,12 @@ export type CommitSegmentsParameters = {
 };
 
 /**
- * The commitment of a file given segment by segment. Without helpers this thread reads and hashes
- * every segment (reading the next while hashing the current one). With helpers this thread only
- * hands segment numbers out, at most `inFlight` per helper; a helper that fails is dropped and its
- * segment read and hashed here, so a lost worker slows the commitment down but never changes or
- * stops it.
+ * The roots of a file's segments, in order. Without helpers this thread reads and hashes every
+ * segment (reading the next while hashing the current one). With helpers this thread only hands
+ * segment numbers out, at most `inFlight` per helper; a helper that fails is dropped and its
+ * segment read and hashed here, so a lost worker slows the work down but never changes or stops it.
  */
-export async function commitSegments({
+export async function hashSegments({
   size,
   readSegment,
   segmentSize = SEGMENT_SIZE,
@@ -91,7 +99,7 @@ export async function commitSegments({
   inFlight = 2,
   onProgress,
   signal,
-}: CommitSegmentsParameters): Promise<Commitment> {
+}: CommitSegmentsParameters): Promise<{ roots: Uint8Array[]; engine: SubtreeHasherEngine; threads: number }> {
   assertSegmentSize(segmentSize);
   const local = hasher ?? (await getSubtreeHasher());
   const count = Math.max(1, Math.ceil(size / segmentSize));
@@ -148,13 +156,65 @@ export async function commitSegments({
     await Promise.all(running);
     await hashHere(redo.sort((a, b) => a - b));
   }
-  return {
-    root: foldSubtreeRoots({ roots }),
-    size,
-    chunks: chunkCount(size),
-    engine: local.engine,
-    threads: Math.max(1, live.size),
-  };
+  return { roots, engine: local.engine, threads: Math.max(1, live.size) };
+}
+
+/** The commitment of a file given segment by segment: {@link hashSegments}, folded. */
+export async function commitSegments(parameters: CommitSegmentsParameters): Promise<Commitment> {
+  const { roots, engine, threads } = await hashSegments(parameters);
+  return { root: foldSubtreeRoots({ roots }), size: parameters.size, chunks: chunkCount(parameters.size), engine, threads };
+}
+
+export type ChunkProofItem = { index: number; chunk: Uint8Array; proof: `0x${string}`[] };
+
+/**
+ * Inclusion proofs of chunks `indices` from the segment roots: a segment is a complete subtree, so
+ * a chunk's audit path is its path inside its segment (that one segment re-read and hashed) followed
+ * by its segment's path among the segment roots. Every proof is checked against the root before it
+ * is returned.
+ *
+ * @throws {MerkleError} `ChunkIndexOutOfRange` for an index past the last chunk.
+ */
+export async function proveFromSegments({
+  size,
+  roots,
+  indices,
+  readSegment,
+  segmentSize = SEGMENT_SIZE,
+  onProof,
+}: {
+  size: number;
+  roots: readonly Uint8Array[];
+  indices: readonly number[];
+  readSegment: (index: number) => Promise<Uint8Array>;
+  segmentSize?: number;
+  onProof?: (done: number) => void;
+}): Promise<{ root: `0x${string}`; items: ChunkProofItem[] }> {
+  assertSegmentSize(segmentSize);
+  const perSegment = segmentSize / CHUNK_SIZE;
+  const count = chunkCount(size);
+  const root = foldSubtreeRoots({ roots });
+  const items: ChunkProofItem[] = [];
+  let cached: { segment: number; bytes: Uint8Array; leafHashes: Uint8Array[] } | undefined;
+  for (const index of indices) {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
+      throw new MerkleError("ChunkIndexOutOfRange", `index ${index} out of range for ${count} leaves`);
+    }
+    const segment = Math.floor(index / perSegment);
+    if (cached?.segment !== segment) {
+      const bytes = await readSegment(segment);
+      const leafHashes: Uint8Array[] = [];
+      for (let o = 0; o < bytes.length || leafHashes.length === 0; o += CHUNK_SIZE) leafHashes.push(leafHash(bytes.subarray(o, o + CHUNK_SIZE), { to: "bytes" }));
+      cached = { segment, bytes, leafHashes };
+    }
+    const inner = index - segment * perSegment;
+    const chunk = cached.bytes.slice(inner * CHUNK_SIZE, (inner + 1) * CHUNK_SIZE);
+    const proof = [...inclusionProof({ leafHashes: cached.leafHashes, index: inner }), ...inclusionProof({ leafHashes: roots, index: segment })];
+    if (!verifyInclusion({ root, index, treeSize: count, proof, chunk })) throw new FileChangedError();
+    items.push({ index, chunk, proof });
+    onProof?.(items.length);
+  }
+  return { root, items };
 }
 
 /** The commitment of a Blob/File, read in segments (see {@link commitSegments}). */

@@ -1,36 +1,7 @@
-// Ownership proofs and audit checks in the browser, over a Blob/File: protocol's Merkle code,
-// never a second implementation. (The commitment itself is ./commitBlob.ts.)
-import { chunkCount, proveChunk, verifyInclusion, CHUNK_SIZE } from "@pekanu/protocol/merkle";
-
-export type OwnershipProofItem = { index: number; chunk: string; proof: `0x${string}`[] };
-
-/** Chunks and inclusion proofs for the provider's ownership challenge (deduplicated file). */
-export async function proveOwnership(
-  blob: Blob,
-  indices: readonly number[],
-  { expectedRoot, onProgress }: { expectedRoot?: string; onProgress?: (done: number, total: number) => void } = {},
-): Promise<OwnershipProofItem[]> {
-  const size = blob.size;
-  const readChunks = async ({ index, count }: { index: number; count: number }) =>
-    new Uint8Array(await blob.slice(index * CHUNK_SIZE, Math.min(size, (index + count) * CHUNK_SIZE)).arrayBuffer());
-  const items: OwnershipProofItem[] = [];
-  let done = 0;
-  for (const index of indices) {
-    const result = await proveChunk({
-      size,
-      index,
-      readChunk: (i) => readChunks({ index: i, count: 1 }),
-      readChunks,
-      batchChunks: 4096,
-    });
-    if (expectedRoot && result.root.toLowerCase() !== expectedRoot.toLowerCase()) {
-      throw new Error("This file does not match the committed root.");
-    }
-    items.push({ index, chunk: bytesToBase64(result.chunk), proof: result.proof });
-    onProgress?.(++done, indices.length);
-  }
-  return items;
-}
+// Audit checks and encodings shared by the background and the pages: protocol's Merkle code, never
+// a second implementation. (Hashing files lives in ./commitBlob.ts and ./proveOwnership.ts, which
+// bundle the WebAssembly hasher; the background must not.)
+import { chunkCount, verifyInclusion } from "@pekanu/protocol/merkle";
 
 /** Checks an audit answer (chunk + proof) against the root and size the receipt commits to. */
 export function verifyAuditAnswer({

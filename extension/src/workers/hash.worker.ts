@@ -1,4 +1,5 @@
 // Hashing worker: file commitment, ownership proofs and download checks off the UI thread.
+// (An ownership proof hashes the whole file once for its segment roots, exactly like a commitment.)
 // The page posts a File (structured clone, no copy of its bytes); progress comes back as messages.
 //
 // For a commitment of more than one segment this worker coordinates: it hands segment numbers to
@@ -6,7 +7,7 @@
 // read their segments from the File themselves and only ever get "segment" requests. With one
 // thread, or where nested workers cannot start, it reads and hashes everything itself.
 import { commitSegments, getSubtreeHasher, readBlobSegment, SEGMENT_SIZE, type Commitment, type SegmentHelper } from "../lib/commitBlob.ts";
-import { proveOwnership } from "../lib/commitment.ts";
+import { proveOwnership } from "../lib/proveOwnership.ts";
 
 type Parallelism = {
   /** Most threads to hash with (default: the machine's cores, at most 4). */
@@ -130,8 +131,10 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
       const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : await readBlobSegment(source, index, segmentSize);
       post({ id: request.id, kind: "segmentRoot", root: (await getSubtreeHasher()).subtreeRoot(bytes) });
     } else {
-      const items = await proveOwnership(request.file, request.indices, {
+      const file = request.file;
+      const items = await proveOwnership(file, request.indices, {
         expectedRoot: request.expectedRoot,
+        helpers: helpersFor(threadsOf({}), () => file),
         onProgress: (done, total) => post({ id: request.id, kind: "progress", bytes: done, total }),
       });
       post({ id: request.id, kind: "proved", items });
