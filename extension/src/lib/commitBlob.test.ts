@@ -1,7 +1,7 @@
 import { fileRootOf } from "@pekanu/protocol/merkle";
 import { loadSubtreeHasher } from "@pekanu/protocol/merkle/wasm";
 import { describe, expect, it } from "vitest";
-import { commitBlob, commitSegments, FileChangedError, getSubtreeHasher, readBlobSegment, type SegmentHelper } from "./commitBlob.ts";
+import { commitBlob, commitSegments, FileChangedError, getSubtreeHasher, HelperLostError, readBlobSegment, type SegmentHelper } from "./commitBlob.ts";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) % 251);
 
@@ -12,7 +12,7 @@ function helperOf(blob: Blob, segmentSize: number, { failAt }: { failAt?: number
   const helper: SegmentHelper = {
     async segmentRoot(index) {
       await new Promise((r) => setTimeout(r, 1));
-      if (++calls === failAt) throw new Error("worker crashed");
+      if (++calls === failAt) throw new HelperLostError("worker crashed");
       done.push(index);
       return (await getSubtreeHasher()).subtreeRoot(await readBlobSegment(blob, index, segmentSize));
     },
@@ -78,6 +78,27 @@ describe("commitBlob", () => {
     expect(seen.at(-1)).toBe(data.length);
   });
 
+  it("fails at once, without redoing anything, when a helper cannot hash its segment (the file changed)", async () => {
+    const data = bytes(64 * 1024);
+    const blob = new Blob([data]);
+    let calls = 0;
+    const helper: SegmentHelper = {
+      async segmentRoot(index) {
+        calls++;
+        if (index === 3) throw new FileChangedError();
+        return (await getSubtreeHasher()).subtreeRoot(await readBlobSegment(blob, index, 4096));
+      },
+    };
+    await expect(commitBlob(blob, { segmentSize: 4096, helpers: [helper] })).rejects.toThrow(new FileChangedError());
+    expect(calls).toBeLessThan(16);
+  });
+
+  it("refuses an inFlight that is not a positive integer (it would wait forever)", async () => {
+    for (const inFlight of [0, -1, 1.5, Number.NaN]) {
+      await expect(commitBlob(new Blob([bytes(10)]), { inFlight })).rejects.toThrow(new RangeError(`inFlight must be a positive integer, got ${inFlight}`));
+    }
+  });
+
   it("keeps at most `inFlight` segments per helper", async () => {
     let open = 0;
     let most = 0;
@@ -125,7 +146,7 @@ describe("commitSegments", () => {
   });
 
   it("fails when every helper fails and the file cannot be read here either, and does not hang", async () => {
-    const failing: SegmentHelper = { segmentRoot: async () => Promise.reject(new Error("worker crashed")) };
+    const failing: SegmentHelper = { segmentRoot: async () => Promise.reject(new HelperLostError("worker crashed")) };
     await expect(
       commitSegments({ size: 10_000, segmentSize: 1024, helpers: [failing], readSegment: async () => Promise.reject(new FileChangedError()) }),
     ).rejects.toThrow(new FileChangedError());

@@ -1,6 +1,6 @@
 // The file commitment in the browser. The file is cut into aligned 16 MiB segments; each is a
-// complete subtree of the file's RFC 6962 tree, so segments are hashed independently — by helpers
-// on the other cores, each reading its own segments (Chromium reads a File fastest in large
+// complete subtree of the file's RFC 6962 tree, so segments are hashed independently — by helper
+// workers, one per core (the coordinating thread mostly waits), each reading its own segments (Chromium reads a File fastest in large
 // slices, several at once), with the 4-lane WebAssembly SHA-256 of @pekanu/protocol — and their
 // roots folded by protocol's foldSubtreeRoots into the same root a single pass gives.
 import {
@@ -20,12 +20,20 @@ export const SEGMENT_SIZE = 16 << 20;
 
 export type Progress = { bytes: number; total: number };
 
-/** Hashes segment `index` somewhere else (a worker); a rejection means the helper is gone. */
+/**
+ * Hashes segment `index` somewhere else (a worker). It rejects with {@link HelperLostError} when the
+ * helper is gone (its segment is then redone elsewhere), with any other error when the segment
+ * itself cannot be hashed (e.g. the file changed), which fails the whole commitment.
+ */
 export type SegmentHelper = { segmentRoot(index: number): Promise<Uint8Array> };
+
+export class HelperLostError extends Error {
+  override readonly name = "HelperLostError";
+}
 
 export type Commitment = FileCommitment & {
   engine: SubtreeHasherEngine;
-  /** Threads that hashed: the helpers that stayed up, or 1 (this thread) without helpers. */
+  /** Threads that hashed: the helpers that stayed up to the end, or 1 (this thread) without helpers. */
   threads: number;
 };
 
@@ -87,8 +95,9 @@ export type CommitSegmentsParameters = {
 /**
  * The roots of a file's segments, in order. Without helpers this thread reads and hashes every
  * segment (reading the next while hashing the current one). With helpers this thread only hands
- * segment numbers out, at most `inFlight` per helper; a helper that fails is dropped and its
+ * segment numbers out, at most `inFlight` per helper; a helper that is lost is dropped and its
  * segment read and hashed here, so a lost worker slows the work down but never changes or stops it.
+ * Any other failure of a segment (e.g. the file changed) fails the whole call.
  */
 export async function hashSegments({
   size,
@@ -101,6 +110,7 @@ export async function hashSegments({
   signal,
 }: CommitSegmentsParameters): Promise<{ roots: Uint8Array[]; engine: SubtreeHasherEngine; threads: number }> {
   assertSegmentSize(segmentSize);
+  if (!Number.isSafeInteger(inFlight) || inFlight < 1) throw new RangeError(`inFlight must be a positive integer, got ${inFlight}`);
   const local = hasher ?? (await getSubtreeHasher());
   const count = Math.max(1, Math.ceil(size / segmentSize));
   const roots: Uint8Array[] = new Array(count);
@@ -112,11 +122,16 @@ export async function hashSegments({
   };
   const hashHere = async (indices: number[]) => {
     let next = indices.length > 0 ? readSegment(indices[0]!) : undefined;
-    for (let k = 0; k < indices.length; k++) {
-      signal?.throwIfAborted();
-      const bytes = await next!;
-      next = k + 1 < indices.length ? readSegment(indices[k + 1]!) : undefined;
-      finished(indices[k]!, local.subtreeRoot(bytes));
+    try {
+      for (let k = 0; k < indices.length; k++) {
+        signal?.throwIfAborted();
+        const bytes = await next!;
+        next = k + 1 < indices.length ? readSegment(indices[k + 1]!) : undefined;
+        finished(indices[k]!, local.subtreeRoot(bytes));
+      }
+    } finally {
+      // A read started ahead and never awaited (abort, failure) must not reject unhandled.
+      next?.catch(() => undefined);
     }
   };
 
@@ -126,14 +141,16 @@ export async function hashSegments({
   } else {
     const running = new Set<Promise<void>>();
     const redo: number[] = [];
+    let failure: { error: unknown } | undefined;
     const idleHelper = () => [...live].find(([, busy]) => busy < inFlight)?.[0];
-    for (let index = 0; index < count; index++) {
+    for (let index = 0; index < count && !failure; index++) {
       signal?.throwIfAborted();
       let helper = idleHelper();
-      while (!helper && live.size > 0) {
+      while (!helper && live.size > 0 && !failure) {
         await Promise.race(running);
         helper = idleHelper();
       }
+      if (failure) break;
       if (!helper) {
         redo.push(index);
         continue;
@@ -145,15 +162,20 @@ export async function hashSegments({
           if (live.has(chosen)) live.set(chosen, live.get(chosen)! - 1);
           finished(index, root);
         },
-        () => {
-          live.delete(chosen);
-          redo.push(index);
+        (error: unknown) => {
+          if (error instanceof HelperLostError) {
+            live.delete(chosen);
+            redo.push(index);
+          } else {
+            failure ??= { error };
+          }
         },
       );
       running.add(job);
       void job.finally(() => running.delete(job));
     }
     await Promise.all(running);
+    if (failure) throw failure.error;
     await hashHere(redo.sort((a, b) => a - b));
   }
   return { roots, engine: local.engine, threads: Math.max(1, live.size) };

@@ -6,7 +6,15 @@
 // helpers — more copies of this same script, as nested workers, one per core (at most 4) — which
 // read their segments from the File themselves and only ever get "segment" requests. With one
 // thread, or where nested workers cannot start, it reads and hashes everything itself.
-import { commitSegments, getSubtreeHasher, readBlobSegment, SEGMENT_SIZE, type Commitment, type SegmentHelper } from "../lib/commitBlob.ts";
+import {
+  commitSegments,
+  getSubtreeHasher,
+  HelperLostError,
+  readBlobSegment,
+  SEGMENT_SIZE,
+  type Commitment,
+  type SegmentHelper,
+} from "../lib/commitBlob.ts";
 import { proveOwnership } from "../lib/proveOwnership.ts";
 
 type Parallelism = {
@@ -35,7 +43,13 @@ const MAX_THREADS = 4;
 const post = (message: HashResponse) => (self as unknown as Worker).postMessage(message);
 
 /** A nested copy of this worker, hashing segments on another core. */
-type Helper = { worker: Worker; pending: Map<number, { resolve: (root: Uint8Array) => void; reject: (e: Error) => void }>; nextId: number };
+type Helper = {
+  worker: Worker;
+  pending: Map<number, { resolve: (root: Uint8Array) => void; reject: (e: Error) => void }>;
+  nextId: number;
+  /** Set when it failed: requests to it reject at once (its segments are redone elsewhere). */
+  lost: string | null;
+};
 const helpers: Helper[] = [];
 
 function startHelper(): Helper | null {
@@ -46,30 +60,36 @@ function startHelper(): Helper | null {
   } catch {
     return null;
   }
-  const helper: Helper = { worker, pending: new Map(), nextId: 1 };
+  const helper: Helper = { worker, pending: new Map(), nextId: 1, lost: null };
+  const lose = (reason: string) => {
+    helper.lost = reason;
+    for (const entry of helper.pending.values()) entry.reject(new HelperLostError(reason));
+    helper.pending.clear();
+    const at = helpers.indexOf(helper);
+    if (at >= 0) helpers.splice(at, 1);
+    worker.terminate();
+  };
   worker.onmessage = (event: MessageEvent<HashResponse>) => {
     const answer = event.data;
     const entry = helper.pending.get(answer.id);
     if (!entry) return;
     helper.pending.delete(answer.id);
     if (answer.kind === "segmentRoot") entry.resolve(answer.root);
+    // The helper is fine, the segment is not (e.g. the file changed): the commitment fails.
     else entry.reject(new Error(answer.kind === "error" ? answer.message : `unexpected ${answer.kind} from a hashing helper`));
   };
+  worker.onmessageerror = () => lose("a hashing helper sent an unreadable message");
   worker.onerror = (event) => {
     event.preventDefault();
-    // Gone for good: its segments are redone by the coordinator, the next commitment starts a new one.
-    for (const entry of helper.pending.values()) entry.reject(new Error(event.message || "a hashing helper stopped"));
-    helper.pending.clear();
-    const at = helpers.indexOf(helper);
-    if (at >= 0) helpers.splice(at, 1);
-    worker.terminate();
+    lose(event.message || "a hashing helper stopped");
   };
   return helper;
 }
 
 /** Helpers for one commitment; `sourceOf(index)` is what a helper gets for segment `index`. */
-function helpersFor(threads: number, sourceOf: (index: number) => Blob | ArrayBuffer): SegmentHelper[] {
-  const wanted = threads > 1 ? threads : 0;
+function helpersFor(size: number, threads: number, sourceOf: (index: number) => Blob | ArrayBuffer): SegmentHelper[] {
+  // One segment: this thread hashes it, no helper is started.
+  const wanted = threads > 1 && size > SEGMENT_SIZE ? threads : 0;
   while (helpers.length < wanted) {
     const helper = startHelper();
     if (!helper) break;
@@ -78,6 +98,7 @@ function helpersFor(threads: number, sourceOf: (index: number) => Blob | ArrayBu
   return helpers.slice(0, wanted).map((helper) => ({
     segmentRoot: (index) =>
       new Promise<Uint8Array>((resolve, reject) => {
+        if (helper.lost) return reject(new HelperLostError(helper.lost));
         const id = helper.nextId++;
         helper.pending.set(id, { resolve, reject });
         const source = sourceOf(index);
@@ -112,7 +133,7 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
           ...common,
           size: file.size,
           readSegment: (index) => readBlobSegment(file, index, SEGMENT_SIZE),
-          helpers: helpersFor(threadsOf(request), () => file),
+          helpers: helpersFor(file.size, threadsOf(request), () => file),
         });
       } else {
         const bytes = new Uint8Array(request.bytes);
@@ -122,7 +143,7 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
           size: bytes.length,
           readSegment: async (index) => segment(index),
           // Each helper gets a copy of its segment (the whole buffer stays here).
-          helpers: helpersFor(threadsOf(request), (index) => segment(index).slice().buffer),
+          helpers: helpersFor(bytes.length, threadsOf(request), (index) => segment(index).slice().buffer),
         });
       }
       post({ id: request.id, kind: "committed", ...result, ms: performance.now() - started });
@@ -134,7 +155,7 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
       const file = request.file;
       const items = await proveOwnership(file, request.indices, {
         expectedRoot: request.expectedRoot,
-        helpers: helpersFor(threadsOf({}), () => file),
+        helpers: helpersFor(file.size, threadsOf({}), () => file),
         onProgress: (done, total) => post({ id: request.id, kind: "progress", bytes: done, total }),
       });
       post({ id: request.id, kind: "proved", items });

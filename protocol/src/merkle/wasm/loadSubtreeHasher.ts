@@ -9,9 +9,11 @@ export type SubtreeHasherEngine = "wasm-simd" | "typescript";
 export type SubtreeHasher = {
   readonly engine: SubtreeHasherEngine;
   /**
-   * The Merkle Tree Hash of `bytes` cut into 1024-byte chunks, as 32 new bytes: the root of a
-   * whole file, or of one aligned segment of it (a power-of-two number of chunks starting at a
-   * multiple of it, or the file's last segment) to be combined with `foldSubtreeRoots`.
+   * The Merkle Tree Hash of `bytes` cut into 1024-byte chunks, as 32 new bytes: the root of one
+   * aligned segment of a file (a power-of-two number of chunks starting at a multiple of it, or
+   * the file's last segment), to be combined with `foldSubtreeRoots`, or of a small file whole.
+   * The WebAssembly engine copies `bytes` into its memory, which grows to the largest input and
+   * stays that size: give it segments (the extension's are 16 MiB), not a multi-GiB file.
    */
   subtreeRoot(bytes: Uint8Array): Uint8Array;
 };
