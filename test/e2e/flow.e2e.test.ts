@@ -7,6 +7,7 @@
  * file root against the commitment of the temp file computed in Node.
  */
 import { existsSync } from "node:fs";
+import os from "node:os";
 import { OrderState, serverContractAbi } from "@pekanu/protocol";
 import { fileCommitment } from "@pekanu/protocol/node";
 import type { Page } from "puppeteer-core";
@@ -21,7 +22,7 @@ import { ACCOUNTS, devKey, releaseStack, type StackInfo, useStack } from "./supp
 const SUITE = "flow.e2e";
 const CLIENT_KEY = devKey(ACCOUNTS.flowClient);
 const CLIENT: Address = privateKeyToAccount(CLIENT_KEY).address;
-const FILE_SIZE = 3 * 1024 * 1024 + 777; // 3 MiB and a partial last chunk
+const FILE_SIZE = 40 * 1024 * 1024 + 777; // three 16 MiB segments (shared by the hashing helpers) and a partial last chunk
 
 let stack: StackInfo;
 let chain: ChainView;
@@ -97,6 +98,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the client's steps 1–13 through t
     await pekanu.chooseFile(page, file.path);
     expect((await pekanu.text(page, "file-root")).toLowerCase()).toBe(nodeRoot.toLowerCase());
     expect(await pekanu.text(page, "file-name")).toContain("holiday-photos.tar");
+    // Hashed by the WebAssembly SIMD code (the CSP allows it), shared among one helper per core.
+    const threads = Math.min(os.availableParallelism(), 4);
+    expect(await pekanu.text(page, "hash-speed")).toMatch(new RegExp(`/s \\(WebAssembly SIMD, ${threads} threads?\\)$`));
     await pekanu.shot(page, "05-file-committed");
   });
 

@@ -335,6 +335,8 @@ export class PekanuBrowser {
           { timeout: 30_000, polling: 50 },
         );
         await this.shot(page, progressShot);
+        // Photographed: full speed for the rest (a large file would otherwise take a minute).
+        await page.emulateNetworkConditions(null);
       }
       await this.waitForStep(page, "done", 120_000);
     } finally {
