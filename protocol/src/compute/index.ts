@@ -1,0 +1,33 @@
+// Compute jobs: matrix files (PKMX), CSV/.npy conversion, EIP-712 job messages, kernels (matmul
+// over GF(2^31 − 1), polyEval), Freivalds' check and one-item fraud proofs. Isomorphic.
+export { buildItemProof, type BuildItemProofParameters, type ItemProof } from "./buildItemProof.ts";
+export { ComputeError, type ComputeErrorCode } from "./ComputeError.ts";
+export { computeDomain } from "./computeDomain.ts";
+export * from "./constants.ts";
+export { decodeMatrix } from "./decodeMatrix.ts";
+export { encodeMatrix, type EncodeMatrixParameters } from "./encodeMatrix.ts";
+export { evaluatePolynomial } from "./evaluatePolynomial.ts";
+export { freivaldsCheck, freivaldsErrorLog2, matVec, type FreivaldsCheckParameters } from "./freivaldsCheck.ts";
+export { jobGeometry, type JobGeometry, type PieceLocation } from "./jobGeometry.ts";
+export { jobHash } from "./jobHash.ts";
+export { jobQuoteTypedData } from "./jobQuoteTypedData.ts";
+export { jobReceiptFor } from "./jobReceiptFor.ts";
+export { jobReceiptTypedData } from "./jobReceiptTypedData.ts";
+export * from "./jobTypes.ts";
+export { lineChunks } from "./lineChunks.ts";
+export { locateWrongEntry } from "./locateWrongEntry.ts";
+export { matrixFromCsv } from "./matrixFromCsv.ts";
+export { matrixFromNpy } from "./matrixFromNpy.ts";
+export { matrixGeometry, type MatrixGeometry } from "./matrixGeometry.ts";
+export { matrixToCsv } from "./matrixToCsv.ts";
+export { matrixToNpy } from "./matrixToNpy.ts";
+export { matrixTrailer } from "./matrixTrailer.ts";
+export { mulmod } from "./mulmod.ts";
+export { multiplyMatrices } from "./multiplyMatrices.ts";
+export { provePiece } from "./provePiece.ts";
+export { readMatrixTrailer } from "./readMatrixTrailer.ts";
+export { runJob, type RunJobParameters } from "./runJob.ts";
+export { toFieldElement } from "./toFieldElement.ts";
+export type { Matrix } from "./types.ts";
+export { verifyPiece } from "./verifyPiece.ts";
+export { loadMatmulKernel, type MatmulKernel } from "./wasm/loadMatmulKernel.ts";

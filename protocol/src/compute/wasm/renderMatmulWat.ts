@@ -1,0 +1,94 @@
+// The source of the provider's fast kernel: a WebAssembly text module, generated here rather than
+// written by hand, that multiplies matrices over GF(2^31 − 1) with 128-bit SIMD.
+//
+// `npm run wasm:sync` compiles this text (wabt) into ./matmulWasmBinary.ts; a test checks that the
+// committed binary is what this function produces, so the binary is never edited by hand.
+//
+//   matmul(a, b, c, m, n, kb, cs): for i < m, j < n
+//     c[i·cs + 4j] (u32) = Σ_t a[i·kb + 4t] · b[j·kb + 4t] mod p        (t < kb / 4)
+// i.e. a holds m lines of A and b holds n lines of Bᵀ (the columns of B), kb bytes each (a multiple
+// of 32: matrix-file lines are whole 1024-byte chunks), elements < p; cs is the byte stride of C's
+// lines. All offsets are bytes in the module's memory.
+//
+// Arithmetic: `i64x2.extmul_{low,high}_i32x4_u` multiplies two u32 lanes into u64 lanes (one
+// pmuludq on x64). Four products (< 2^62 each) still sum below 2^64, so per 8 elements each 64-bit
+// lane takes four products, is folded once with the Mersenne reduction (x & p) + (x >> 31) < 2^34,
+// and added to the accumulator (which then stays below 2^55 for any line up to 2^24 elements).
+// Blocking: four columns of B (four lines of Bᵀ, ≤ 64 KiB at k ≤ 4096, so they stay in L1/L2) are
+// multiplied against every row of A before the next four: each element of A loaded feeds four
+// products, each of B one per row.
+
+const P = 2147483647;
+const COLUMNS = 4;
+
+const local = (name: string, type: string) => `(local $${name} ${type})`;
+const range = (n: number) => Array.from({ length: n }, (_, q) => q);
+
+/** The i-loop over all rows of A for `width` consecutive columns starting at column $j. */
+function columnBlock(width: number): string {
+  const q = range(width);
+  return `
+      ${q.map((x) => `(local.set $pb${x} (i32.add (local.get $b) (i32.mul (i32.add (local.get $j) (i32.const ${x})) (local.get $kb))))`).join("\n      ")}
+      (local.set $i (i32.const 0))
+      (local.set $pa (local.get $a))
+      (local.set $pc (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+      (block $idone${width}
+        (loop $iloop${width}
+          (br_if $idone${width} (i32.ge_u (local.get $i) (local.get $m)))
+          ${q.map((x) => `(local.set $acc${x} (v128.const i64x2 0 0))`).join("\n          ")}
+          (local.set $kk (i32.const 0))
+          (loop $kloop${width}
+            (local.set $va0 (v128.load (i32.add (local.get $pa) (local.get $kk))))
+            (local.set $va1 (v128.load offset=16 (i32.add (local.get $pa) (local.get $kk))))
+            ${q
+              .map(
+                (x) => `(local.set $vb0 (v128.load (i32.add (local.get $pb${x}) (local.get $kk))))
+            (local.set $vb1 (v128.load offset=16 (i32.add (local.get $pb${x}) (local.get $kk))))
+            (local.set $t (i64x2.add
+              (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $va0) (local.get $vb0)) (i64x2.extmul_high_i32x4_u (local.get $va0) (local.get $vb0)))
+              (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $va1) (local.get $vb1)) (i64x2.extmul_high_i32x4_u (local.get $va1) (local.get $vb1)))))
+            (local.set $acc${x} (i64x2.add (local.get $acc${x})
+              (i64x2.add (v128.and (local.get $t) (v128.const i64x2 ${P} ${P})) (i64x2.shr_u (local.get $t) (i32.const 31)))))`,
+              )
+              .join("\n            ")}
+            (local.set $kk (i32.add (local.get $kk) (i32.const 32)))
+            (br_if $kloop${width} (i32.lt_u (local.get $kk) (local.get $kb))))
+          ${q.map((x) => `(i32.store offset=${4 * x} (local.get $pc) (call $reduce (local.get $acc${x})))`).join("\n          ")}
+          (local.set $pa (i32.add (local.get $pa) (local.get $kb)))
+          (local.set $pc (i32.add (local.get $pc) (local.get $cs)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $iloop${width})))`;
+}
+
+/** The WebAssembly text of the matmul kernel. */
+export function renderMatmulWat(): string {
+  const q = range(COLUMNS);
+  return `(module
+  (memory (export "memory") 1)
+  ;; Σ of both 64-bit lanes, reduced to 0..p−1.
+  (func $reduce (param $v v128) (result i32)
+    (local $s i64)
+    (local.set $s (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v))))
+    (local.set $s (i64.add (i64.and (local.get $s) (i64.const ${P})) (i64.shr_u (local.get $s) (i64.const 31))))
+    (local.set $s (i64.add (i64.and (local.get $s) (i64.const ${P})) (i64.shr_u (local.get $s) (i64.const 31))))
+    (if (i64.ge_u (local.get $s) (i64.const ${P})) (then (local.set $s (i64.sub (local.get $s) (i64.const ${P})))))
+    (i32.wrap_i64 (local.get $s)))
+  (func (export "matmul") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $n i32) (param $kb i32) (param $cs i32)
+    ${[local("i", "i32"), local("j", "i32"), local("kk", "i32"), local("pa", "i32"), local("pc", "i32"), ...q.map((x) => local(`pb${x}`, "i32"))].join(" ")}
+    ${[...q.map((x) => local(`acc${x}`, "v128")), local("va0", "v128"), local("va1", "v128"), local("vb0", "v128"), local("vb1", "v128"), local("t", "v128")].join(" ")}
+    (local.set $j (i32.const 0))
+    (block $jdone
+      (loop $jloop
+        (br_if $jdone (i32.gt_u (i32.add (local.get $j) (i32.const ${COLUMNS})) (local.get $n)))
+        ${columnBlock(COLUMNS)}
+        (local.set $j (i32.add (local.get $j) (i32.const ${COLUMNS})))
+        (br $jloop)))
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $j) (local.get $n)))
+        ${columnBlock(1)}
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $rloop))))
+)
+`;
+}
