@@ -22,3 +22,15 @@ export type MatrixLayout = "rows" | "columns";
 export const KERNEL = { matmul: 1, polyEval: 2 } as const;
 export type KernelName = keyof typeof KERNEL;
 export type KernelId = (typeof KERNEL)[KernelName];
+
+/** ComputeContract's JobState, by value. */
+export const JobState = {
+  None: 0,
+  Paid: 1,
+  DeliveryDisputed: 2,
+  ResultChallenged: 3,
+  Settled: 4,
+  Refunded: 5,
+  Penalized: 6,
+  Fraudulent: 7,
+} as const;

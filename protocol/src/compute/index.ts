@@ -31,3 +31,4 @@ export { toFieldElement } from "./toFieldElement.ts";
 export type { Matrix } from "./types.ts";
 export { verifyPiece } from "./verifyPiece.ts";
 export { loadMatmulKernel, type MatmulKernel } from "./wasm/loadMatmulKernel.ts";
+export { computeLocalDevParams, computePublicChainParams, type ComputeParams } from "./computeParams.ts";
