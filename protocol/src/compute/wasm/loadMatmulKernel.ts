@@ -20,6 +20,7 @@ type MatmulExports = {
 };
 
 const PAGE = 65536;
+const PANEL_BYTES = 256 * 1024;
 
 /**
  * The WebAssembly SIMD matrix-product kernel over GF(2^31 − 1) (see renderMatmulWat.ts): about
@@ -59,7 +60,12 @@ export async function loadMatmulKernel(): Promise<MatmulKernel> {
       memory.set(a.subarray(start * kb, end * kb), 0);
       memory.set(b.subarray(0, bBytes), aBytes);
       memory.fill(0, aBytes + bBytes, needed);
-      wasm.matmul(0, aBytes, aBytes + bBytes, end - start, n, kb, gc.stride * 4);
+      // Panels of A rows that stay in L2 (~256 KiB) while every 4-column block of B streams past.
+      const cs = gc.stride * 4;
+      const panel = Math.max(4, Math.floor(PANEL_BYTES / kb));
+      for (let r = 0; r < end - start; r += panel) {
+        wasm.matmul(r * kb, aBytes, aBytes + bBytes + r * cs, Math.min(panel, end - start - r), n, kb, cs);
+      }
       if (rows !== undefined) return memory.slice(aBytes + bBytes, needed);
       const out = new Uint8Array(gc.size);
       out.set(memory.subarray(aBytes + bBytes, needed), 0);

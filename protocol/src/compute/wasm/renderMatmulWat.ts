@@ -14,17 +14,71 @@
 // pmuludq on x64). Four products (< 2^62 each) still sum below 2^64, so per 8 elements each 64-bit
 // lane takes four products, is folded once with the Mersenne reduction (x & p) + (x >> 31) < 2^34,
 // and added to the accumulator (which then stays below 2^55 for any line up to 2^24 elements).
-// Blocking: four columns of B (four lines of Bᵀ, ≤ 64 KiB at k ≤ 4096, so they stay in L1/L2) are
-// multiplied against every row of A before the next four: each element of A loaded feeds four
-// products, each of B one per row.
+// Blocking: a 2×4 tile of C at a time (eight accumulators): each element of A loaded feeds four
+// products, each element of B two. Four columns of B (four lines of Bᵀ) are multiplied against a
+// panel of A rows (the JavaScript side keeps a panel within ~256 KiB, i.e. in L2) before the next
+// four.
 
 const P = 2147483647;
 const COLUMNS = 4;
+const ROWS = 2;
 
 const local = (name: string, type: string) => `(local $${name} ${type})`;
 const range = (n: number) => Array.from({ length: n }, (_, q) => q);
 
-/** The i-loop over all rows of A for `width` consecutive columns starting at column $j. */
+/**
+ * The i-loop over rows of A, `rows` rows at a time (from the current $i while $i + rows ≤ m), for
+ * `width` consecutive columns starting at column $j: rows × width accumulators, each element of A
+ * loaded once per `width` products and each element of B once per `rows`.
+ */
+function tile(rows: number, width: number, label: string): string {
+  const q = range(width);
+  const r = range(rows);
+  const acc = (ri: number, x: number) => `$acc${ri}_${x}`;
+  const aPtr = (ri: number) => (ri === 0 ? "(local.get $pa)" : "(i32.add (local.get $pa) (local.get $kb))");
+  return `
+      (block $done${label}
+        (loop $loop${label}
+          (br_if $done${label} (i32.gt_u (i32.add (local.get $i) (i32.const ${rows})) (local.get $m)))
+          ${r.flatMap((ri) => q.map((x) => `(local.set ${acc(ri, x)} (v128.const i64x2 0 0))`)).join("\n          ")}
+          (local.set $pa1 (i32.add (local.get $pa) (local.get $kb)))
+          (local.set $kk (i32.const 0))
+          (loop $k${label}
+            ${r
+              .map(
+                (ri) => `(local.set $va${2 * ri} (v128.load (i32.add (local.get ${ri === 0 ? "$pa" : "$pa1"}) (local.get $kk))))
+            (local.set $va${2 * ri + 1} (v128.load offset=16 (i32.add (local.get ${ri === 0 ? "$pa" : "$pa1"}) (local.get $kk))))`,
+              )
+              .join("\n            ")}
+            ${q
+              .map(
+                (x) => `(local.set $vb0 (v128.load (i32.add (local.get $pb${x}) (local.get $kk))))
+            (local.set $vb1 (v128.load offset=16 (i32.add (local.get $pb${x}) (local.get $kk))))
+            ${r
+              .map(
+                (ri) => `(local.set $t (i64x2.add
+              (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $va${2 * ri}) (local.get $vb0)) (i64x2.extmul_high_i32x4_u (local.get $va${2 * ri}) (local.get $vb0)))
+              (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $va${2 * ri + 1}) (local.get $vb1)) (i64x2.extmul_high_i32x4_u (local.get $va${2 * ri + 1}) (local.get $vb1)))))
+            (local.set ${acc(ri, x)} (i64x2.add (local.get ${acc(ri, x)})
+              (i64x2.add (v128.and (local.get $t) (v128.const i64x2 ${P} ${P})) (i64x2.shr_u (local.get $t) (i32.const 31)))))`,
+              )
+              .join("\n            ")}`,
+              )
+              .join("\n            ")}
+            (local.set $kk (i32.add (local.get $kk) (i32.const 32)))
+            (br_if $k${label} (i32.lt_u (local.get $kk) (local.get $kb))))
+          ${r
+            .flatMap((ri) =>
+              q.map((x) => `(i32.store offset=${4 * x} ${ri === 0 ? "(local.get $pc)" : "(i32.add (local.get $pc) (local.get $cs))"} (call $reduce (local.get ${acc(ri, x)})))`),
+            )
+            .join("\n          ")}
+          (local.set $pa (i32.add (local.get $pa) (i32.mul (local.get $kb) (i32.const ${rows}))))
+          (local.set $pc (i32.add (local.get $pc) (i32.mul (local.get $cs) (i32.const ${rows}))))
+          (local.set $i (i32.add (local.get $i) (i32.const ${rows})))
+          (br $loop${label})))`;
+}
+
+/** All rows of A for `width` consecutive columns starting at column $j: 2-row tiles, then a last single row. */
 function columnBlock(width: number): string {
   const q = range(width);
   return `
@@ -32,32 +86,8 @@ function columnBlock(width: number): string {
       (local.set $i (i32.const 0))
       (local.set $pa (local.get $a))
       (local.set $pc (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
-      (block $idone${width}
-        (loop $iloop${width}
-          (br_if $idone${width} (i32.ge_u (local.get $i) (local.get $m)))
-          ${q.map((x) => `(local.set $acc${x} (v128.const i64x2 0 0))`).join("\n          ")}
-          (local.set $kk (i32.const 0))
-          (loop $kloop${width}
-            (local.set $va0 (v128.load (i32.add (local.get $pa) (local.get $kk))))
-            (local.set $va1 (v128.load offset=16 (i32.add (local.get $pa) (local.get $kk))))
-            ${q
-              .map(
-                (x) => `(local.set $vb0 (v128.load (i32.add (local.get $pb${x}) (local.get $kk))))
-            (local.set $vb1 (v128.load offset=16 (i32.add (local.get $pb${x}) (local.get $kk))))
-            (local.set $t (i64x2.add
-              (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $va0) (local.get $vb0)) (i64x2.extmul_high_i32x4_u (local.get $va0) (local.get $vb0)))
-              (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $va1) (local.get $vb1)) (i64x2.extmul_high_i32x4_u (local.get $va1) (local.get $vb1)))))
-            (local.set $acc${x} (i64x2.add (local.get $acc${x})
-              (i64x2.add (v128.and (local.get $t) (v128.const i64x2 ${P} ${P})) (i64x2.shr_u (local.get $t) (i32.const 31)))))`,
-              )
-              .join("\n            ")}
-            (local.set $kk (i32.add (local.get $kk) (i32.const 32)))
-            (br_if $kloop${width} (i32.lt_u (local.get $kk) (local.get $kb))))
-          ${q.map((x) => `(i32.store offset=${4 * x} (local.get $pc) (call $reduce (local.get $acc${x})))`).join("\n          ")}
-          (local.set $pa (i32.add (local.get $pa) (local.get $kb)))
-          (local.set $pc (i32.add (local.get $pc) (local.get $cs)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $iloop${width})))`;
+      ${width > 1 ? tile(ROWS, width, `r${ROWS}w${width}`) : ""}
+      ${tile(1, width, `r1w${width}`)}`;
 }
 
 /** The WebAssembly text of the matmul kernel. */
@@ -75,7 +105,7 @@ export function renderMatmulWat(): string {
     (i32.wrap_i64 (local.get $s)))
   (func (export "matmul") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $n i32) (param $kb i32) (param $cs i32)
     ${[local("i", "i32"), local("j", "i32"), local("kk", "i32"), local("pa", "i32"), local("pc", "i32"), ...q.map((x) => local(`pb${x}`, "i32"))].join(" ")}
-    ${[...q.map((x) => local(`acc${x}`, "v128")), local("va0", "v128"), local("va1", "v128"), local("vb0", "v128"), local("vb1", "v128"), local("t", "v128")].join(" ")}
+    ${[...range(ROWS).flatMap((ri) => q.map((x) => local(`acc${ri}_${x}`, "v128"))), ...range(2 * ROWS).map((v) => local(`va${v}`, "v128")), local("vb0", "v128"), local("vb1", "v128"), local("t", "v128"), local("pa1", "i32")].join(" ")}
     (local.set $j (i32.const 0))
     (block $jdone
       (loop $jloop
