@@ -4,10 +4,13 @@
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { chunkCount, fileCommitment, leafHash, MerkleError, proveFileChunk } from "../src/node/index.ts";
+import { ComputeError } from "../src/compute/ComputeError.ts";
+import { MatrixUsageError, runMatrixCommand } from "../src/node/runMatrixCommand.ts";
 
 const USAGE = `Usage:
   pekanu root FILE [--json]         file root (commitment), size and chunk count
   pekanu prove FILE INDEX [--json]  chunk INDEX (0-based) of FILE and its inclusion proof
+  pekanu matrix …                   matrices for compute jobs (pekanu matrix --help)
   pekanu --help
 
 The file root is the RFC 6962 Merkle Tree Hash over the file's 1024-byte chunks (an empty file is
@@ -41,6 +44,10 @@ function fileErrorMessage(error, path) {
 let currentFile = "file";
 
 async function main(argv) {
+  if (argv[0] === "matrix") {
+    await runMatrixCommand({ argv: argv.slice(1), out: (text) => process.stdout.write(text) });
+    return;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -108,7 +115,8 @@ async function main(argv) {
 try {
   await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError) fail(2, error.message);
+  if (error instanceof UsageError || error instanceof MatrixUsageError) fail(2, error.message);
+  if (error instanceof ComputeError) fail(1, `${error.code}: ${error.message}`);
   if (error instanceof MerkleError) fail(1, `${error.code}: ${error.message}`);
   if (typeof error?.code === "string" && typeof error?.syscall === "string") fail(1, fileErrorMessage(error, currentFile));
   fail(1, error?.stack ?? String(error));
