@@ -237,3 +237,49 @@ describe("one-item proofs", () => {
     }
   });
 });
+
+describe("freivaldsCheckFiles (on the files, no decoding)", () => {
+  it("verifies A·B with B by columns or by rows, names the wrong row, refuses an element ≥ p", async () => {
+    const { freivaldsCheckFiles } = await import("./freivaldsCheckFiles.ts");
+    const A = random(9, 300);
+    const B = random(300, 7);
+    const C = multiplyMatrices({ a: A, b: B });
+    const a = encodeMatrix({ matrix: A });
+    const c = encodeMatrix({ matrix: C });
+    for (const layout of ["columns", "rows"] as const) {
+      expect(freivaldsCheckFiles({ a, b: encodeMatrix({ matrix: B, layout }), c })).toEqual({ verified: true, wrongRows: [] });
+    }
+    const wrong = { ...C, data: C.data.slice() };
+    wrong.data[4 * 7 + 6] = (wrong.data[4 * 7 + 6]! + 1) % FIELD_PRIME;
+    expect(freivaldsCheckFiles({ a, b: encodeMatrix({ matrix: B, layout: "columns" }), c: encodeMatrix({ matrix: wrong }) })).toEqual({ verified: false, wrongRows: [4] });
+    const notCanonical = c.slice();
+    const view = new DataView(notCanonical.buffer);
+    view.setUint32(3 * 4, view.getUint32(3 * 4, true) + FIELD_PRIME, true); // C[0][3] + p: same residue
+    expect(freivaldsCheckFiles({ a, b: encodeMatrix({ matrix: B }), c: notCanonical }).verified).toBe(false);
+    expect(() => freivaldsCheckFiles({ a, b: a, c })).toThrow(ComputeError);
+  });
+});
+
+describe("loadFreivaldsVerifier (WebAssembly)", () => {
+  it("gives freivaldsCheckFiles' answer with the same random vectors, on random shapes and wrong entries", async () => {
+    const { loadFreivaldsVerifier } = await import("./wasm/loadFreivaldsVerifier.ts");
+    const { freivaldsCheckFiles } = await import("./freivaldsCheckFiles.ts");
+    const verifier = await loadFreivaldsVerifier();
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.constantFrom("rows", "columns" as const), fc.nat(), (m, k, n, flip, layout, seed) => {
+        const A = random(m, k);
+        const B = random(k, n);
+        const C = multiplyMatrices({ a: A, b: B });
+        if (flip) C.data[seed % C.data.length] = (C.data[seed % C.data.length]! + 1 + (seed % 1000)) % FIELD_PRIME;
+        const files = { a: encodeMatrix({ matrix: A }), b: encodeMatrix({ matrix: B, layout }), c: encodeMatrix({ matrix: C }) };
+        const values = Array.from({ length: 2 * n }, () => Math.floor(Math.random() * FIELD_PRIME));
+        const source = () => { let i = 0; return () => values[i++ % values.length]!; };
+        const wasmAnswer = verifier.check({ ...files, randomElement: source() });
+        expect(wasmAnswer).toEqual(freivaldsCheckFiles({ ...files, randomElement: source() }));
+        expect(wasmAnswer.verified).toBe(!flip);
+        if (flip) expect(wasmAnswer.wrongRows).toEqual([Math.floor((seed % C.data.length) / n)]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

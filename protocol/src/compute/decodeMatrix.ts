@@ -1,6 +1,7 @@
 import { ComputeError } from "./ComputeError.ts";
 import { FIELD_PRIME, MATRIX_TRAILER_SIZE, type MatrixLayout } from "./constants.ts";
 import { readMatrixTrailer } from "./readMatrixTrailer.ts";
+import { matrixWords } from "./matrixWords.ts";
 import type { Matrix } from "./types.ts";
 
 /**
@@ -12,20 +13,20 @@ import type { Matrix } from "./types.ts";
 export function decodeMatrix(bytes: Uint8Array): { matrix: Matrix; layout: MatrixLayout } {
   if (bytes.length < MATRIX_TRAILER_SIZE) throw new ComputeError("InvalidMatrixFile", "not a matrix file: too short");
   const g = readMatrixTrailer({ trailer: bytes.subarray(bytes.length - MATRIX_TRAILER_SIZE), size: bytes.length });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const body = matrixWords(bytes.subarray(0, bytes.length - MATRIX_TRAILER_SIZE));
   const data = new Uint32Array(g.rows * g.cols);
   for (let line = 0; line < g.lines; line++) {
-    const base = line * g.stride * 4;
-    for (let t = 0; t < g.stride; t++) {
-      const value = view.getUint32(base + 4 * t, true);
-      if (t >= g.lineLength) {
-        if (value !== 0) throw new ComputeError("InvalidMatrixFile", `padding of line ${line} is not zero`);
-        continue;
-      }
+    const base = line * g.stride;
+    for (let t = 0; t < g.lineLength; t++) {
+      const value = body[base + t]!;
       if (value >= FIELD_PRIME) throw new ComputeError("InvalidMatrixFile", `element ${t} of line ${line} is ${value}, not below p`);
-      if (g.layout === "rows") data[line * g.cols + t] = value;
-      else data[t * g.cols + line] = value;
     }
+    for (let t = g.lineLength; t < g.stride; t++) {
+      if (body[base + t] !== 0) throw new ComputeError("InvalidMatrixFile", `padding of line ${line} is not zero`);
+    }
+    if (g.layout === "rows") data.set(body.subarray(base, base + g.lineLength), line * g.cols);
+    else for (let t = 0; t < g.lineLength; t++) data[t * g.cols + line] = body[base + t]!;
   }
   return { matrix: { rows: g.rows, cols: g.cols, data }, layout: g.layout };
 }
+

@@ -32,3 +32,6 @@ export type { Matrix } from "./types.ts";
 export { verifyPiece } from "./verifyPiece.ts";
 export { loadMatmulKernel, type MatmulKernel } from "./wasm/loadMatmulKernel.ts";
 export { computeLocalDevParams, computePublicChainParams, type ComputeParams } from "./computeParams.ts";
+export { freivaldsCheckFiles, type FreivaldsCheckFilesParameters } from "./freivaldsCheckFiles.ts";
+export { matrixWords } from "./matrixWords.ts";
+export { loadFreivaldsVerifier, type FreivaldsVerifier } from "./wasm/loadFreivaldsVerifier.ts";

@@ -8,7 +8,8 @@
 //     c[i·cs + 4j] (u32) = Σ_t a[i·kb + 4t] · b[j·kb + 4t] mod p        (t < kb / 4)
 // i.e. a holds m lines of A and b holds n lines of Bᵀ (the columns of B), kb bytes each (a multiple
 // of 32: matrix-file lines are whole 1024-byte chunks), elements < p; cs is the byte stride of C's
-// lines. All offsets are bytes in the module's memory.
+// lines. All offsets are bytes in the module's memory. A second export, `combine`, forms a linear
+// combination of lines (B·r for B stored by columns, in Freivalds' check).
 //
 // Arithmetic: `i64x2.extmul_{low,high}_i32x4_u` multiplies two u32 lanes into u64 lanes (one
 // pmuludq on x64). Four products (< 2^62 each) still sum below 2^64, so per 8 elements each 64-bit
@@ -119,6 +120,29 @@ export function renderMatmulWat(): string {
         ${columnBlock(1)}
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $rloop))))
+  ;; combine(src, count, lb, sb, coef, acc): for j < count, t < lb / 4:
+  ;;   acc[t] (u64) = fold(acc[t] + coef[j] · src[j·sb + 4t])    (a linear combination of lines)
+  ;; acc must start below 2^34 (e.g. zero) and stays below 2^34; reduce mod p at the end.
+  (func (export "combine") (param $src i32) (param $count i32) (param $lb i32) (param $sb i32) (param $coef i32) (param $acc i32)
+    (local $j i32) (local $t i32) (local $p i32) (local $q i32) (local $c v128) (local $v v128)
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $lines
+        (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $c (i32x4.splat (i32.load (i32.add (local.get $coef) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $p (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $sb))))
+        (local.set $t (i32.const 0))
+        (loop $elements
+          (local.set $v (v128.load (i32.add (local.get $p) (local.get $t))))
+          (local.set $q (i32.add (local.get $acc) (i32.shl (local.get $t) (i32.const 1))))
+          (v128.store (local.get $q) (call $fold (i64x2.add (v128.load (local.get $q)) (i64x2.extmul_low_i32x4_u (local.get $v) (local.get $c)))))
+          (v128.store offset=16 (local.get $q) (call $fold (i64x2.add (v128.load offset=16 (local.get $q)) (i64x2.extmul_high_i32x4_u (local.get $v) (local.get $c)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 16)))
+          (br_if $elements (i32.lt_u (local.get $t) (local.get $lb))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lines))))
+  (func $fold (param $x v128) (result v128)
+    (i64x2.add (v128.and (local.get $x) (v128.const i64x2 ${P} ${P})) (i64x2.shr_u (local.get $x) (i32.const 31))))
 )
 `;
 }
