@@ -3,6 +3,7 @@
 // calls leaving everything unchanged.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { computeContractAbi } from "@pekanu/protocol/contract";
 import { type Hex, getAddress, hashStruct, keccak256, parseEther, toHex, zeroAddress } from "viem";
 import {
   COMPUTE_EIP712_NAME,
@@ -32,15 +33,18 @@ import {
 } from "./computeFixture.ts";
 
 type Paid = Awaited<ReturnType<ComputeFixture["paidJob"]>>;
+/** The contract's custom errors (its own and OpenZeppelin's), by name. */
+type ErrorName = Extract<(typeof computeContractAbi)[number], { type: "error" }>["name"];
+
 const GAS = 3_000_000n;
 
-async function rejects(f: ComputeFixture, call: Promise<unknown>, error: string, args?: readonly unknown[]) {
+async function rejects(f: ComputeFixture, call: Promise<unknown>, error: ErrorName, args?: readonly unknown[]) {
   if (args === undefined) await f.viem.assertions.revertWithCustomError(call, f.contract, error);
-  else await f.viem.assertions.revertWithCustomErrorWithArgs(call, f.contract, error, args as unknown[]);
+  else await f.viem.assertions.revertWithCustomErrorWithArgs(call, f.contract, error, args as never);
 }
 
 /** `call` reverts with `error` and leaves jobs, stake, credits and the contract balance as they were. */
-async function refusedUnchanged(f: ComputeFixture, jobIds: Hex[], call: () => Promise<unknown>, error: string, args?: readonly unknown[]) {
+async function refusedUnchanged(f: ComputeFixture, jobIds: Hex[], call: () => Promise<unknown>, error: ErrorName, args?: readonly unknown[]) {
   const before = await f.snapshot(jobIds);
   await rejects(f, call(), error, args);
   assert.deepEqual(await f.snapshot(jobIds), before);
@@ -82,6 +86,12 @@ describe("ComputeContract: deployment, stake, signer", () => {
     const quote = await f.makeQuote(files, { client: f.alice.account.address });
     assert.equal(await f.contract.read.jobHash([quote]), jobHash(quote));
     assert.equal(jobHash(quote), hashStruct({ data: quote, primaryType: "JobQuote", types: jobQuoteTypes }));
+  });
+
+  it("deploys under the 24 KiB code-size limit (EIP-170)", async () => {
+    const f = await deployComputeFixture();
+    const code = (await f.publicClient.getCode({ address: f.contract.address })) ?? "0x";
+    assert.ok((code.length - 2) / 2 < 24_576, `runtime code is ${(code.length - 2) / 2} bytes`);
   });
 
   it("refuses a zero signer and zero windows", async () => {

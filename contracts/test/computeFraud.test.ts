@@ -4,6 +4,7 @@
 // receipt, a replay, after settlement, after the window. Every refusal leaves everything unchanged.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { computeContractAbi } from "@pekanu/protocol/contract";
 import fc from "fast-check";
 import { type Hex, getAddress } from "viem";
 import { FIELD_PRIME, KERNEL, JobState, decodeMatrix, encodeMatrix, matrixGeometry } from "@pekanu/protocol/compute";
@@ -17,13 +18,16 @@ import {
   withWrongItem,
 } from "./computeFixture.ts";
 
+/** The contract's custom errors (its own and OpenZeppelin's), by name. */
+type ErrorName = Extract<(typeof computeContractAbi)[number], { type: "error" }>["name"];
+
 const GAS = 5_000_000n;
 
-async function rejects(f: ComputeFixture, call: Promise<unknown>, error: string, args: readonly unknown[]) {
-  await f.viem.assertions.revertWithCustomErrorWithArgs(call, f.contract, error, args as unknown[]);
+async function rejects(f: ComputeFixture, call: Promise<unknown>, error: ErrorName, args: readonly unknown[]) {
+  await f.viem.assertions.revertWithCustomErrorWithArgs(call, f.contract, error, args as never);
 }
 
-async function refusedUnchanged(f: ComputeFixture, jobIds: Hex[], call: () => Promise<unknown>, error: string, args: readonly unknown[]) {
+async function refusedUnchanged(f: ComputeFixture, jobIds: Hex[], call: () => Promise<unknown>, error: ErrorName, args: readonly unknown[]) {
   const before = await f.snapshot(jobIds);
   await rejects(f, call(), error, args);
   assert.deepEqual(await f.snapshot(jobIds), before);
