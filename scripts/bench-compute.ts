@@ -105,13 +105,19 @@ async function freivaldsInChromium(files: { a: Uint8Array; b: Uint8Array; c: Uin
       const verifier = await loadFreivaldsVerifier();
       const { verified } = verifier.check({ a, b, c, rounds: 2 });
       const check = (performance.now() - t0) / 1000;
+      let again = Infinity;
+      for (let r = 0; r < 2; r++) {
+        t0 = performance.now();
+        verifier.check({ a, b, c, rounds: 2 });
+        again = Math.min(again, (performance.now() - t0) / 1000);
+      }
       const bad = c.slice();
       bad[0] = bad[0] === 0 ? 1 : bad[0]! - 1;
       const caught = !verifier.check({ a, b, c: bad, rounds: 2 }).verified;
       t0 = performance.now();
       const jsVerified = freivaldsCheckFiles({ a, b, c, rounds: 2 }).verified;
       const jsCheck = (performance.now() - t0) / 1000;
-      return { check, ok: verified, caught, jsCheck, jsVerified };
+      return { check, again, ok: verified, caught, jsCheck, jsVerified };
     });
     return { ...out, version: await browser.version() };
   } finally {
@@ -247,8 +253,8 @@ const report = {
     n: fn,
     rounds: 2,
     errorLog2: freivaldsErrorLog2(2),
-    what: "loadFreivaldsVerifier().check on the three files in memory (WebAssembly SIMD; includes loading the module, copying the files in and checking every element of C < p); freivaldsCheckFiles (plain TypeScript) beside it",
-    chromium: { version: chromium.version, checkSeconds: chromium.check, verified: chromium.ok, caughtOneFlippedEntry: chromium.caught, typescriptSeconds: chromium.jsCheck, typescriptVerified: chromium.jsVerified, targetSeconds: 1, met: chromium.check <= 1 },
+    what: "loadFreivaldsVerifier().check on the three files in memory (WebAssembly SIMD; the first run includes loading the module, growing its memory and copying the files in, and checks every element of C < p); repeatSeconds: best of two more runs; freivaldsCheckFiles (plain TypeScript) beside it",
+    chromium: { version: chromium.version, checkSeconds: chromium.check, repeatSeconds: chromium.again, verified: chromium.ok, caughtOneFlippedEntry: chromium.caught, typescriptSeconds: chromium.jsCheck, typescriptVerified: chromium.jsVerified, targetSeconds: 1, met: chromium.check <= 1 },
     node: { v8: process.versions.v8, checkSeconds: freivaldsSeconds, verified, caughtOneFlippedEntry: caught, typescriptSeconds: jsSeconds, typescriptVerified: jsVerified },
   },
   fraudProofGas: gasRows.map((r) => ({ n: r.n, gasUsed: r.gasUsed.toString(), eip7623Floor: r.floor.toString(), calldataBytes: r.calldataBytes, target: r.target?.toString() ?? null, met: r.target === null ? null : r.gasUsed <= r.target })),
@@ -268,7 +274,7 @@ if (json) {
   }
   const f = report.freivalds;
   console.log(`\nFreivalds n = ${f.n}, ${f.rounds} rounds (a wrong C passes with probability < 2^${f.errorLog2.toFixed(1)})`);
-  console.log(`  Chromium ${f.chromium.version}: WebAssembly ${f.chromium.checkSeconds.toFixed(3)} s (TypeScript ${f.chromium.typescriptSeconds.toFixed(3)} s), verified ${f.chromium.verified}, one flipped entry caught ${f.chromium.caughtOneFlippedEntry}; ≤ 1 s: ${f.chromium.met ? "yes" : "NO"}`);
+  console.log(`  Chromium ${f.chromium.version}: WebAssembly ${f.chromium.checkSeconds.toFixed(3)} s first (module load + copy), ${f.chromium.repeatSeconds.toFixed(3)} s again (TypeScript ${f.chromium.typescriptSeconds.toFixed(3)} s), verified ${f.chromium.verified}, one flipped entry caught ${f.chromium.caughtOneFlippedEntry}; ≤ 1 s: ${f.chromium.met ? "yes" : "NO"}`);
   console.log(`  Node (V8 ${f.node.v8}): WebAssembly ${f.node.checkSeconds.toFixed(3)} s (TypeScript ${f.node.typescriptSeconds.toFixed(3)} s); verified ${f.node.verified}, one flipped entry caught ${f.node.caughtOneFlippedEntry}`);
   console.log("\nproveFraud gas (square n)");
   console.log(`${pad("n", 6)}${pad("gasUsed", 10)}${pad("EIP-7623 floor", 16)}${pad("calldata B", 12)}target`);

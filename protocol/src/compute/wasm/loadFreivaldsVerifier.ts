@@ -23,6 +23,7 @@ type Exports = {
 };
 
 const PAGE = 65536;
+const BLOCK = 64;
 
 /**
  * The browser's verifier: Freivalds' check in WebAssembly (the module of the provider's kernel).
@@ -68,6 +69,11 @@ export async function loadFreivaldsVerifier(): Promise<FreivaldsVerifier> {
       mem = new Uint8Array(wasm.memory.buffer);
       const words = new Uint32Array(wasm.memory.buffer);
       const wrong = new Set<number>();
+      // In blocks of rows / lines: V8 first runs WebAssembly in its baseline tier and swaps in the
+      // optimised code between calls, so one long call would run unoptimised to the end.
+      const matVec = (m: number, v: number, out: number, rows: number, kb: number) => {
+        for (let i = 0; i < rows; i += BLOCK) wasm.matmul(m + i * kb, v, out + 4 * i, Math.min(BLOCK, rows - i), 1, kb, 4);
+      };
       for (let round = 0; round < rounds; round++) {
         mem.fill(0, rOff, needed);
         const r = words.subarray(rOff / 4, rOff / 4 + gb.cols);
@@ -75,13 +81,14 @@ export async function loadFreivaldsVerifier(): Promise<FreivaldsVerifier> {
         // x = B·r (k entries), written as one line of A's stride.
         const x = words.subarray(xOff / 4, xOff / 4 + ga.stride);
         if (gb.layout === "columns") {
-          wasm.combine(layout.b, gb.cols, gb.stride * 4, gb.stride * 4, rOff, accOff);
+          const sb = gb.stride * 4;
+          for (let j = 0; j < gb.cols; j += BLOCK) wasm.combine(layout.b + j * sb, Math.min(BLOCK, gb.cols - j), sb, sb, rOff + 4 * j, accOff);
           reduceInto(new Uint32Array(wasm.memory.buffer, accOff, 2 * ga.stride), x, gb.rows);
         } else {
-          wasm.matmul(layout.b, rOff, xOff, gb.rows, 1, gb.stride * 4, 4);
+          matVec(layout.b, rOff, xOff, gb.rows, gb.stride * 4);
         }
-        wasm.matmul(layout.a, xOff, outOff, ga.rows, 1, ga.stride * 4, 4); // A·x
-        wasm.matmul(layout.c, rOff, out2Off, gc.rows, 1, gc.stride * 4, 4); // C·r
+        matVec(layout.a, xOff, outOff, ga.rows, ga.stride * 4); // A·x
+        matVec(layout.c, rOff, out2Off, gc.rows, gc.stride * 4); // C·r
         const left = words.subarray(outOff / 4, outOff / 4 + ga.rows);
         const right = words.subarray(out2Off / 4, out2Off / 4 + gc.rows);
         for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) wrong.add(i);
