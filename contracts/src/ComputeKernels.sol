@@ -18,6 +18,9 @@ library ComputeKernels {
     uint8 internal constant MATMUL = 1;
     uint8 internal constant POLY_EVAL = 2;
     uint256 internal constant MAX_DIM = 1 << 24;
+    /// The inner dimension is sent whole in a fraud proof (a row of A and a column of B): 2^15
+    /// elements keep the proof near 256 KiB of calldata, inside one transaction's gas cap.
+    uint256 internal constant MAX_K = 1 << 15;
     uint256 internal constant CHUNK = 1024;
     uint256 internal constant PER_CHUNK = 256;
     uint256 internal constant TRAILER = 32;
@@ -29,9 +32,9 @@ library ComputeKernels {
         uint256 units;
     }
 
-    /// @notice Whether `kernel` is known and m, k, n fit it (all in 1..2^24; polyEval has m = 1).
+    /// @notice Whether `kernel` is known and m, k, n fit it (m, n in 1..2^24, k in 1..2^15; polyEval has m = 1).
     function validJob(uint8 kernel, uint256 m, uint256 k, uint256 n) internal pure returns (bool) {
-        if (m == 0 || k == 0 || n == 0 || m > MAX_DIM || k > MAX_DIM || n > MAX_DIM) return false;
+        if (m == 0 || k == 0 || n == 0 || m > MAX_DIM || k > MAX_K || n > MAX_DIM) return false;
         if (kernel == MATMUL) return true;
         if (kernel == POLY_EVAL) return m == 1;
         return false;

@@ -180,7 +180,8 @@ describe("ComputeContract: pay", () => {
     await refusedUnchanged(f, [], await payWith({ deliverBy: t + 1n }), "ComputeContractInvalidDeadline", [t + 1n]);
     await refusedUnchanged(f, [], await payWith({ kernel: 3 }), "ComputeContractInvalidJob", [3, 2n, 3n, 2n]);
     await refusedUnchanged(f, [], await payWith({ m: 0 }), "ComputeContractInvalidJob", [1, 0n, 3n, 2n]);
-    await refusedUnchanged(f, [], await payWith({ k: 2 ** 24 + 1 }), "ComputeContractInvalidJob", [1, 2n, BigInt(2 ** 24 + 1), 2n]);
+    await refusedUnchanged(f, [], await payWith({ k: 2 ** 15 + 1 }), "ComputeContractInvalidJob", [1, 2n, BigInt(2 ** 15 + 1), 2n]);
+    await refusedUnchanged(f, [], await payWith({ n: 2 ** 24 + 1 }), "ComputeContractInvalidJob", [1, 2n, 3n, BigInt(2 ** 24 + 1)]);
     await refusedUnchanged(f, [], await payWith({ kernel: KERNEL.polyEval, m: 2 }), "ComputeContractInvalidJob", [2, 2n, 3n, 2n]);
     await refusedUnchanged(f, [], await payWith({}, { value: 1n }), "ComputeContractIncorrectPayment", [parseEther("0.1"), 1n]);
     await refusedUnchanged(f, [], await payWith({}, { signer: f.stranger }), "ComputeContractInvalidQuoteSignature", [getAddress(f.stranger.account.address)]);
@@ -438,5 +439,7 @@ describe("ComputeContract: proveFraud and withdraw", () => {
     assert.equal(await f.contract.read.isValidJob([2, 2n, 6n, 7n]), false);
     assert.equal(await f.contract.read.isValidJob([0, 1n, 1n, 1n]), false);
     assert.equal(await f.contract.read.isValidJob([3, 1n, 1n, 1n]), false);
+    assert.equal(await f.contract.read.isValidJob([1, 2n ** 24n, 2n ** 15n, 2n ** 24n]), true);
+    assert.equal(await f.contract.read.isValidJob([1, 1n, 2n ** 15n + 1n, 1n]), false);
   });
 });

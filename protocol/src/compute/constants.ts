@@ -14,6 +14,11 @@ export const MATRIX_MAGIC = [0x50, 0x4b, 0x4d, 0x58] as const;
 export const MATRIX_VERSION = 1;
 /** Largest number of rows or columns a matrix file may declare (2^24). */
 export const MAX_MATRIX_DIM = 1 << 24;
+/**
+ * Largest inner dimension k of a job (2^15): a fraud proof carries a whole row of A and column of
+ * B, so k bounds its calldata (~256 KiB at the cap, inside one transaction's gas cap).
+ */
+export const MAX_JOB_K = 1 << 15;
 
 /** How a matrix file stores its lines: rows, or columns (the right operand of a product, "B stored transposed"). */
 export type MatrixLayout = "rows" | "columns";

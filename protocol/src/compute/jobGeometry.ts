@@ -1,5 +1,5 @@
 import { ComputeError } from "./ComputeError.ts";
-import { ELEMENTS_PER_CHUNK, KERNEL } from "./constants.ts";
+import { ELEMENTS_PER_CHUNK, KERNEL, MAX_JOB_K } from "./constants.ts";
 import { type MatrixGeometry, matrixGeometry } from "./matrixGeometry.ts";
 
 /** One proven piece of a file: `unitChunks` chunks starting at chunk `index · unitChunks`. */
@@ -31,6 +31,7 @@ export type JobGeometry = {
  * @throws {ComputeError} `UnknownKernel`, `InvalidDimensions`
  */
 export function jobGeometry({ kernel, m, k, n }: { kernel: number; m: number; k: number; n: number }): JobGeometry {
+  if (!Number.isSafeInteger(k) || k < 1 || k > MAX_JOB_K) throw new ComputeError("InvalidDimensions", `k must be an integer in 1..${MAX_JOB_K}, got ${String(k)}`);
   const line = (g: MatrixGeometry, index: number): PieceLocation => ({ unitChunks: g.lineChunks, index, units: g.lines + 1 });
   const chunkOf = (g: MatrixGeometry, row: number, col: number): PieceLocation => ({
     unitChunks: 1,
