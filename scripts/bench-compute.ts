@@ -241,6 +241,77 @@ for (const n of quick ? [256, 1024] : [256, 1024, 4096]) {
   log(`  gas ${receipt.gasUsed}, floor ${floor}`);
 }
 
+// The other operations of a job, on a small real job (3×300 · 300×4).
+log("lifecycle gas...");
+const opRows: { operation: string; gasUsed: bigint }[] = [];
+{
+  const { runJob } = await import("@pekanu/protocol/compute");
+  const { provePiece } = await import("@pekanu/protocol/compute");
+  const { bytesToHex } = await import("viem");
+  const small = () => {
+    const a = encodeMatrix({ matrix: randomMatrix(3, 300) });
+    const b = encodeMatrix({ matrix: randomMatrix(300, 4), layout: "columns" });
+    return { a, b, result: runJob({ kernel: KERNEL.matmul, m: 3, k: 300, n: 4, a, b }) };
+  };
+  let nonce = 0;
+  const job = async (files: ReturnType<typeof small>) => {
+    const now = BigInt(await networkHelpers.time.latest());
+    const quote: JobQuote = {
+      jobId: keccak256(toHex(`life-${nonce++}`)),
+      client: alice.account.address,
+      kernel: KERNEL.matmul,
+      inputA: fileRootOf(files.a, { sha256: nodeSha256 }) as Hex,
+      inputB: fileRootOf(files.b, { sha256: nodeSha256 }) as Hex,
+      m: 3,
+      k: 300,
+      n: 4,
+      price: parseEther("0.01"),
+      fine: parseEther("0.05"),
+      deliverBy: now + 100n,
+      expiresAt: now + 60n,
+    };
+    const result = { resultRoot: fileRootOf(files.result, { sha256: nodeSha256 }) as Hex, resultSize: BigInt(files.result.length), link: "https://provider.example/r" };
+    const quoteSig = await signer.signTypedData({ account: signer.account, ...jobQuoteTypedData({ domain, quote }) });
+    const receiptSig = await signer.signTypedData({ account: signer.account, ...jobReceiptTypedData({ domain, receipt: jobReceiptFor({ quote, result }) }) });
+    return { quote, result, quoteSig, receiptSig };
+  };
+  const gas = async (operation: string, hash: Promise<Hex>) => {
+    const r = await publicClient.waitForTransactionReceipt({ hash: await hash });
+    if (r.status !== "success") throw new Error(`${operation} reverted`);
+    opRows.push({ operation, gasUsed: r.gasUsed });
+  };
+  const files = small();
+  const honest = await job(files);
+  await gas("pay", contract.write.pay([honest.quote, honest.quoteSig], { account: alice.account, value: honest.quote.price }));
+  await networkHelpers.time.increaseTo(honest.quote.deliverBy + computeLocalDevParams.verifyWindow);
+  await gas("settle", contract.write.settle([honest.quote]));
+  const disputed = await job(files);
+  await contract.write.pay([disputed.quote, disputed.quoteSig], { account: alice.account, value: disputed.quote.price });
+  await networkHelpers.time.increaseTo(disputed.quote.deliverBy + 1n);
+  await gas("disputeDelivery", contract.write.disputeDelivery([disputed.quote], { account: alice.account }));
+  await gas("publishReceipt", contract.write.publishReceipt([disputed.quote, disputed.result, disputed.receiptSig]));
+  await gas("challengeResult", contract.write.challengeResult([disputed.quote, disputed.result, disputed.receiptSig, 1n], { account: alice.account, value: computeLocalDevParams.challengeBond }));
+  const chunks = Math.ceil(files.result.length / 1024);
+  const piece = provePiece({ bytes: files.result, piece: { unitChunks: 1, index: 1, units: chunks }, sha256: nodeSha256 });
+  await gas("respondResult", contract.write.respondResult([disputed.quote.jobId, disputed.result.resultSize, bytesToHex(piece.data), piece.proof]));
+  const silent = await job(files);
+  await contract.write.pay([silent.quote, silent.quoteSig], { account: alice.account, value: silent.quote.price });
+  await networkHelpers.time.increaseTo(silent.quote.deliverBy + 1n);
+  await contract.write.disputeDelivery([silent.quote], { account: alice.account });
+  await networkHelpers.time.increase(Number(computeLocalDevParams.responseWindow) + 1);
+  await gas("claimPenalty (delivery)", contract.write.claimPenalty([silent.quote], { account: alice.account }));
+  await gas("withdraw (client)", contract.write.withdraw({ account: alice.account }));
+  const batch = [];
+  for (let b = 0; b < 10; b++) {
+    const j = await job(files);
+    await contract.write.pay([j.quote, j.quoteSig], { account: alice.account, value: j.quote.price });
+    batch.push(j.quote);
+  }
+  await networkHelpers.time.increaseTo(batch[9]!.deliverBy + computeLocalDevParams.verifyWindow);
+  const r = await publicClient.waitForTransactionReceipt({ hash: await contract.write.settleMany([batch]) });
+  opRows.push({ operation: "settleMany (10), per job", gasUsed: r.gasUsed / 10n });
+}
+
 const report = {
   machine: { cpus: (await import("node:os")).cpus().length, note: "shared machine; one thread per kernel run" },
   kernel: kernelRows.map((r) => ({
@@ -259,6 +330,7 @@ const report = {
   },
   fraudProofGas: gasRows.map((r) => ({ n: r.n, gasUsed: r.gasUsed.toString(), eip7623Floor: r.floor.toString(), calldataBytes: r.calldataBytes, target: r.target?.toString() ?? null, met: r.target === null ? null : r.gasUsed <= r.target })),
   payGas: payGas.toString(),
+  lifecycleGas: opRows.map((r) => ({ operation: r.operation, gasUsed: r.gasUsed.toString() })),
   bytecodeBytes,
   bytecodeLimit: 24_576,
 };
@@ -279,5 +351,7 @@ if (json) {
   console.log("\nproveFraud gas (square n)");
   console.log(`${pad("n", 6)}${pad("gasUsed", 10)}${pad("EIP-7623 floor", 16)}${pad("calldata B", 12)}target`);
   for (const r of report.fraudProofGas) console.log(`${pad(r.n, 6)}${pad(r.gasUsed, 10)}${pad(r.eip7623Floor, 16)}${pad(r.calldataBytes, 12)}${r.target === null ? "-" : `≤ ${r.target}: ${r.met ? "yes" : "NO"}`}`);
+  console.log("\nOther operations (a 3×300 · 300×4 job)");
+  for (const r of report.lifecycleGas) console.log(`${pad(r.operation, 28)}${r.gasUsed}`);
   console.log(`\npay ${report.payGas} gas; bytecode ${bytecodeBytes} bytes (limit 24576) ${bytecodeBytes < 24_576 ? "yes" : "NO"}`);
 }
