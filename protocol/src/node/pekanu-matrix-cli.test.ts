@@ -30,7 +30,8 @@ const A = { rows: 3, cols: 4, data: Uint32Array.from({ length: 12 }, (_, i) => (
 const B = { rows: 4, cols: 2, data: Uint32Array.from({ length: 8 }, (_, i) => FIELD_PRIME - 1 - i) };
 const csv = (m: typeof A) => Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)).join(",")).join("\n") + "\n";
 
-describe("pekanu matrix", () => {
+// Each case spawns several Node processes: generous time on a loaded machine.
+describe("pekanu matrix", { timeout: 240_000 }, () => {
   it("from-csv / to-csv round-trip, --columns stores B transposed, info reports the root", () => {
     writeFileSync(at("a.csv"), csv(A));
     const r = pekanu("from-csv", at("a.csv"), at("a.pkmx"), "--json");
