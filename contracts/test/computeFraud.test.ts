@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { computeContractAbi } from "@pekanu/protocol/contract";
 import fc from "fast-check";
 import { type Hex, getAddress } from "viem";
-import { FIELD_PRIME, KERNEL, JobState, decodeMatrix, encodeMatrix, matrixGeometry } from "@pekanu/protocol/compute";
+import { FIELD_PRIME, KERNEL, JobState, decodeMatrix, encodeMatrix, fraudProofGasBound, matrixGeometry } from "@pekanu/protocol/compute";
 import {
   type ComputeFixture,
   COMPUTE_STAKE,
@@ -62,8 +62,11 @@ describe("fraud proofs: properties", () => {
             );
           }
           const before = await f.contract.read.withdrawable([f.alice.account.address]);
-          await f.contract.write.proveFraud([job.quote, job.result, job.receiptSig, itemProof(files, bad, i, j)], { gas: GAS });
+          const hash = await f.contract.write.proveFraud([job.quote, job.result, job.receiptSig, itemProof(files, bad, i, j)], { gas: GAS });
           assert.equal(await f.contract.read.withdrawable([f.alice.account.address]), before + job.quote.price + job.quote.fine);
+          // the gas bound providers quote fines with holds
+          const { gasUsed } = await f.publicClient.getTransactionReceipt({ hash });
+          assert.ok(gasUsed <= fraudProofGasBound({ kernel: KERNEL.matmul, m, k, n }), `gas ${gasUsed} above the bound for ${m}×${k}×${n}`);
           const [state] = await f.contract.read.jobOf([job.quote.jobId]);
           assert.equal(state, JobState.Fraudulent);
         },
@@ -119,7 +122,9 @@ describe("fraud proofs: properties", () => {
         );
       }
       const before = await f.contract.read.withdrawable([f.alice.account.address]);
-      await f.contract.write.proveFraud([job.quote, job.result, job.receiptSig, itemProof(files, bad, 0, j)], { gas: GAS });
+      const hash = await f.contract.write.proveFraud([job.quote, job.result, job.receiptSig, itemProof(files, bad, 0, j)], { gas: GAS });
+      const { gasUsed } = await f.publicClient.getTransactionReceipt({ hash });
+      assert.ok(gasUsed <= fraudProofGasBound({ kernel: KERNEL.polyEval, m: 1, k, n }), `gas ${gasUsed} above the bound for polyEval ${k}×${n}`);
       assert.equal(await f.contract.read.withdrawable([f.alice.account.address]), before + job.quote.price + job.quote.fine);
     }
   });

@@ -35,3 +35,4 @@ export { computeLocalDevParams, computePublicChainParams, type ComputeParams } f
 export { freivaldsCheckFiles, type FreivaldsCheckFilesParameters } from "./freivaldsCheckFiles.ts";
 export { matrixWords } from "./matrixWords.ts";
 export { loadFreivaldsVerifier, type FreivaldsVerifier } from "./wasm/loadFreivaldsVerifier.ts";
+export { fraudProofGasBound } from "./fraudProofGasBound.ts";
