@@ -1,6 +1,6 @@
 import { ComputeError } from "./ComputeError.ts";
 import { FIELD_PRIME } from "./constants.ts";
-import { mulmod } from "./mulmod.ts";
+import { matVec } from "./matVec.ts";
 import type { Matrix } from "./types.ts";
 
 export type FreivaldsCheckParameters = {
@@ -12,11 +12,6 @@ export type FreivaldsCheckParameters = {
   /** Source of uniform field elements (default: crypto.getRandomValues, rejection-sampled). */
   randomElement?: (() => number) | undefined;
 };
-
-/** The probability bound a wrong result passes `rounds` rounds: (1/p)^rounds, as log2. */
-export function freivaldsErrorLog2(rounds: number): number {
-  return -rounds * Math.log2(FIELD_PRIME);
-}
 
 /**
  * Freivalds' check that C = A·B mod p: for random r, A·(B·r) = C·r. O(n²) per round instead of
@@ -31,27 +26,12 @@ export function freivaldsCheck({ a, b, c, rounds = 2, randomElement = cryptoElem
   for (let round = 0; round < rounds; round++) {
     const r = new Uint32Array(b.cols);
     for (let j = 0; j < r.length; j++) r[j] = randomElement();
-    const br = matVec(b, r);
-    const left = matVec(a, br);
-    const right = matVec(c, r);
+    const br = matVec({ matrix: b, vector: r });
+    const left = matVec({ matrix: a, vector: br });
+    const right = matVec({ matrix: c, vector: r });
     for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false;
   }
   return true;
-}
-
-/** M·v mod p, row by row (terms < 2^31 summed exactly, reduced every 2^21 terms). */
-export function matVec(m: Matrix, v: Uint32Array): Uint32Array {
-  const out = new Uint32Array(m.rows);
-  for (let i = 0; i < m.rows; i++) {
-    const base = i * m.cols;
-    let sum = 0;
-    for (let t = 0; t < m.cols; t++) {
-      sum += mulmod(m.data[base + t]!, v[t]!);
-      if ((t & 0x1fffff) === 0x1fffff) sum %= FIELD_PRIME;
-    }
-    out[i] = sum % FIELD_PRIME;
-  }
-  return out;
 }
 
 function cryptoElement(): number {

@@ -1,5 +1,5 @@
 import { FIELD_PRIME } from "./constants.ts";
-import { matVec } from "./freivaldsCheck.ts";
+import { matVec } from "./matVec.ts";
 import { mulmod } from "./mulmod.ts";
 import type { Matrix } from "./types.ts";
 
@@ -13,8 +13,8 @@ export function locateWrongEntry({ a, b, c }: { a: Matrix; b: Matrix; c: Matrix 
     const r = new Uint32Array(b.cols);
     crypto.getRandomValues(r);
     for (let j = 0; j < r.length; j++) r[j] = r[j]! % FIELD_PRIME;
-    const left = matVec(a, matVec(b, r));
-    const right = matVec(c, r);
+    const left = matVec({ matrix: a, vector: matVec({ matrix: b, vector: r }) });
+    const right = matVec({ matrix: c, vector: r });
     for (let i = 0; i < left.length; i++) {
       if (left[i] === right[i]) continue;
       for (let j = 0; j < c.cols; j++) {
