@@ -35,7 +35,8 @@ export type HashRequest =
   | ({ id: number; kind: "commit"; file: Blob } & Parallelism)
   /** The commitment of bytes already in memory (moved here, not copied). */
   | ({ id: number; kind: "commitBytes"; bytes: ArrayBuffer } & Parallelism)
-  | { id: number; kind: "prove"; file: Blob; indices: number[]; expectedRoot: string }
+  /** Ownership proof; with `encryption`, of the ciphertext of `file` (its key and header). */
+  | { id: number; kind: "prove"; file: Blob; indices: number[]; expectedRoot: string; encryption?: { key: Uint8Array; header: Uint8Array } }
   /**
    * Encrypt-while-committing (docs/encryption.md): the File is encrypted segment by segment and the
    * ciphertext committed, in parallel; convergent mode first commits to the plaintext for its key.
@@ -253,9 +254,21 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
       post({ id: request.id, kind: "segmentRoot", root: (await getSubtreeHasher()).subtreeRoot(bytes) });
     } else {
       const file = request.file;
+      const encryption = request.encryption;
+      let ciphertext: { size: number; readSegment: (index: number) => Promise<Uint8Array> } | undefined;
+      let proveHelpers: SegmentHelper[];
+      if (encryption) {
+        const layout = encryptedLayout(encryption.header);
+        const cryptoKey = await segmentKeyOf(encryption.key, encryption.header);
+        ciphertext = { size: layout.size, readSegment: (index) => readCiphertextRange({ blob: file, layout, cryptoKey, start: index * SEGMENT_SIZE, end: (index + 1) * SEGMENT_SIZE }) };
+        proveHelpers = helpersWith(layout.size, threadsOf({}), (index) => ({ kind: "encryptedSegment", source: file, key: encryption.key, header: layout.header, index, segmentSize: SEGMENT_SIZE }));
+      } else {
+        proveHelpers = helpersFor(file.size, threadsOf({}), () => file);
+      }
       const items = await proveOwnership(file, request.indices, {
         expectedRoot: request.expectedRoot,
-        helpers: helpersFor(file.size, threadsOf({}), () => file),
+        ciphertext,
+        helpers: proveHelpers,
         onProgress: (done, total) => post({ id: request.id, kind: "progress", bytes: done, total }),
       });
       post({ id: request.id, kind: "proved", items });

@@ -179,3 +179,24 @@ describe("readCiphertextRange", () => {
     }
   });
 });
+
+describe("ownership proof of an encrypted file", () => {
+  it("proves ciphertext chunks from the plaintext File, checked against the ciphertext root", async () => {
+    const { proveOwnership } = await import("../proveOwnership.ts");
+    const { verifyInclusion, chunkCount } = await import("@pekanu/protocol/merkle");
+    const plaintext = bytes(9 * E + 300, 5);
+    const blob = new Blob([plaintext]);
+    const committed = await commitEncryptedBlob({ blob, mode: "convergent", encryptionSegmentSize: E, segmentSize: M });
+    const cryptoKey = await importSegmentKey({ key: committed.key, header: committed.layout.header });
+    const ciphertext = await encryptBytes({ key: committed.key, mode: "convergent", plaintext, segmentSize: E });
+    const readSegment = (index: number) => readCiphertextRange({ blob, layout: committed.layout, cryptoKey, start: index * M, end: (index + 1) * M });
+    const indices = [0, 3, 5, chunkCount(committed.size) - 1];
+    const items = await proveOwnership(blob, indices, { expectedRoot: committed.root, segmentSize: M, ciphertext: { size: committed.size, readSegment } });
+    for (const item of items) {
+      const chunk = Uint8Array.from(atob(item.chunk), (c) => c.charCodeAt(0));
+      expect(chunk).toEqual(ciphertext.slice(item.index * 1024, (item.index + 1) * 1024));
+      expect(verifyInclusion({ root: committed.root, index: item.index, treeSize: chunkCount(committed.size), proof: item.proof, chunk })).toBe(true);
+    }
+    await expect(proveOwnership(blob, [0], { expectedRoot: fileRootOf(plaintext), segmentSize: M, ciphertext: { size: committed.size, readSegment } })).rejects.toThrow(/does not match/);
+  });
+});
