@@ -67,6 +67,8 @@ async function launch(extensions: string[]): Promise<{ browser: Browser; ids: st
     userDataDir: profile,
     headless: true,
     args: CHROMIUM_ARGS,
+    // A loaded machine (the benchmarks share it) can take minutes for one 256 MiB step.
+    protocolTimeout: 900_000,
   });
   const ids: string[] = [];
   for (const dir of extensions) ids.push(await browser.installExtension(dir));
@@ -345,62 +347,81 @@ async function measureEncryption(browser: Browser, id: string) {
   }
   const worker = readdirSync(extDir).find((f) => /^hash\.worker\..*\.js$/.test(f));
   if (!worker) throw new Error("hash worker bundle not found");
-  const chromium = await page.evaluate(
-    async (workerFile: string, runs: number, keyHex: string, expectedRoot: string, cipherSize: number) => {
-      const fileOf = (name: string) => (document.querySelector(`input[data-bench=${name}]`) as HTMLInputElement).files![0]!;
-      const plain = fileOf("plain");
-      const cipher = fileOf("cipher");
-      const key = Uint8Array.from(keyHex.match(/../g)!.map((h) => parseInt(h, 16)));
-      const w = new Worker(`/${workerFile}`);
-      let id = 0;
-      const ask = <T,>(message: Record<string, unknown>, done: string) =>
-        new Promise<T>((res, rej) => {
-          w.onmessage = (e: MessageEvent) => {
-            if (e.data.kind === done) res(e.data);
-            else if (e.data.kind === "error") rej(new Error(e.data.message));
-          };
-          w.postMessage({ id: ++id, ...message });
-        });
-      type Committed = { root: string; size: number; ms: number; threads: number; key: Uint8Array; header: string };
-      const commit = (mode: "private" | "convergent") => ask<Committed>({ kind: "commitEncrypted", file: plain, mode }, "committedEncrypted");
-      const first = await commit("private"); // warm-up: helpers, WebAssembly
-      const priv: Committed[] = [];
-      for (let i = 0; i < runs; i++) priv.push(await commit("private"));
-      const conv: Committed[] = [];
-      for (let i = 0; i < 2; i++) conv.push(await commit("convergent"));
-      type Decrypted = { ms: number; name: string; root: string; size: number; plaintextSize: number };
-      const decrypts: Decrypted[] = [];
-      const dirHandle = await navigator.storage.getDirectory();
-      let outSize = -1;
-      for (let i = 0; i < runs; i++) {
-        const d = await ask<Decrypted>({ kind: "decrypt", source: { blob: cipher }, key, expectedRoot, expectedSize: cipherSize }, "decrypted");
-        decrypts.push(d);
-        outSize = (await (await dirHandle.getFileHandle(d.name)).getFile()).size;
-        await dirHandle.removeEntry(d.name);
-      }
-      // A damaged ciphertext: the error names the segment and no temporary file is left.
-      const damaged = new Blob([cipher.slice(0, 100 + 7 * ((1 << 20) + 16) + 3), new Uint8Array([0]), cipher.slice(100 + 7 * ((1 << 20) + 16) + 4)]);
-      const failure = await ask({ kind: "decrypt", source: { blob: damaged }, key, expectedRoot }, "decrypted").then(() => "accepted!", (e: Error) => e.message);
-      const left: string[] = [];
-      for await (const name of (dirHandle as unknown as { keys(): AsyncIterable<string> }).keys()) left.push(name);
-      w.terminate();
-      const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-      return {
-        first: { root: first.root, key: hex(first.key), header: first.header, size: first.size },
-        priv: priv.map((r) => ({ ms: r.ms, threads: r.threads, root: r.root })),
-        conv: conv.map((r) => ({ ms: r.ms, root: r.root, key: hex(r.key) })),
-        decrypts: decrypts.map((d) => ({ ms: d.ms, root: d.root, plaintextSize: d.plaintextSize })),
-        outSize,
-        failure,
-        left,
-      };
-    },
-    worker,
-    runs,
-    Buffer.from(key).toString("hex"),
-    encrypted.root,
-    encrypted.size,
+  // One worker in the page; each step is its own evaluate (logged), so a slow machine shows progress.
+  await page.evaluate((workerFile: string) => {
+    const w = new Worker(`/${workerFile}`);
+    let id = 0;
+    (globalThis as any).benchAsk = (message: Record<string, unknown>, done: string) =>
+      new Promise((res, rej) => {
+        w.onmessage = (e: MessageEvent) => {
+          if (e.data.kind === done) res(e.data);
+          else if (e.data.kind === "error") rej(new Error(e.data.message));
+        };
+        w.postMessage({ id: ++id, ...message });
+      });
+    (globalThis as any).benchFile = (name: string) => (document.querySelector(`input[data-bench=${name}]`) as HTMLInputElement).files![0]!;
+    (globalThis as any).benchHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    (globalThis as any).benchWorker = w;
+  }, worker);
+  type Committed = { root: string; size: number; ms: number; threads: number; key: string; header: string };
+  const commit = (mode: "private" | "convergent") =>
+    page.evaluate(async (mode: string) => {
+      const g = globalThis as any;
+      const r = await g.benchAsk({ kind: "commitEncrypted", file: g.benchFile("plain"), mode }, "committedEncrypted");
+      return { root: r.root, size: r.size, ms: r.ms, threads: r.threads, key: g.benchHex(r.key), header: r.header };
+    }, mode) as Promise<Committed>;
+  type Decrypted = { ms: number; root: string; plaintextSize: number; outSize: number };
+  const decrypt = () =>
+    page.evaluate(
+      async (keyHex: string, expectedRoot: string, cipherSize: number) => {
+        const g = globalThis as any;
+        const key = Uint8Array.from(keyHex.match(/../g)!.map((h) => parseInt(h, 16)));
+        const d = await g.benchAsk({ kind: "decrypt", source: { blob: g.benchFile("cipher") }, key, expectedRoot, expectedSize: cipherSize }, "decrypted");
+        const dir = await navigator.storage.getDirectory();
+        const outSize = (await (await dir.getFileHandle(d.name)).getFile()).size;
+        await dir.removeEntry(d.name);
+        return { ms: d.ms, root: d.root, plaintextSize: d.plaintextSize, outSize };
+      },
+      Buffer.from(key).toString("hex"),
+      encrypted.root,
+      encrypted.size,
+    ) as Promise<Decrypted>;
+  const step = async <T,>(what: string, run: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const out = await run();
+    log(`    ${what}: ${Math.round(performance.now() - t)} ms`);
+    return out;
+  };
+  const first = await step("warm-up encrypt + commit (private)", () => commit("private"));
+  const priv: Committed[] = [];
+  for (let i = 0; i < runs; i++) priv.push(await step(`encrypt + commit (private) ${i + 1}`, () => commit("private")));
+  const conv: Committed[] = [];
+  for (let i = 0; i < 2; i++) conv.push(await step(`encrypt + commit (convergent) ${i + 1}`, () => commit("convergent")));
+  const decrypts: Decrypted[] = [];
+  for (let i = 0; i < runs; i++) decrypts.push(await step(`decrypt-download ${i + 1}`, decrypt));
+  // A damaged ciphertext: the error names the segment and no temporary file is left.
+  const { failure, left } = await step("damaged decrypt", () =>
+    page.evaluate(
+      async (keyHex: string, expectedRoot: string) => {
+        const g = globalThis as any;
+        const key = Uint8Array.from(keyHex.match(/../g)!.map((h) => parseInt(h, 16)));
+        const cipher: Blob = g.benchFile("cipher");
+        const at = 100 + 7 * ((1 << 20) + 16) + 3;
+        const damaged = new Blob([cipher.slice(0, at), new Uint8Array([0]), cipher.slice(at + 1)]);
+        const failure = await g.benchAsk({ kind: "decrypt", source: { blob: damaged }, key, expectedRoot }, "decrypted").then(
+          () => "accepted!",
+          (e: Error) => e.message,
+        );
+        const left: string[] = [];
+        for await (const name of (await navigator.storage.getDirectory() as any).keys()) left.push(name);
+        g.benchWorker.terminate();
+        return { failure: failure as string, left };
+      },
+      Buffer.from(key).toString("hex"),
+      encrypted.root,
+    ),
   );
+  const chromium = { first, priv, conv, decrypts, failure, left, outSize: decrypts[0]!.outSize };
 
   // scrypt of the sealed vault export, in the same Chromium, with the extension's library (@noble/hashes).
   const { build: esbuild } = await import("esbuild");
@@ -434,7 +455,7 @@ async function measureEncryption(browser: Browser, id: string) {
   if (nodeRoot !== chromium.first.root) throw new Error(`encrypted commitment mismatch: Chromium ${chromium.first.root} vs Node ${nodeRoot}`);
   if (new Set(chromium.priv.map((r) => r.root)).size !== runs) throw new Error("private mode gave the same root twice");
   if (chromium.conv[0]!.root !== chromium.conv[1]!.root) throw new Error("convergent mode gave two roots for one file");
-  if (chromium.decrypts.some((d) => d.root !== encrypted.root || d.plaintextSize !== size) || chromium.outSize !== size) throw new Error("decrypt-download mismatch");
+  if (chromium.decrypts.some((d) => d.root !== encrypted.root || d.plaintextSize !== size || d.outSize !== size)) throw new Error("decrypt-download mismatch");
   if (!/segment 7/.test(chromium.failure) || chromium.left.some((n) => n.startsWith("pekanu-download-"))) {
     throw new Error(`damaged download: ${chromium.failure}; left ${chromium.left.join(",")}`);
   }
