@@ -13,8 +13,12 @@ export const ENCRYPTION_TAG_SIZE = 16;
 /** Bytes in a file key (AES-256). */
 export const FILE_KEY_SIZE = 32;
 
-/** Default plaintext bytes per segment: 1 MiB (the last segment may be shorter). */
-export const DEFAULT_SEGMENT_SIZE = 1 << 20;
+/**
+ * Default plaintext bytes per segment: 64 KiB (the last segment may be shorter). Measured in
+ * Chromium, WebCrypto's AES-GCM runs several times faster per byte on 64 KiB calls than on 1 MiB ones
+ * (`npm run bench:extension`); the tag overhead is 0.02 %.
+ */
+export const DEFAULT_SEGMENT_SIZE = 1 << 16;
 
 /** Smallest allowed segment size (bytes, a power of two). */
 export const MIN_SEGMENT_SIZE = 1 << 10;

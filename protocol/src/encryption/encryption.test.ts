@@ -78,7 +78,7 @@ describe("round trips", () => {
   });
 
   it.each([0, 1, DEFAULT_SEGMENT_SIZE - 1, DEFAULT_SEGMENT_SIZE, DEFAULT_SEGMENT_SIZE + 1, 3 * DEFAULT_SEGMENT_SIZE + 17])(
-    "%i bytes in default (1 MiB) segments",
+    "%i bytes in default (64 KiB) segments",
     async (size) => {
       const key = generateFileKey();
       const plaintext = random(size);

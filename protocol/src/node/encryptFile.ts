@@ -20,7 +20,7 @@ export type EncryptFileParameters = {
   /** Private mode: the 32-byte file key. Omit with `mode: "convergent"`. */
   key?: Uint8Array | undefined;
   mode: EncryptionMode;
-  /** Default 1 MiB. */
+  /** Default 64 KiB (`DEFAULT_SEGMENT_SIZE`). */
   segmentSize?: number | undefined;
 };
 

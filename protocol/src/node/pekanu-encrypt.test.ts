@@ -16,8 +16,8 @@ const bin = fileURLToPath(new URL("../../bin/pekanu.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "pekanu-enc-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const MiB = 1 << 20;
-const plaintext = new Uint8Array(2.5 * MiB); // three 1 MiB segments, the last one half full
+const S = 1 << 16; // the default segment size
+const plaintext = new Uint8Array(2.5 * S); // three 64 KiB segments, the last one half full
 for (let i = 0; i < plaintext.length; i += 65536) crypto.getRandomValues(plaintext.subarray(i, i + 65536));
 const file = join(dir, "data.bin");
 writeFileSync(file, plaintext);
@@ -84,7 +84,7 @@ describe("pekanu encrypt / decrypt", () => {
     const encrypted = join(dir, "victim.pkne");
     pekanu("encrypt", file, encrypted, "--key", keyHex);
     const good = readFileSync(encrypted);
-    const segment = (i: number) => 100 + i * (MiB + 16);
+    const segment = (i: number) => 100 + i * (S + 16);
 
     it.each([
       ["wrong key", (b: Buffer) => b, `0x${"11".repeat(32)}`, /WrongKey: wrong key/],

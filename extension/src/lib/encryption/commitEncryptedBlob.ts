@@ -16,7 +16,7 @@ export type CommitEncryptedBlobParameters = Omit<CommitSegmentsParameters, "size
   mode: EncryptionMode;
   /** Private mode: the file key (default a fresh random one). Not allowed in convergent mode. */
   key?: Uint8Array | undefined;
-  /** Plaintext bytes per encryption segment (default 1 MiB). */
+  /** Plaintext bytes per encryption segment (default 64 KiB). */
   encryptionSegmentSize?: number | undefined;
   /**
    * Helpers for the plaintext pass of convergent mode (`plain`) and for the ciphertext commitment

@@ -118,7 +118,8 @@ describe("commitEncryptedBlob", () => {
 });
 
 describe("decryptDownload", async () => {
-  const plaintext = bytes(5 * (1 << 20) + 12345); // five 1 MiB encryption segments and a bit
+  const D = 1 << 16; // the default encryption segment
+  const plaintext = bytes(5 * D + 12345); // five full encryption segments and a bit
   const key = crypto.getRandomValues(new Uint8Array(32));
   const ciphertext = await encryptBytes({ key, mode: "private", plaintext });
   const root = fileRootOf(ciphertext);
@@ -142,8 +143,8 @@ describe("decryptDownload", async () => {
   });
 
   it.each([
-    ["a flipped bit in segment 3", () => ((c: Uint8Array) => ((c[100 + 3 * ((1 << 20) + 16) + 5]! ^= 1), c))(ciphertext.slice()), "SegmentTampered", 3],
-    ["truncated (last segment missing)", () => ciphertext.slice(0, 100 + 5 * ((1 << 20) + 16)), "Truncated", 5],
+    ["a flipped bit in segment 3", () => ((c: Uint8Array) => ((c[100 + 3 * (D + 16) + 5]! ^= 1), c))(ciphertext.slice()), "SegmentTampered", 3],
+    ["truncated (last segment missing)", () => ciphertext.slice(0, 100 + 5 * (D + 16)), "Truncated", 5],
     ["the wrong key", () => ciphertext, "WrongKey", undefined],
   ] as const)("%s: an error naming the segment, and the sink aborted (nothing saved)", async (_, bad, code, segment) => {
     const { sink, state } = memorySink();

@@ -30,7 +30,7 @@ const cheap = { N: 2 ** 14, r: 8, p: 1 }; // the accepted minimum, so tests stay
 const passphrase = "correct horse battery staple";
 
 async function encryptedRecord(i: number, mode: FileEncryption["mode"] = i % 2 ? "private" : "convergent"): Promise<VaultRecord> {
-  return { ...(await makeRecord(i)), encryption: { mode, key: bytesToHex(generateFileKey()), plaintextSize: 1000 + i, segmentSize: 1 << 20 } };
+  return { ...(await makeRecord(i)), encryption: { mode, key: bytesToHex(generateFileKey()), plaintextSize: 1000 + i, segmentSize: 1 << 16 } };
 }
 
 async function vaultWith(records: VaultRecord[]) {

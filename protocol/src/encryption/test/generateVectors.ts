@@ -18,7 +18,7 @@ const cases = [
   { name: "private, segment + 1", mode: "private", size: 1025, segmentSize: 1024 },
   { name: "private, three segments", mode: "private", size: 3000, segmentSize: 1024 },
   { name: "convergent, two full segments", mode: "convergent", size: 2048, segmentSize: 1024 },
-  { name: "convergent, default segment size", mode: "convergent", size: 5000, segmentSize: 1 << 20 },
+  { name: "convergent, default segment size", mode: "convergent", size: 5000, segmentSize: 1 << 16 },
 ] as const;
 
 const vectors = cases.map(({ name, mode, size, segmentSize }) => {
