@@ -14,6 +14,8 @@ import {
   MerkleError,
   proveFileChunk,
 } from "../src/node/index.ts";
+import { ComputeError } from "../src/compute/ComputeError.ts";
+import { MatrixUsageError, runMatrixCommand } from "../src/node/runMatrixCommand.ts";
 
 const USAGE = `Usage:
   pekanu root FILE [--json]         file root (commitment), size and chunk count
@@ -23,6 +25,7 @@ const USAGE = `Usage:
                                     encrypt FILE with the key derived from its content (convergent
                                     mode: identical files give identical ciphertexts); prints the key
   pekanu decrypt FILE OUT --key HEX [--json]   decrypt FILE into OUT, verifying every segment
+  pekanu matrix …                   matrices for compute jobs (pekanu matrix --help)
   pekanu --help
 
 encrypt and decrypt print the root of the ciphertext (what a receipt's fileRoot names). OUT is
@@ -65,6 +68,10 @@ function parseKey(text) {
 let currentFile = "file";
 
 async function main(argv) {
+  if (argv[0] === "matrix") {
+    await runMatrixCommand({ argv: argv.slice(1), out: (text) => process.stdout.write(text) });
+    return;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -175,7 +182,8 @@ async function main(argv) {
 try {
   await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError) fail(2, error.message);
+  if (error instanceof UsageError || error instanceof MatrixUsageError) fail(2, error.message);
+  if (error instanceof ComputeError) fail(1, `${error.code}: ${error.message}`);
   if (error instanceof MerkleError) fail(1, `${error.code}: ${error.message}`);
   if (error instanceof EncryptionError) fail(1, `${error.code}: ${error.message}`);
   if (typeof error?.code === "string" && typeof error?.syscall === "string") fail(1, fileErrorMessage(error, currentFile));
