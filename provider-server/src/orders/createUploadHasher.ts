@@ -10,7 +10,16 @@ export type UploadHasher = {
   /** The file commitment of everything appended so far (does not finalize). */
   digest(): { root: Hex; size: number; chunks: number };
   readonly size: number;
+  /**
+   * The hashing state after everything appended so far, as a short string (the pending subtree
+   * roots, at most one per level, and the bytes of an unfinished chunk): what a resumable upload
+   * stores so any server instance can continue it with `createUploadHasher({ state })`.
+   */
+  snapshot(): string;
 };
+
+/** Version tag of `snapshot()`'s format. */
+const SNAPSHOT_VERSION = 1;
 
 /**
  * The file commitment (RFC 6962 Merkle root over 1 KiB chunks, as @pekanu/protocol's
@@ -22,7 +31,7 @@ export type UploadHasher = {
  * Buffer#copy into preallocated scratch buffers (no view allocated per chunk). Checked against
  * the protocol builder by test/unit/uploadHasher.test.ts.
  */
-export function createUploadHasher(): UploadHasher {
+export function createUploadHasher({ state }: { state?: string | undefined } = {}): UploadHasher {
   const leaf = Buffer.allocUnsafe(1 + CHUNK_SIZE);
   leaf[0] = 0x00;
   const node = Buffer.allocUnsafe(1 + 2 * HASH_SIZE);
@@ -32,6 +41,29 @@ export function createUploadHasher(): UploadHasher {
   let count = 0;
   let pendingLength = 0;
   let size = 0;
+
+  if (state !== undefined) {
+    const saved = JSON.parse(state) as { v: number; size: number; count: number; pending: string; partial: string };
+    if (saved.v !== SNAPSHOT_VERSION || !Number.isSafeInteger(saved.size) || !Number.isSafeInteger(saved.count)) {
+      throw new Error("not an upload hasher snapshot");
+    }
+    const roots = Buffer.from(saved.pending, "base64");
+    const partial = Buffer.from(saved.partial, "base64");
+    let at = 0;
+    for (let level = 0, c = saved.count; c > 0; c = Math.floor(c / 2), level++) {
+      if (c % 2 === 1) {
+        pending[level] = roots.toString("latin1", at, at + HASH_SIZE);
+        at += HASH_SIZE;
+      }
+    }
+    if (at !== roots.length || partial.length >= CHUNK_SIZE || saved.size !== saved.count * CHUNK_SIZE + partial.length) {
+      throw new Error("inconsistent upload hasher snapshot");
+    }
+    partial.copy(leaf, 1);
+    pendingLength = partial.length;
+    count = saved.count;
+    size = saved.size;
+  }
 
   const nodeHash = (left: string, right: string): string => {
     node.write(left, 1, HASH_SIZE, "latin1");
@@ -75,6 +107,17 @@ export function createUploadHasher(): UploadHasher {
         pendingLength = length - offset;
       }
       size += length;
+    },
+    snapshot() {
+      const roots: string[] = [];
+      for (let level = 0, c = count; c > 0; c = Math.floor(c / 2), level++) if (c % 2 === 1) roots.push(pending[level]!);
+      return JSON.stringify({
+        v: SNAPSHOT_VERSION,
+        size,
+        count,
+        pending: Buffer.from(roots.join(""), "latin1").toString("base64"),
+        partial: leaf.toString("base64", 1, 1 + pendingLength),
+      });
     },
     digest() {
       // A trailing partial chunk is the last leaf; with no bytes at all, the one empty chunk is.
