@@ -28,6 +28,7 @@ import { installErrorHandling } from "./routes/installErrorHandling.ts";
 import { orderRoutes } from "./routes/orderRoutes.ts";
 import { quoteRoutes } from "./routes/quoteRoutes.ts";
 import { registrationRoutes } from "./routes/registrationRoutes.ts";
+import { resumableUploadRoutes } from "./routes/resumableUploadRoutes.ts";
 import { createStore } from "./store/createStore.ts";
 
 export const VERSION = "0.1.0";
@@ -144,6 +145,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
   installErrorHandling(app);
   for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes]) routes({ app, ctx });
+  resumableUploadRoutes({ app, ctx });
   await app.ready();
 
   let listening: string | undefined;

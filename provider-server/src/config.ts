@@ -68,6 +68,10 @@ export type ProviderConfig = {
   trustProxy: boolean | string;
   /** How often due settle / release transactions are sent (0: never). */
   collectIntervalMs: number;
+  /** A resumable upload's writer lease: another instance may take an order over this long after its writer died. */
+  uploadLeaseMs: number;
+  /** A PATCH that sends no bytes for this long is ended (what arrived is kept). */
+  uploadStallMs: number;
   logLevel: string;
 };
 
@@ -120,6 +124,8 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "maxLiveNonces", flag: "--max-live-nonces", env: "PEKANU_MAX_LIVE_NONCES", default: "10000", doc: "unused, unexpired sign-in nonces kept at once (then 429)" },
   { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
   { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
+  { key: "uploadLeaseMs", flag: "--upload-lease-ms", env: "PEKANU_UPLOAD_LEASE_MS", default: "15000", doc: "resumable uploads: one writer per order holds a lease this long (renewed while bytes flow); a crashed writer's order is free again after it" },
+  { key: "uploadStallMs", flag: "--upload-stall-ms", env: "PEKANU_UPLOAD_STALL_MS", default: "30000", doc: "resumable uploads: a PATCH that sends no bytes for this long is ended; what arrived is kept" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
@@ -236,6 +242,8 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     maxLiveNonces: positiveInt("max live nonces", input.maxLiveNonces ?? 10_000),
     trustProxy: trustProxy(input.trustProxy ?? false),
     collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
+    uploadLeaseMs: positiveInt("upload lease", input.uploadLeaseMs ?? 15_000, { min: 100 }),
+    uploadStallMs: positiveInt("upload stall timeout", input.uploadStallMs ?? 30_000, { min: 100 }),
     logLevel: input.logLevel ?? "info",
   };
 }
@@ -361,6 +369,8 @@ export function loadConfig({
     maxLiveNonces: int("maxLiveNonces"),
     trustProxy: raw("trustProxy"),
     collectIntervalMs: int("collectIntervalMs"),
+    uploadLeaseMs: int("uploadLeaseMs"),
+    uploadStallMs: int("uploadStallMs"),
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
 }
