@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
-import { createBlobStore } from "./blobs/createBlobStore.ts";
+import { openBlobStore } from "./blobs/openBlobStore.ts";
 import { connectChain } from "./chain/connectChain.ts";
 import { createEventFollower } from "./chain/createEventFollower.ts";
 import { createTxSender } from "./chain/createTxSender.ts";
@@ -66,7 +66,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   log.info({ config: describeConfig(config) }, "starting pekanu provider");
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const blobs = createBlobStore({ dataDir: config.dataDir });
+  const blobs = openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
   const db = openDatabase({ path: join(config.dataDir, "provider.sqlite") });
@@ -127,6 +127,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     };
   } catch (error) {
     db.close();
+    await blobs.close();
     throw error;
   }
   const ctx = context;
@@ -181,6 +182,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await bounded("task runner", ctx.tasks.stop());
       await bounded("earnings collector", ctx.collector.stop());
       db.close();
+      await blobs.close();
       log.info("provider stopped");
     },
     async sync() {

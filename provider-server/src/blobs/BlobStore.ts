@@ -19,7 +19,7 @@ export type BlobWriter = {
  * caller keeps in the database; any instance can continue with it.
  */
 export type PartialBlobs = {
-  begin({ orderId }: { orderId: Hex }): Promise<string>;
+  begin({ orderId, fileRoot }: { orderId: Hex; fileRoot: Hex }): Promise<string>;
   /** Writes segment `index` (bytes [index·SEGMENT_SIZE, …)); returns the new state. Rewriting a segment replaces it. */
   writeSegment({ state, index, pieces }: { state: string; index: number; pieces: Uint8Array[] }): Promise<string>;
   /** Makes segments 0..n the blob `fileRoot` of `size` bytes; false when it already existed. */
@@ -45,7 +45,8 @@ export type BlobStore = {
   read({ fileRoot, start, end }: { fileRoot: Hex; start?: number; end?: number }): Promise<Readable>;
   /** `length` bytes at `start` (fewer at the end of the blob). */
   readRange({ fileRoot, start, length }: { fileRoot: Hex; start: number; length: number }): Promise<Buffer>;
-  createWriter(): Promise<BlobWriter>;
+  /** A writer for an upload expected to have root `fileRoot` (committed only if it does). */
+  createWriter({ fileRoot }: { fileRoot: Hex }): Promise<BlobWriter>;
   partial: PartialBlobs;
   close(): Promise<void>;
 };

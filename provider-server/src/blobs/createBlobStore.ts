@@ -91,8 +91,9 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
     },
 
     async has(fileRoot: Hex): Promise<boolean> {
+      const path = blobPath(fileRoot);
       try {
-        await access(blobPath(fileRoot), constants.R_OK);
+        await access(path, constants.R_OK);
         return true;
       } catch {
         return false;
@@ -100,8 +101,9 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
     },
 
     async size(fileRoot: Hex): Promise<number | undefined> {
+      const path = blobPath(fileRoot);
       try {
-        return (await stat(blobPath(fileRoot))).size;
+        return (await stat(path)).size;
       } catch {
         return undefined;
       }
@@ -148,7 +150,7 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
     },
 
     /** A temp file written with positioned writev; commit fsyncs and links it. */
-    async createWriter(): Promise<BlobWriter> {
+    async createWriter(_expected?: { fileRoot: Hex }): Promise<BlobWriter> {
       const tempPath = store.tempPath();
       const file = await open(tempPath, "wx", 0o600);
       let written = 0;
@@ -185,7 +187,7 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
     },
 
     partial: {
-      async begin({ orderId }: { orderId: Hex }): Promise<string> {
+      async begin({ orderId }: { orderId: Hex; fileRoot?: Hex }): Promise<string> {
         const file = `${orderId.toLowerCase()}-${randomBytes(8).toString("hex")}.part`;
         const handle = await open(join(partialDir, file), "wx", 0o600);
         await handle.close();

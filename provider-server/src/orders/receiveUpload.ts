@@ -25,7 +25,7 @@ export async function receiveUpload({
   order: OrderRecord;
   body: AsyncIterable<Uint8Array>;
 }): Promise<ReceiptResponse> {
-  const writer = await ctx.blobs.createWriter();
+  const writer = await ctx.blobs.createWriter({ fileRoot: order.fileRoot });
   let kept = false;
   try {
     const builder = createUploadHasher();

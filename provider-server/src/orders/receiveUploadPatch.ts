@@ -75,7 +75,7 @@ export async function receiveUploadPatch({
     const hasher = createUploadHasher({ state: row.hasher });
     let blobState = row.blobState;
     if (blobState === null) {
-      blobState = await ctx.blobs.partial.begin({ orderId });
+      blobState = await ctx.blobs.partial.begin({ orderId, fileRoot: order.fileRoot });
       if (!uploads.save({ orderId, token, offset: row.offset, hasher: row.hasher, blobState, tail: row.tail, leaseUntil: Date.now() + leaseMs })) {
         await ctx.blobs.partial.abort({ state: blobState });
         throw new UploadLeaseLostError("upload lease lost");
