@@ -1,14 +1,20 @@
 // Resumable uploads (tus 1.0.0 core on /v1/orders/{id}/content) against a real hardhat node: the
 // server in-process for the protocol cases, and as a child process killed with SIGKILL for the
-// resume case. Every refusal is checked for what it leaves behind.
+// resume case. Every refusal is checked for what it leaves behind. In the `server` project the
+// blobs are on disk; in `server-ceph` the same tests run against a real Ceph RGW bucket.
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
 import { receiptFor, verifyReceipt } from "@pekanu/protocol";
 import type { Hex } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SEGMENT_SIZE } from "../src/blobs/BlobStore.ts";
+import type { createS3BlobStore } from "../src/blobs/createS3BlobStore.ts";
+import type { ProviderConfigInput } from "../src/config.ts";
+import { s3Target } from "./support/s3Target.ts";
 import {
   chainClients,
   createProviderClient,
@@ -33,12 +39,44 @@ let client: ProviderClient;
 let clients: ReturnType<typeof chainClients>;
 const alice = testAccount(1);
 const running: ProviderProcess[] = [];
+const { target } = s3Target();
+const bucket = `pekanu-tus-${randomBytes(4).toString("hex")}`;
+/** The blob store settings of this run: disk, or the S3 server the project provides. */
+const blobConfig: Partial<ProviderConfigInput> = target
+  ? {
+      blobStore: "s3",
+      s3: { endpoint: target.endpoint, bucket, region: target.region, forcePathStyle: true, createBucket: true, accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
+    }
+  : {};
+const blobEnv: Record<string, string> = target
+  ? {
+      PEKANU_BLOB_STORE: "s3",
+      PEKANU_S3_ENDPOINT: target.endpoint,
+      PEKANU_S3_BUCKET: bucket,
+      PEKANU_S3_CREATE_BUCKET: "true",
+      PEKANU_S3_ACCESS_KEY_ID: target.accessKeyId,
+      PEKANU_S3_SECRET_ACCESS_KEY: target.secretAccessKey,
+    }
+  : {};
+
+/** Nothing of an upload is left in the blob store: no partial file (disk), no open multipart upload (S3). */
+async function expectNoPartials(fileRoot: Hex) {
+  const blobs = provider.server.context.blobs;
+  if (blobs.kind === "disk") {
+    expect(await readdir(join(provider.dataDir, "partial"))).toEqual([]);
+  } else {
+    const s3 = blobs as ReturnType<typeof createS3BlobStore>;
+    const open = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+    expect((open.Uploads ?? []).filter((u) => u.Key?.endsWith(fileRoot))).toEqual([]);
+  }
+}
+
 const TUS = { "tus-resumable": "1.0.0", "content-type": "application/offset+octet-stream" };
 
 beforeAll(async () => {
   node = await startHardhatNode();
   clients = chainClients({ rpcUrl: node.rpcUrl, key: testKey(1) });
-  provider = await startProvider({ rpcUrl: node.rpcUrl, config: { uploadStallMs: 600, uploadLeaseMs: 3000 } });
+  provider = await startProvider({ rpcUrl: node.rpcUrl, config: { uploadStallMs: 600, uploadLeaseMs: 3000, ...blobConfig } });
   client = await signIn({ baseUrl: provider.baseUrl, account: alice });
   await client.register();
 });
@@ -134,7 +172,7 @@ describe("resumable uploads (tus core)", () => {
     expect(Buffer.from(download.bytes).equals(Buffer.from(file.bytes))).toBe(true);
     // Nothing of the upload is left over.
     expect(provider.server.context.store.uploads.get(orderId)).toBeUndefined();
-    expect(await readdir(join(provider.dataDir, "partial"))).toEqual([]);
+    await expectNoPartials(file.root);
   });
 
   it("a wrong offset is refused with 409 and the server's offset, and changes nothing", async () => {
@@ -182,8 +220,9 @@ describe("resumable uploads (tus core)", () => {
     expect((refused.json as { error: { code: string } }).error.code).toBe("RootMismatch");
     expect(await headOffset(client, orderId)).toBe(0);
     expect(provider.server.context.store.uploads.get(orderId)).toBeUndefined();
-    expect(await readdir(join(provider.dataDir, "partial"))).toEqual([]);
-    expect(existsSync(join(provider.dataDir, "blobs", file.root))).toBe(false);
+    await expectNoPartials(file.root);
+    expect(await provider.server.context.blobs.has(file.root)).toBe(false);
+    if (!target) expect(existsSync(join(provider.dataDir, "blobs", file.root))).toBe(false);
     expect(provider.server.context.store.files.get(file.root)).toBeUndefined();
     expect((await client.order(orderId)).receipt).toBeNull();
     // The right bytes are then accepted from 0.
@@ -226,7 +265,7 @@ describe("resumable uploads (tus core)", () => {
   });
 
   it("a server killed with SIGKILL mid-upload resumes from the last saved segment: the client resends at most one segment", async () => {
-    const server = await startProviderProcess({ rpcUrl: node.rpcUrl, env: { PEKANU_UPLOAD_LEASE_MS: "1000" } });
+    const server = await startProviderProcess({ rpcUrl: node.rpcUrl, env: { PEKANU_UPLOAD_LEASE_MS: "1000", ...blobEnv } });
     running.push(server);
     const c = await signIn({ baseUrl: server.baseUrl, account: alice });
     await c.register();
@@ -251,7 +290,7 @@ describe("resumable uploads (tus core)", () => {
     expect("error" in (await upload)).toBe(true);
     const sentBeforeCrash = sending.counter.sent;
 
-    const again = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: server.dataDir, port: server.port, env: { PEKANU_UPLOAD_LEASE_MS: "1000" } });
+    const again = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: server.dataDir, port: server.port, env: { PEKANU_UPLOAD_LEASE_MS: "1000", ...blobEnv } });
     running.push(again);
     const resumed = createProviderClient({ baseUrl: again.baseUrl, token: c.token! });
     const offset = await headOffset(resumed, orderId);
