@@ -66,7 +66,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   log.info({ config: describeConfig(config) }, "starting pekanu provider");
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const blobs = openBlobStore({ config });
+  const blobs = await openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
   const db = openDatabase({ path: join(config.dataDir, "provider.sqlite") });

@@ -13,6 +13,8 @@ import { type BlobStore, SEGMENT_SIZE } from "../src/blobs/BlobStore.ts";
 import { createBlobStore } from "../src/blobs/createBlobStore.ts";
 import { createS3BlobStore } from "../src/blobs/createS3BlobStore.ts";
 import { proveStoredChunk } from "../src/blobs/proveStoredChunk.ts";
+import { TREE_LEVEL } from "../src/blobs/treeLayout.ts";
+import { createUploadHasher } from "../src/orders/createUploadHasher.ts";
 import { s3Target } from "./support/s3Target.ts";
 
 type Backend = { name: string; open: () => Promise<BlobStore>; cleanup: () => Promise<void> };
@@ -141,8 +143,11 @@ function contract(backend: Backend) {
     expect(await store.has(file.root)).toBe(false);
   });
 
-  it("proves any chunk through ranged reads: the proof verifies against the root", async () => {
+  it("proves any chunk from its 256 KiB block and the stored tree hashes; without a stored tree, from the bytes", async () => {
     const file = content(3 * 1024 * 1024 + 333);
+    const hasher = createUploadHasher({ recordFrom: TREE_LEVEL });
+    hasher.update(file.bytes);
+    await store.putTree({ fileRoot: file.root, tree: hasher.tree() });
     const writer = await store.createWriter({ fileRoot: file.root });
     await writer.write([file.bytes]);
     await writer.commit({ fileRoot: file.root, size: file.bytes.length });
@@ -151,7 +156,21 @@ function contract(backend: Backend) {
       const proof = await proveStoredChunk({ blobs: store, fileRoot: file.root, index });
       expect(proof.root).toBe(file.root);
       expect(verifyInclusion({ root: file.root, index, treeSize, proof: proof.proof, chunk: proof.chunk, sha256: nodeSha256 })).toBe(true);
+      // The chunk's block and at most the right edge's block; the rest are 32-byte tree hashes.
+      expect(proof.reads.treeMissing).toBe(false);
+      expect(proof.reads.blockReads).toBeLessThanOrEqual(2);
+      expect(proof.reads.bytesRead).toBeLessThanOrEqual(2 * 256 * 1024);
+      expect(proof.reads.treeReads).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(treeSize)));
     }
+    // A blob stored without its tree (e.g. before trees existed) is still proven, from its bytes.
+    const old = content(1024 * 1024 + 5);
+    const w = await store.createWriter({ fileRoot: old.root });
+    await w.write([old.bytes]);
+    await w.commit({ fileRoot: old.root, size: old.bytes.length });
+    const fallback = await proveStoredChunk({ blobs: store, fileRoot: old.root, index: 700 });
+    expect(fallback.reads.treeMissing).toBe(true);
+    expect(fallback.root).toBe(old.root);
+    expect(verifyInclusion({ root: old.root, index: 700, treeSize: chunkCount(old.bytes.length), proof: fallback.proof, chunk: fallback.chunk, sha256: nodeSha256 })).toBe(true);
   });
 
   it("refuses anything but a file root as a name", async () => {

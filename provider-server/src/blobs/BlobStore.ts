@@ -45,6 +45,10 @@ export type BlobStore = {
   read({ fileRoot, start, end }: { fileRoot: Hex; start?: number; end?: number }): Promise<Readable>;
   /** `length` bytes at `start` (fewer at the end of the blob). */
   readRange({ fileRoot, start, length }: { fileRoot: Hex; start: number; length: number }): Promise<Buffer>;
+  /** Stores a blob's tree hashes (treeLayout.ts), before the blob is committed. */
+  putTree({ fileRoot, tree }: { fileRoot: Hex; tree: Uint8Array }): Promise<void>;
+  /** `length` bytes of the tree at `start`, or undefined when the blob has no stored tree. */
+  readTree({ fileRoot, start, length }: { fileRoot: Hex; start: number; length: number }): Promise<Buffer | undefined>;
   /** A writer for an upload expected to have root `fileRoot` (committed only if it does). */
   createWriter({ fileRoot }: { fileRoot: Hex }): Promise<BlobWriter>;
   partial: PartialBlobs;

@@ -6,7 +6,7 @@
 // `<dataDir>/partial/` (kept across restarts: the database says how much of it is valid).
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, type FileHandle, link, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
+import { access, type FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Hex } from "viem";
@@ -33,6 +33,7 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
   const blobDir = join(dataDir, "blobs");
   const tmpDir = join(dataDir, "tmp");
   const partialDir = join(dataDir, "partial");
+  const treeDir = join(dataDir, "trees");
 
   /** Final path of a blob. Only a validated lowercase bytes32 ever becomes a file name. */
   const blobPath = (fileRoot: Hex): string => {
@@ -85,6 +86,7 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
       await mkdir(blobDir, { recursive: true });
       await mkdir(tmpDir, { recursive: true });
       await mkdir(partialDir, { recursive: true });
+      await mkdir(treeDir, { recursive: true });
       const leftovers = await readdir(tmpDir);
       await Promise.all(leftovers.map((name) => rm(join(tmpDir, name), { force: true, recursive: true })));
       return leftovers.length;
@@ -126,6 +128,36 @@ export function createBlobStore({ dataDir }: { dataDir: string }) {
           got += bytesRead;
         }
         return buffer.subarray(0, got);
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async putTree({ fileRoot, tree }: { fileRoot: Hex; tree: Uint8Array }): Promise<void> {
+      assertFileRoot(fileRoot);
+      const temp = store.tempPath();
+      const handle = await open(temp, "wx", 0o600);
+      try {
+        await handle.writeFile(tree);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, join(treeDir, fileRoot));
+    },
+
+    async readTree({ fileRoot, start, length }: { fileRoot: Hex; start: number; length: number }): Promise<Buffer | undefined> {
+      assertFileRoot(fileRoot);
+      let handle: FileHandle;
+      try {
+        handle = await open(join(treeDir, fileRoot), "r");
+      } catch {
+        return undefined;
+      }
+      try {
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, start);
+        return buffer.subarray(0, bytesRead);
       } finally {
         await handle.close();
       }

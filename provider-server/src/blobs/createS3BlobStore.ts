@@ -66,6 +66,11 @@ export function createS3BlobStore(options: S3BlobStoreOptions) {
     return `${prefix}blobs/${fileRoot}`;
   };
 
+  const treeKeyOf = (fileRoot: Hex): string => {
+    assertFileRoot(fileRoot);
+    return `${prefix}trees/${fileRoot}`;
+  };
+
   const head = async (fileRoot: Hex): Promise<number | undefined> => {
     try {
       const answer = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(fileRoot) }));
@@ -116,6 +121,22 @@ export function createS3BlobStore(options: S3BlobStoreOptions) {
         await client.send(new CreateBucketCommand({ Bucket: bucket }));
       }
       return 0;
+    },
+
+    async putTree({ fileRoot, tree }: { fileRoot: Hex; tree: Uint8Array }): Promise<void> {
+      const body = Buffer.from(tree.buffer, tree.byteOffset, tree.byteLength);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: treeKeyOf(fileRoot), Body: body, ContentLength: body.length }));
+    },
+
+    async readTree({ fileRoot, start, length }: { fileRoot: Hex; start: number; length: number }): Promise<Buffer | undefined> {
+      try {
+        const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: treeKeyOf(fileRoot), Range: `bytes=${start}-${start + length - 1}` }));
+        const bytes = await answer.Body!.transformToByteArray();
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
     },
 
     has: async (fileRoot: Hex) => (await head(fileRoot)) !== undefined,

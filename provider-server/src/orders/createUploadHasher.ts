@@ -16,6 +16,12 @@ export type UploadHasher = {
    * stores so any server instance can continue it with `createUploadHasher({ state })`.
    */
   snapshot(): string;
+  /**
+   * With `recordFrom`: the roots of every complete, aligned subtree of 2^level full chunks for
+   * levels recordFrom, recordFrom + 1, … (level-major, left to right, 32 bytes each): the stored
+   * hashes that let a chunk be proven by reading one block of 2^recordFrom chunks (blobs/treeLayout.ts).
+   */
+  tree(): Buffer;
 };
 
 /** Version tag of `snapshot()`'s format. */
@@ -31,7 +37,7 @@ const SNAPSHOT_VERSION = 1;
  * Buffer#copy into preallocated scratch buffers (no view allocated per chunk). Checked against
  * the protocol builder by test/unit/uploadHasher.test.ts.
  */
-export function createUploadHasher({ state }: { state?: string | undefined } = {}): UploadHasher {
+export function createUploadHasher({ state, recordFrom }: { state?: string | undefined; recordFrom?: number | undefined } = {}): UploadHasher {
   const leaf = Buffer.allocUnsafe(1 + CHUNK_SIZE);
   leaf[0] = 0x00;
   const node = Buffer.allocUnsafe(1 + 2 * HASH_SIZE);
@@ -41,9 +47,11 @@ export function createUploadHasher({ state }: { state?: string | undefined } = {
   let count = 0;
   let pendingLength = 0;
   let size = 0;
+  /** levels[j - recordFrom]: the recorded subtree roots of level j (latin1 strings, in order). */
+  const levels: string[][] = [];
 
   if (state !== undefined) {
-    const saved = JSON.parse(state) as { v: number; size: number; count: number; pending: string; partial: string };
+    const saved = JSON.parse(state) as { v: number; size: number; count: number; pending: string; partial: string; recordFrom?: number; levels?: string[] };
     if (saved.v !== SNAPSHOT_VERSION || !Number.isSafeInteger(saved.size) || !Number.isSafeInteger(saved.count)) {
       throw new Error("not an upload hasher snapshot");
     }
@@ -59,6 +67,13 @@ export function createUploadHasher({ state }: { state?: string | undefined } = {
     if (at !== roots.length || partial.length >= CHUNK_SIZE || saved.size !== saved.count * CHUNK_SIZE + partial.length) {
       throw new Error("inconsistent upload hasher snapshot");
     }
+    if ((saved.recordFrom ?? undefined) !== recordFrom) throw new Error("upload hasher snapshot recorded other tree levels");
+    for (const [i, level] of (saved.levels ?? []).entries()) {
+      const bytes = Buffer.from(level, "base64");
+      const expected = Math.floor(saved.count / 2 ** (recordFrom! + i));
+      if (bytes.length !== expected * HASH_SIZE) throw new Error("inconsistent upload hasher snapshot");
+      levels[i] = Array.from({ length: expected }, (_, k) => bytes.toString("latin1", k * HASH_SIZE, (k + 1) * HASH_SIZE));
+    }
     partial.copy(leaf, 1);
     pendingLength = partial.length;
     count = saved.count;
@@ -71,11 +86,20 @@ export function createUploadHasher({ state }: { state?: string | undefined } = {
     return hash("sha256", node, "binary");
   };
 
+  const record = (level: number, h: string) => {
+    if (recordFrom === undefined || level < recordFrom) return;
+    (levels[level - recordFrom] ??= []).push(h);
+  };
+
   const push = (leafHash: string) => {
     let h = leafHash;
     let level = 0;
+    record(0, h);
     // Carries of a binary counter (count may exceed 2^31: arithmetic, not bit operators).
-    for (let c = count; c % 2 === 1; c = (c - 1) / 2, level++) h = nodeHash(pending[level]!, h);
+    for (let c = count; c % 2 === 1; c = (c - 1) / 2, level++) {
+      h = nodeHash(pending[level]!, h);
+      record(level + 1, h);
+    }
     pending[level] = h;
     count++;
   };
@@ -117,7 +141,17 @@ export function createUploadHasher({ state }: { state?: string | undefined } = {
         count,
         pending: Buffer.from(roots.join(""), "latin1").toString("base64"),
         partial: leaf.toString("base64", 1, 1 + pendingLength),
+        ...(recordFrom === undefined ? {} : { recordFrom, levels: levels.map((level) => Buffer.from(level.join(""), "latin1").toString("base64")) }),
       });
+    },
+    tree() {
+      if (recordFrom === undefined) return Buffer.alloc(0);
+      const parts: Buffer[] = [];
+      for (let j = recordFrom; Math.floor(count / 2 ** j) > 0; j++) {
+        const level = levels[j - recordFrom] ?? [];
+        parts.push(Buffer.from(level.join(""), "latin1"));
+      }
+      return Buffer.concat(parts);
     },
     digest() {
       // A trailing partial chunk is the last leaf; with no bytes at all, the one empty chunk is.

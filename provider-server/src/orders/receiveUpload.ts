@@ -2,6 +2,7 @@ import type { ReceiptResponse } from "@pekanu/protocol";
 import { ApiError } from "../ApiError.ts";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
+import { TREE_LEVEL } from "../blobs/treeLayout.ts";
 import { createUploadHasher } from "./createUploadHasher.ts";
 import { issueReceipt } from "./issueReceipt.ts";
 
@@ -28,7 +29,7 @@ export async function receiveUpload({
   const writer = await ctx.blobs.createWriter({ fileRoot: order.fileRoot });
   let kept = false;
   try {
-    const builder = createUploadHasher();
+    const builder = createUploadHasher({ recordFrom: TREE_LEVEL });
     let received = 0;
     // Pieces are hashed as they arrive and written in batches of about WRITE_BATCH bytes, in the
     // background while the next batch is hashed. The next piece is read only once the batch
@@ -66,6 +67,8 @@ export async function receiveUpload({
     const { root, size } = builder.digest();
     if (size !== order.size) throw new ApiError("SizeMismatch", `received ${size} bytes, the quote is for ${order.size}`);
     if (root !== order.fileRoot) throw new ApiError("RootMismatch", `the content's root is ${root}, the quote is for ${order.fileRoot}`);
+    // The stored hashes first: a committed blob always has its tree (proofs read 256 KiB, not the file).
+    await ctx.blobs.putTree({ fileRoot: order.fileRoot, tree: builder.tree() });
     kept = true;
     const created = await writer.commit({ fileRoot: order.fileRoot, size });
     ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });

@@ -2,6 +2,7 @@ import type { ReceiptResponse } from "@pekanu/protocol";
 import { randomBytes } from "node:crypto";
 import { ApiError } from "../ApiError.ts";
 import { SEGMENT_SIZE } from "../blobs/BlobStore.ts";
+import { TREE_LEVEL } from "../blobs/treeLayout.ts";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
 import { createUploadHasher } from "./createUploadHasher.ts";
@@ -14,7 +15,7 @@ export class UploadLeaseLostError extends Error {
 
 export type PatchOutcome = { kind: "progress"; offset: number } | { kind: "complete"; offset: number; receipt: ReceiptResponse };
 
-const EMPTY_HASHER = createUploadHasher().snapshot();
+const EMPTY_HASHER = createUploadHasher({ recordFrom: TREE_LEVEL }).snapshot();
 
 /**
  * One tus PATCH (docs: /work/coord/RESUMABLE-UPLOADS.md, provider-server README): appends the
@@ -72,7 +73,7 @@ export async function receiveUploadPatch({
         headers: { "upload-offset": String(row.offset), "tus-resumable": "1.0.0" },
       });
     }
-    const hasher = createUploadHasher({ state: row.hasher });
+    const hasher = createUploadHasher({ state: row.hasher, recordFrom: TREE_LEVEL });
     let blobState = row.blobState;
     if (blobState === null) {
       blobState = await ctx.blobs.partial.begin({ orderId, fileRoot: order.fileRoot });
@@ -168,9 +169,14 @@ export async function receiveUploadPatch({
       });
     }
     // After a crash between completing and σ the blob already exists: completing is then skipped.
+    // The stored hashes go first: a committed blob always has its tree.
     let created = false;
-    if (await ctx.blobs.has(order.fileRoot)) await ctx.blobs.partial.abort({ state: blobState });
-    else created = await ctx.blobs.partial.complete({ state: blobState, fileRoot: order.fileRoot, size });
+    if (await ctx.blobs.has(order.fileRoot)) {
+      await ctx.blobs.partial.abort({ state: blobState });
+    } else {
+      await ctx.blobs.putTree({ fileRoot: order.fileRoot, tree: hasher.tree() });
+      created = await ctx.blobs.partial.complete({ state: blobState, fileRoot: order.fileRoot, size });
+    }
     ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
     ctx.log.info({ orderId, fileRoot: order.fileRoot, size, created }, "content stored (resumable upload)");
     const receipt = await issueReceipt({ ctx, order });
