@@ -265,7 +265,7 @@ describe("resumable uploads (tus core)", () => {
   });
 
   it("a server killed with SIGKILL mid-upload resumes from the last saved segment: the client resends at most one segment", async () => {
-    const server = await startProviderProcess({ rpcUrl: node.rpcUrl, env: { PEKANU_UPLOAD_LEASE_MS: "1000", ...blobEnv } });
+    const server = await startProviderProcess({ rpcUrl: node.rpcUrl, env: { PEKANU_UPLOAD_LEASE_MS: "1000", ...blobEnv }, timeoutMs: 180_000 });
     running.push(server);
     const c = await signIn({ baseUrl: server.baseUrl, account: alice });
     await c.register();
@@ -284,13 +284,13 @@ describe("resumable uploads (tus core)", () => {
         db.close();
       }
     };
-    await waitFor(() => savedOffset() >= 2 * SEGMENT_SIZE && sending.counter.sent === firstPart.length, { what: "two segments saved", timeoutMs: 60_000 });
+    await waitFor(() => savedOffset() >= 2 * SEGMENT_SIZE && sending.counter.sent === firstPart.length, { what: "two segments saved", timeoutMs: 180_000 });
     await server.kill();
     expect(await server.exited).toBe("SIGKILL");
     expect("error" in (await upload)).toBe(true);
     const sentBeforeCrash = sending.counter.sent;
 
-    const again = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: server.dataDir, port: server.port, env: { PEKANU_UPLOAD_LEASE_MS: "1000", ...blobEnv } });
+    const again = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: server.dataDir, port: server.port, env: { PEKANU_UPLOAD_LEASE_MS: "1000", ...blobEnv }, timeoutMs: 180_000 });
     running.push(again);
     const resumed = createProviderClient({ baseUrl: again.baseUrl, token: c.token! });
     const offset = await headOffset(resumed, orderId);
@@ -304,7 +304,7 @@ describe("resumable uploads (tus core)", () => {
         const response = await patch(resumed, orderId, offset, file.bytes.slice(offset));
         return response.status === 409 ? undefined : response;
       },
-      { what: "resumed PATCH accepted" },
+      { what: "resumed PATCH accepted", timeoutMs: 120_000 },
     );
     expect(done.status).toBe(200);
     expectSigned(again.contract, quote, done.json as { link: string; signature: Hex; signer: Hex });
@@ -314,5 +314,5 @@ describe("resumable uploads (tus core)", () => {
     expect(totalSent - size).toBeLessThanOrEqual(SEGMENT_SIZE);
     const download = await resumed.download(file.root);
     expect(Buffer.from(download.bytes).equals(Buffer.from(file.bytes))).toBe(true);
-  });
+  }, 400_000); // two server processes and 24 MiB hashed twice: slow on a loaded 2-core machine
 });
