@@ -15,6 +15,18 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // The S3 backend against a real Ceph RADOS Gateway, started (and provisioned if missing)
+        // by scripts/infra/ceph-s3.sh in the globalSetup; skipped with the reason if that fails.
+        test: {
+          name: "server-ceph",
+          include: ["provider-server/test/blobStoreContract.test.ts", "provider-server/test/resumableUpload.test.ts"],
+          globalSetup: ["provider-server/test/support/cephGlobalSetup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
       { test: { name: "extension", include: ["extension/**/*.test.ts"], exclude: ["**/node_modules/**", "extension/build/**", "extension/.plasmo/**"], testTimeout: 60_000 } },
       {
         test: {

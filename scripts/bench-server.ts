@@ -8,6 +8,11 @@
 //   npm run bench:server                  → table
 //   npm run bench:server -- --json        → JSON
 //   npm run bench:server -- --quick       → small sizes, a smoke run (targets are not judged)
+//   npm run bench:server -- --cluster     → the scale-out mode: a real Ceph RADOS Gateway is
+//         provisioned and started by scripts/infra/ceph-s3.sh (or `--s3-env <file>` names a running
+//         one), one server instance stores blobs in it (--blob-store s3), and (i) is measured for a
+//         single PUT and for a resumable upload (tus PATCHes of one 8 MiB segment each, as the
+//         extension sends them), with the server's peak RSS, against sha256sum in the same run.
 // MB = 10^6 bytes, MiB = 2^20 bytes. The server is `node provider-server/src/main.ts` as an
 // operator runs it (it re-executes itself with its memory settings, src/tuneMemory.ts), logging at
 // "warn"; one warm-up upload precedes (i). Files are pseudo-random, written to the OS temp dir (read
@@ -39,7 +44,12 @@ import {
 } from "../provider-server/test/support/index.ts";
 
 const { values: args } = parseArgs({
-  options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
+  options: {
+    json: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    cluster: { type: "boolean", default: false },
+    "s3-env": { type: "string" },
+  },
 });
 const quick = args.quick;
 const MiB = 2 ** 20;
@@ -237,7 +247,167 @@ async function concurrentClients({ server, node }: { server: ProviderProcess; no
   return { clients: sizes.clients, fileBytes: sizes.clientFile, seconds: round(seconds, 2), steps: summary, errors: errors.length, errorSamples: errors.slice(0, 5) };
 }
 
+/** PATCHes the file from offset 0 in segments of `segment` bytes (the tus client loop); resolves with σ's body. */
+async function patchFile({ baseUrl, orderId, token, path, size, segment }: { baseUrl: string; orderId: Hex; token: string; path: string; size: number; segment: number }) {
+  const file = await open(path, "r");
+  try {
+    let body = "";
+    for (let offset = 0; offset < size; ) {
+      const length = Math.min(segment, size - offset);
+      const bytes = Buffer.allocUnsafe(length);
+      await file.read(bytes, 0, length, offset);
+      const response = await fetch(`${baseUrl}/v1/orders/${orderId}/content`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "content-type": "application/offset+octet-stream", "upload-offset": String(offset) },
+        body: bytes,
+      });
+      body = await response.text();
+      if (response.status !== 204 && response.status !== 200) throw new Error(`PATCH at ${offset} answered ${response.status}: ${body}`);
+      offset = Number(response.headers.get("upload-offset"));
+    }
+    return body;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Reads KEY=value lines. */
+async function readEnvFile(path: string): Promise<Record<string, string>> {
+  const text = await readFile(path, "utf8");
+  return Object.fromEntries(text.split("\n").filter((l) => l.includes("=") && !l.startsWith("#")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
+/** `--cluster`: ingest into a real Ceph RGW through one instance, PUT and resumable PATCH, with RSS. */
+async function mainCluster(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "pekanu-bench-cluster-"));
+  const script = join(import.meta.dirname, "infra", "ceph-s3.sh");
+  const cephDir = join(dir, "ceph");
+  let node: HardhatNode | undefined;
+  let server: ProviderProcess | undefined;
+  let startedCeph = false;
+  try {
+    let s3: Record<string, string>;
+    let cephSeconds: number | undefined;
+    if (args["s3-env"]) {
+      s3 = await readEnvFile(args["s3-env"]);
+    } else {
+      log("provisioning and starting Ceph RGW (scripts/infra/ceph-s3.sh) …");
+      const t0 = performance.now();
+      const started = spawnSync("bash", [script, "start", cephDir], { encoding: "utf8", timeout: 600_000 });
+      if (started.status !== 0) throw new Error(`Ceph RGW could not be started: ${started.stderr.slice(-2000)}`);
+      startedCeph = true;
+      cephSeconds = round((performance.now() - t0) / 1000, 1);
+      s3 = await readEnvFile(join(cephDir, "env"));
+    }
+    log(`hardhat node and provider server (child process, --blob-store s3 at ${s3.PEKANU_S3_ENDPOINT}) …`);
+    node = await startHardhatNode();
+    server = await startProviderProcess({
+      rpcUrl: node.rpcUrl,
+      dataDir: join(dir, "data"),
+      env: {
+        PEKANU_LOG_LEVEL: process.env.PEKANU_TEST_LOG ?? "warn",
+        PEKANU_AUTH_BURST: "1000000",
+        PEKANU_COLLECT_INTERVAL_MS: "0",
+        PEKANU_STAKE: "1000",
+        PEKANU_BLOB_STORE: "s3",
+        PEKANU_S3_BUCKET: `pekanu-bench-${Date.now()}`,
+        PEKANU_S3_CREATE_BUCKET: "true",
+        PEKANU_S3_ENDPOINT: s3.PEKANU_S3_ENDPOINT!,
+        PEKANU_S3_ACCESS_KEY_ID: s3.PEKANU_S3_ACCESS_KEY_ID!,
+        PEKANU_S3_SECRET_ACCESS_KEY: s3.PEKANU_S3_SECRET_ACCESS_KEY!,
+        PEKANU_S3_REGION: s3.PEKANU_S3_REGION ?? "us-east-1",
+      },
+    });
+    const pid = server.pid;
+    const idleRss = statusValue(pid, "VmRSS");
+    const warmPath = join(dir, "warm.bin");
+    await writeRandomFile(warmPath, sizes.warmUp, 3);
+    await (await timedUpload({ server, node, account: testAccount(3), key: testKey(3), path: warmPath, size: sizes.warmUp }))();
+    await rm(warmPath);
+
+    const measureOne = async (kind: "put" | "patch", seed: number, account: number) => {
+      const path = join(dir, `ingest-${kind}.bin`);
+      await writeRandomFile(path, sizes.ingest, seed);
+      const shaSeconds = timeSha256sum(path);
+      let run: () => Promise<number>;
+      if (kind === "put") {
+        run = await timedUpload({ server: server!, node: node!, account: testAccount(account), key: testKey(account), path, size: sizes.ingest });
+      } else {
+        const client = await signIn({ baseUrl: server!.baseUrl, account: testAccount(account) });
+        await client.register();
+        const { root } = await fileCommitment({ path });
+        const quote = await client.quote({ fileRoot: root as Hex, size: sizes.ingest, storageDays: 1 });
+        await payQuote({ clients: chainClients({ rpcUrl: node!.rpcUrl, key: testKey(account) }), contract: server!.contract, quote });
+        await confirmedPayment(client, quote.quote.orderId);
+        run = async () => {
+          const start = performance.now();
+          const body = await patchFile({ baseUrl: server!.baseUrl, orderId: quote.quote.orderId, token: client.token, path, size: sizes.ingest, segment: 8 * MiB });
+          if (!/"signature":"0x[0-9a-f]{130}"/.test(body)) throw new Error(`no σ in the answer: ${body}`);
+          return (performance.now() - start) / 1000;
+        };
+      }
+      let hwmReset = false;
+      try {
+        await writeFile(`/proc/${pid}/clear_refs`, "5");
+        hwmReset = true;
+      } catch {
+        hwmReset = false;
+      }
+      log(`(${kind}) uploading ${sizes.ingest / MiB} MiB into Ceph RGW …`);
+      const probe = sampleRss(pid);
+      const cpuBefore = cpuSeconds(pid);
+      const seconds = await run();
+      const cpu = cpuSeconds(pid) - cpuBefore;
+      const sampled = probe.stop();
+      const hwm = statusValue(pid, "VmHWM");
+      await rm(path);
+      return {
+        kind,
+        bytes: sizes.ingest,
+        serverSeconds: round(seconds, 3),
+        serverMBps: round(mb(sizes.ingest) / seconds),
+        serverCpuSeconds: round(cpu, 2),
+        sha256sumSeconds: round(shaSeconds, 3),
+        sha256sumMBps: round(mb(sizes.ingest) / shaSeconds),
+        ratio: round(shaSeconds / seconds, 2),
+        peakRssMB: round(Math.max(sampled.maxSampledMB, hwmReset ? mb(hwm) : 0)),
+      };
+    };
+    const put = await measureOne("put", 1, 1);
+    const patch = await measureOne("patch", 2, 2);
+    const met = {
+      ingestRatio: put.ratio >= targets.ingestRatio,
+      peakRss: Math.max(put.peakRssMB, patch.peakRssMB) < targets.peakRssMB,
+    };
+    const result = { mode: "cluster", quick, node: process.version, cephStartSeconds: cephSeconds ?? null, idleRssMB: round(mb(idleRss)), put, patch, targets, met };
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      const yes = (ok: boolean) => (quick ? "(quick)" : ok ? "yes" : "NO");
+      const rows: [string, string, string, string][] = [];
+      if (cephSeconds !== undefined) rows.push(["Ceph RGW provisioned + started", `${cephSeconds} s`, "", ""]);
+      for (const r of [put, patch]) {
+        const label = r.kind === "put" ? "single PUT" : "tus PATCH × 8 MiB";
+        rows.push([`ingest ${sizes.ingest / MiB} MiB into Ceph RGW, ${label}`, `${r.serverMBps} MB/s (${r.serverSeconds} s, server CPU ${r.serverCpuSeconds} s)`, "", ""]);
+        rows.push([`    sha256sum of the same file (best of 3)`, `${r.sha256sumMBps} MB/s (${r.sha256sumSeconds} s)`, "", ""]);
+        rows.push([`    ratio ingest / sha256sum`, `${r.ratio}`, `≥ ${targets.ingestRatio}`, r.kind === "put" ? yes(met.ingestRatio) : yes(r.ratio >= targets.ingestRatio)]);
+        rows.push([`    server peak RSS`, `${r.peakRssMB} MB`, `< ${targets.peakRssMB} MB`, yes(r.peakRssMB < targets.peakRssMB)]);
+      }
+      rows.push(["server idle RSS", `${round(mb(idleRss))} MB`, "", ""]);
+      const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+      const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ");
+      process.stdout.write(`${line(["measure", "value", "target", "met"])}\n${rows.map(line).join("\n")}\n`);
+    }
+  } finally {
+    await server?.stop().catch(() => {});
+    await node?.stop().catch(() => {});
+    if (startedCeph) spawnSync("bash", [script, "stop", cephDir], { timeout: 120_000 });
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  if (args.cluster) return mainCluster();
   const dir = await mkdtemp(join(tmpdir(), "pekanu-bench-server-"));
   let node: HardhatNode | undefined;
   let server: ProviderProcess | undefined;

@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
-import { createBlobStore } from "./blobs/createBlobStore.ts";
+import { openBlobStore } from "./blobs/openBlobStore.ts";
 import { connectChain } from "./chain/connectChain.ts";
 import { createEventFollower } from "./chain/createEventFollower.ts";
 import { createTxSender } from "./chain/createTxSender.ts";
@@ -28,6 +28,7 @@ import { installErrorHandling } from "./routes/installErrorHandling.ts";
 import { orderRoutes } from "./routes/orderRoutes.ts";
 import { quoteRoutes } from "./routes/quoteRoutes.ts";
 import { registrationRoutes } from "./routes/registrationRoutes.ts";
+import { resumableUploadRoutes } from "./routes/resumableUploadRoutes.ts";
 import { createStore } from "./store/createStore.ts";
 
 export const VERSION = "0.1.0";
@@ -65,7 +66,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   log.info({ config: describeConfig(config) }, "starting pekanu provider");
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const blobs = createBlobStore({ dataDir: config.dataDir });
+  const blobs = await openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
   const db = openDatabase({ path: join(config.dataDir, "provider.sqlite") });
@@ -126,6 +127,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     };
   } catch (error) {
     db.close();
+    await blobs.close();
     throw error;
   }
   const ctx = context;
@@ -144,6 +146,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
   installErrorHandling(app);
   for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes]) routes({ app, ctx });
+  resumableUploadRoutes({ app, ctx });
   await app.ready();
 
   let listening: string | undefined;
@@ -179,6 +182,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await bounded("task runner", ctx.tasks.stop());
       await bounded("earnings collector", ctx.collector.stop());
       db.close();
+      await blobs.close();
       log.info("provider stopped");
     },
     async sync() {

@@ -68,6 +68,23 @@ export type ProviderConfig = {
   trustProxy: boolean | string;
   /** How often due settle / release transactions are sent (0: never). */
   collectIntervalMs: number;
+  /** Where blobs live: the data dir ("disk", default) or an S3-compatible bucket. */
+  blobStore: "disk" | "s3";
+  /** The bucket's settings (blobStore "s3"); credentials unset = the AWS SDK's default chain. */
+  s3: {
+    endpoint: string | undefined;
+    bucket: string;
+    region: string;
+    prefix: string;
+    forcePathStyle: boolean;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    createBucket: boolean;
+  };
+  /** A resumable upload's writer lease: another instance may take an order over this long after its writer died. */
+  uploadLeaseMs: number;
+  /** A PATCH that sends no bytes for this long is ended (what arrived is kept). */
+  uploadStallMs: number;
   logLevel: string;
 };
 
@@ -120,12 +137,24 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "maxLiveNonces", flag: "--max-live-nonces", env: "PEKANU_MAX_LIVE_NONCES", default: "10000", doc: "unused, unexpired sign-in nonces kept at once (then 429)" },
   { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
   { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
+  { key: "blobStore", flag: "--blob-store", env: "PEKANU_BLOB_STORE", default: "disk", doc: "where file contents live: disk (<data dir>/blobs) | s3 (an S3-compatible bucket: AWS S3, Ceph RGW, MinIO, R2)" },
+  { key: "s3Endpoint", flag: "--s3-endpoint", env: "PEKANU_S3_ENDPOINT", default: "", doc: "S3 endpoint URL of a non-AWS store (e.g. http://127.0.0.1:7480); unset: AWS" },
+  { key: "s3Bucket", flag: "--s3-bucket", env: "PEKANU_S3_BUCKET", default: "", doc: "bucket (blob store s3); required then" },
+  { key: "s3Region", flag: "--s3-region", env: "PEKANU_S3_REGION", default: "us-east-1", doc: "bucket region (R2: auto)" },
+  { key: "s3Prefix", flag: "--s3-prefix", env: "PEKANU_S3_PREFIX", default: "", doc: "key prefix inside the bucket; blobs are <prefix>blobs/<root>" },
+  { key: "s3PathStyle", flag: "--s3-path-style", env: "PEKANU_S3_PATH_STYLE", default: "auto", doc: "path-style URLs: true | false | auto (true when an endpoint is set)" },
+  { key: "s3CreateBucket", flag: "--s3-create-bucket", env: "PEKANU_S3_CREATE_BUCKET", default: "false", doc: "create the bucket at startup when missing (local clusters)" },
+  { key: "s3AccessKeyId", env: "PEKANU_S3_ACCESS_KEY_ID", fileEnv: "PEKANU_S3_ACCESS_KEY_ID_FILE", fileFlag: "--s3-access-key-id-file", default: "<AWS SDK default chain>", doc: "S3 access key id" },
+  { key: "s3SecretAccessKey", env: "PEKANU_S3_SECRET_ACCESS_KEY", fileEnv: "PEKANU_S3_SECRET_ACCESS_KEY_FILE", fileFlag: "--s3-secret-access-key-file", default: "<AWS SDK default chain>", doc: "S3 secret access key (never logged)" },
+  { key: "uploadLeaseMs", flag: "--upload-lease-ms", env: "PEKANU_UPLOAD_LEASE_MS", default: "15000", doc: "resumable uploads: one writer per order holds a lease this long (renewed while bytes flow); a crashed writer's order is free again after it" },
+  { key: "uploadStallMs", flag: "--upload-stall-ms", env: "PEKANU_UPLOAD_STALL_MS", default: "30000", doc: "resumable uploads: a PATCH that sends no bytes for this long is ended; what arrived is kept" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
 /** Options a caller (a test, the CLI) may give directly; anything missing takes its default. */
-export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration">> & {
+export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration" | "s3">> & {
   ownerKey: Hex;
+  s3?: Partial<ProviderConfig["s3"]>;
   pricing?: Partial<Pricing>;
   registration?: Partial<ProviderConfig["registration"]>;
 };
@@ -165,6 +194,41 @@ function trustProxy(value: boolean | string): boolean | string {
     throw new ConfigError(`trust proxy must be true or the proxies' addresses/CIDRs, got ${text}`);
   }
   return text;
+}
+
+function blobStore(value: string): "disk" | "s3" {
+  if (value !== "disk" && value !== "s3") throw new ConfigError(`blob store must be disk or s3, got ${value}`);
+  return value;
+}
+
+function s3Settings(store: string, input: Partial<ProviderConfig["s3"]>): ProviderConfig["s3"] {
+  const endpoint = input.endpoint || undefined;
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new ConfigError(`S3 endpoint ${endpoint} is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError("S3 endpoint must be http(s)");
+  }
+  const bucket = input.bucket ?? "";
+  if (store === "s3" && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`the S3 bucket must be a valid bucket name, got ${JSON.stringify(bucket)}`);
+  if ((input.accessKeyId === undefined) !== (input.secretAccessKey === undefined)) {
+    throw new ConfigError("give both the S3 access key id and the secret access key, or neither (AWS SDK default chain)");
+  }
+  const prefix = input.prefix ?? "";
+  if (prefix !== "" && !/^[A-Za-z0-9._/-]+$/.test(prefix)) throw new ConfigError(`S3 prefix ${prefix} has characters other than letters, digits, . _ / -`);
+  return {
+    endpoint,
+    bucket,
+    region: input.region || "us-east-1",
+    prefix,
+    forcePathStyle: input.forcePathStyle ?? endpoint !== undefined,
+    accessKeyId: input.accessKeyId,
+    secretAccessKey: input.secretAccessKey,
+    createBucket: input.createBucket ?? false,
+  };
 }
 
 /** Fills defaults and checks every value; throws ConfigError naming the bad option. */
@@ -236,6 +300,10 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     maxLiveNonces: positiveInt("max live nonces", input.maxLiveNonces ?? 10_000),
     trustProxy: trustProxy(input.trustProxy ?? false),
     collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
+    blobStore: blobStore(input.blobStore ?? "disk"),
+    s3: s3Settings(input.blobStore ?? "disk", input.s3 ?? {}),
+    uploadLeaseMs: positiveInt("upload lease", input.uploadLeaseMs ?? 15_000, { min: 100 }),
+    uploadStallMs: positiveInt("upload stall timeout", input.uploadStallMs ?? 30_000, { min: 100 }),
     logLevel: input.logLevel ?? "info",
   };
 }
@@ -310,6 +378,12 @@ export function loadConfig({
     if (!/^\d+$/.test(value)) throw new ConfigError(`${key} must be a whole number of wei, got ${value}`);
     return BigInt(value);
   };
+  const bool = (key: string): boolean | undefined => {
+    const value = raw(key);
+    if (value === undefined || value === "auto") return undefined;
+    if (value !== "true" && value !== "false") throw new ConfigError(`${key} must be true or false, got ${value}`);
+    return value === "true";
+  };
   const confirmations = raw("confirmations");
   const stake = raw("stake");
   let stakeWei: bigint | undefined;
@@ -361,6 +435,19 @@ export function loadConfig({
     maxLiveNonces: int("maxLiveNonces"),
     trustProxy: raw("trustProxy"),
     collectIntervalMs: int("collectIntervalMs"),
+    blobStore: raw("blobStore") as "disk" | "s3" | undefined,
+    s3: {
+      endpoint: raw("s3Endpoint"),
+      bucket: raw("s3Bucket"),
+      region: raw("s3Region"),
+      prefix: raw("s3Prefix"),
+      forcePathStyle: bool("s3PathStyle"),
+      createBucket: bool("s3CreateBucket"),
+      accessKeyId: raw("s3AccessKeyId"),
+      secretAccessKey: raw("s3SecretAccessKey"),
+    },
+    uploadLeaseMs: int("uploadLeaseMs"),
+    uploadStallMs: int("uploadStallMs"),
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
 }
@@ -377,9 +464,11 @@ export function configHelp(): string {
 
 /** What may be shown of a configuration: addresses instead of keys, no invite codes. */
 export function describeConfig(config: ProviderConfig) {
-  const { ownerKey, signerKey, registration, ...rest } = config;
+  const { ownerKey, signerKey, registration, s3, ...rest } = config;
+  const { secretAccessKey, accessKeyId, ...bucket } = s3;
   return {
     ...rest,
+    s3: { ...bucket, credentials: accessKeyId === undefined ? "default chain" : "given" },
     owner: privateKeyToAccount(ownerKey).address,
     signer: privateKeyToAccount(signerKey).address,
     registration: { policy: registration.policy, allowlist: registration.allowlist, inviteCodes: registration.inviteCodes.length },

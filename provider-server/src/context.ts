@@ -1,7 +1,7 @@
 import type { PekanuDomain } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
-import type { BlobStore } from "./blobs/createBlobStore.ts";
+import type { BlobStore } from "./blobs/BlobStore.ts";
 import type { ChainConnection } from "./chain/connectChain.ts";
 import type { EventFollower } from "./chain/createEventFollower.ts";
 import type { TxSender } from "./chain/createTxSender.ts";

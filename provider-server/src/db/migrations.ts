@@ -105,4 +105,20 @@ export const migrations: readonly string[] = [
   ALTER TABLE orders ADD COLUMN paid_at INTEGER;
   CREATE INDEX orders_by_chain_state ON orders (chain_state, storage_until);
   `,
+  // 3: resumable uploads (tus core on /v1/orders/{id}/content). One row per order with an upload
+  // in progress: the bytes persisted so far (`upload_offset`), the Merkle hashing state at that
+  // offset, the blob store's partial-object state (whole 8 MiB segments), the bytes after the last
+  // whole segment (`tail`, < 8 MiB), and the writer's lease (one writer per order, any instance).
+  `
+  CREATE TABLE uploads (
+    order_id TEXT PRIMARY KEY,
+    upload_offset INTEGER NOT NULL,
+    hasher TEXT NOT NULL,
+    blob_state TEXT,
+    tail BLOB,
+    lease_token TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -1,6 +1,6 @@
 import { orderStateName, serverContractAbi } from "@pekanu/protocol";
-import { proveFileChunk } from "@pekanu/protocol/node";
 import { toHex } from "viem";
+import { proveStoredChunk } from "../blobs/proveStoredChunk.ts";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
 import type { AnswerOutcome } from "./answerDeliveryDispute.ts";
@@ -24,7 +24,7 @@ export async function answerStorageChallenge({ ctx, order }: { ctx: ServerContex
   if (!(await ctx.blobs.has(order.fileRoot))) return { kind: "impossible", reason: `blob ${order.fileRoot} is missing` };
   let proof;
   try {
-    proof = await proveFileChunk({ path: ctx.blobs.blobPath(order.fileRoot), index: Number(chunkIndex) });
+    proof = await proveStoredChunk({ blobs: ctx.blobs, fileRoot: order.fileRoot, index: Number(chunkIndex) });
   } catch (error) {
     return { kind: "impossible", reason: `cannot prove chunk ${chunkIndex}: ${(error as Error).message}` };
   }

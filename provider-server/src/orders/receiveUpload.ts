@@ -1,36 +1,21 @@
 import type { ReceiptResponse } from "@pekanu/protocol";
-import { type FileHandle, open } from "node:fs/promises";
 import { ApiError } from "../ApiError.ts";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
+import { TREE_LEVEL } from "../blobs/treeLayout.ts";
 import { createUploadHasher } from "./createUploadHasher.ts";
 import { issueReceipt } from "./issueReceipt.ts";
 
-/** Bytes collected before one writev… */
+/** Bytes collected before one write… */
 const WRITE_BATCH = 1 << 20;
 /** …or pieces (a sender of many tiny chunks must not make a batch of a million objects). */
 const WRITE_BATCH_PIECES = 128;
 
-/** Writes `pieces` back to back at `position` (writev may write less than asked: go on). */
-async function writeAll(file: FileHandle, pieces: Uint8Array[], position: number): Promise<void> {
-  let rest = pieces;
-  let at = position;
-  while (rest.length > 0) {
-    const { bytesWritten } = await file.writev(rest, at);
-    at += bytesWritten;
-    let skip = bytesWritten;
-    let i = 0;
-    while (i < rest.length && skip >= rest[i]!.length) skip -= rest[i++]!.length;
-    rest = rest.slice(i);
-    if (skip > 0) rest[0] = rest[0]!.subarray(skip);
-  }
-}
-
 /**
- * Seed step 12: streams the upload into a temp file while computing its Merkle root. The upload is
- * refused as soon as it exceeds the quoted size, and at the end if its size or root differ from the
- * quote; a refused upload leaves nothing behind. Only a verified, fsynced file is moved into the
- * blob store, then σ is issued.
+ * Seed step 12: streams the upload into the blob store (a temp file, or an S3 multipart upload)
+ * while computing its Merkle root. The upload is refused as soon as it exceeds the quoted size,
+ * and at the end if its size or root differ from the quote; a refused upload leaves nothing
+ * behind. Only verified bytes become the blob, then σ is issued.
  */
 export async function receiveUpload({
   ctx,
@@ -41,28 +26,24 @@ export async function receiveUpload({
   order: OrderRecord;
   body: AsyncIterable<Uint8Array>;
 }): Promise<ReceiptResponse> {
-  const tempPath = ctx.blobs.tempPath();
-  const file = await open(tempPath, "wx", 0o600);
-  let closed = false;
+  const writer = await ctx.blobs.createWriter({ fileRoot: order.fileRoot });
   let kept = false;
   try {
-    const builder = createUploadHasher();
+    const builder = createUploadHasher({ recordFrom: TREE_LEVEL });
     let received = 0;
-    // Pieces are hashed as they arrive and written in batches of about WRITE_BATCH bytes with one
-    // writev, in libuv's thread pool while the next batch is hashed. The next piece is read only
-    // once the batch before the current one is on disk, so at most two batches are held and a
-    // slow disk slows the sender down (backpressure through the socket).
+    // Pieces are hashed as they arrive and written in batches of about WRITE_BATCH bytes, in the
+    // background while the next batch is hashed. The next piece is read only once the batch
+    // before the current one is written, so at most two batches are held (plus what the backend
+    // buffers) and a slow store slows the sender down (backpressure through the socket).
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
-    let written = 0;
     let writing: Promise<void> = Promise.resolve();
     const flush = async () => {
       await writing;
-      writing = writeAll(file, batch, written);
+      writing = writer.write(batch);
       // Handled here so a failed write is no unhandled rejection while the next piece is awaited;
       // the failure itself surfaces at the next `await writing`.
       writing.catch(() => {});
-      written += batchBytes;
       batch = [];
       batchBytes = 0;
     };
@@ -79,23 +60,21 @@ export async function receiveUpload({
       }
       if (batchBytes > 0) await flush();
     } finally {
-      // Never leave a write running behind a failure (the file is closed and removed next).
+      // Never leave a write running behind a failure (the upload is dropped next).
       await writing.catch(() => {});
     }
     await writing;
-    await file.sync();
-    await file.close();
-    closed = true;
     const { root, size } = builder.digest();
     if (size !== order.size) throw new ApiError("SizeMismatch", `received ${size} bytes, the quote is for ${order.size}`);
     if (root !== order.fileRoot) throw new ApiError("RootMismatch", `the content's root is ${root}, the quote is for ${order.fileRoot}`);
-    const created = await ctx.blobs.commit({ tempPath, fileRoot: order.fileRoot });
+    // The stored hashes first: a committed blob always has its tree (proofs read 256 KiB, not the file).
+    await ctx.blobs.putTree({ fileRoot: order.fileRoot, tree: builder.tree() });
     kept = true;
+    const created = await writer.commit({ fileRoot: order.fileRoot, size });
     ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
     ctx.log.info({ orderId: order.orderId, fileRoot: order.fileRoot, size, created }, "content stored");
   } finally {
-    if (!closed) await file.close().catch(() => {});
-    if (!kept) await ctx.blobs.discard(tempPath);
+    if (!kept) await writer.abort();
   }
   return issueReceipt({ ctx, order });
 }

@@ -1,12 +1,12 @@
 import { auditResponse, zBytes32 } from "@pekanu/protocol";
-import { chunkCount, proveFileChunk } from "@pekanu/protocol/node";
+import { chunkCount } from "@pekanu/protocol/node";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { createReadStream } from "node:fs";
 import type { Hex } from "viem";
 import { z } from "zod";
 import { ApiError } from "../ApiError.ts";
 import { authenticate, sessionOf } from "../auth/authenticate.ts";
+import { proveStoredChunk } from "../blobs/proveStoredChunk.ts";
 import type { ServerContext } from "../context.ts";
 import { parseRange } from "../files/parseRange.ts";
 
@@ -44,16 +44,15 @@ export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
       .header("accept-ranges", "bytes")
       .header("etag", `"${fileRoot}"`)
       .header("cache-control", "private, max-age=31536000, immutable");
-    const path = ctx.blobs.blobPath(fileRoot);
     if (range === undefined) {
       reply.header("content-length", size);
-      return reply.send(createReadStream(path));
+      return reply.send(await ctx.blobs.read({ fileRoot }));
     }
     reply
       .code(206)
       .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
       .header("content-length", range.end - range.start + 1);
-    return reply.send(createReadStream(path, { start: range.start, end: range.end }));
+    return reply.send(await ctx.blobs.read({ fileRoot, start: range.start, end: range.end }));
   });
 
   r.get(
@@ -65,7 +64,7 @@ export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
       const { index } = request.query;
       const chunks = chunkCount(size);
       if (index >= chunks) throw new ApiError("BadRequest", `index must be below ${chunks}, the file's chunk count`);
-      const proof = await proveFileChunk({ path: ctx.blobs.blobPath(fileRoot), index });
+      const proof = await proveStoredChunk({ blobs: ctx.blobs, fileRoot, index });
       if (proof.root !== fileRoot) {
         ctx.log.error({ fileRoot, actual: proof.root }, "blob does not match its root");
         throw new ApiError("Internal", "the stored file is damaged");

@@ -61,11 +61,11 @@ export function installErrorHandling(app: FastifyInstance) {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("access-control-allow-origin", "*");
-    reply.header("access-control-expose-headers", "content-range, accept-ranges, content-length");
+    reply.header("access-control-expose-headers", "content-range, accept-ranges, content-length, upload-offset, upload-length, tus-resumable, tus-version, tus-max-size");
     if (request.method === "OPTIONS" && request.headers["access-control-request-method"]) {
       return reply
-        .header("access-control-allow-methods", "GET, HEAD, POST, PUT, OPTIONS")
-        .header("access-control-allow-headers", "authorization, content-type, range")
+        .header("access-control-allow-methods", "GET, HEAD, POST, PUT, PATCH, OPTIONS")
+        .header("access-control-allow-headers", "authorization, content-type, range, upload-offset, tus-resumable")
         .header("access-control-max-age", "600")
         .code(204)
         .send();

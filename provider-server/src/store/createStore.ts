@@ -8,6 +8,7 @@ import { createInviteStore } from "./inviteStore.ts";
 import { createMetaStore } from "./metaStore.ts";
 import { createOrderStore } from "./orderStore.ts";
 import { createTaskStore } from "./taskStore.ts";
+import { createUploadStore } from "./uploadStore.ts";
 
 /** Every table's accessors over one database. */
 export function createStore(db: Database) {
@@ -22,6 +23,7 @@ export function createStore(db: Database) {
     meta: createMetaStore(db),
     orders: createOrderStore(db),
     tasks: createTaskStore(db),
+    uploads: createUploadStore(db),
   };
 }
 

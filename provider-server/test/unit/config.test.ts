@@ -85,6 +85,29 @@ describe("configuration", () => {
     expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_COLLECT_INTERVAL_MS: "5" } })).toThrow(/collect interval/);
   });
 
+  it("reads the blob store: disk by default; s3 needs a bucket, both keys or none, and never shows the secret", async () => {
+    const env = { PEKANU_OWNER_KEY: testKey(0) };
+    expect(loadConfig({ env }).blobStore).toBe("disk");
+    const dir = await mkdtemp(join(tmpdir(), "pekanu-s3-config-"));
+    await writeFile(join(dir, "secret"), "s3-secret-value\n");
+    const config = loadConfig({
+      env: { ...env, PEKANU_BLOB_STORE: "s3", PEKANU_S3_BUCKET: "pekanu-blobs", PEKANU_S3_ENDPOINT: "http://127.0.0.1:7480", PEKANU_S3_ACCESS_KEY_ID: "key-id", PEKANU_S3_SECRET_ACCESS_KEY_FILE: join(dir, "secret") },
+      flags: parseFlags(["--s3-prefix", "tenant-a/", "--upload-lease-ms", "5000"]).flags,
+    });
+    expect(config.blobStore).toBe("s3");
+    expect(config.s3).toMatchObject({ bucket: "pekanu-blobs", endpoint: "http://127.0.0.1:7480", forcePathStyle: true, prefix: "tenant-a/", accessKeyId: "key-id", secretAccessKey: "s3-secret-value", region: "us-east-1", createBucket: false });
+    expect(config.uploadLeaseMs).toBe(5000);
+    const shown = JSON.stringify(describeConfig(config), (_key, value) => (typeof value === "bigint" ? value.toString() : value));
+    expect(shown).not.toContain("s3-secret-value");
+    expect(shown).not.toContain("key-id");
+    expect(() => loadConfig({ env: { ...env, PEKANU_BLOB_STORE: "s3" } })).toThrow(/bucket/);
+    expect(() => loadConfig({ env: { ...env, PEKANU_BLOB_STORE: "s3", PEKANU_S3_BUCKET: "b-1", PEKANU_S3_ACCESS_KEY_ID: "only-id" } })).toThrow(/both/);
+    expect(() => loadConfig({ env: { ...env, PEKANU_BLOB_STORE: "nfs" } })).toThrow(/disk or s3/);
+    expect(() => loadConfig({ env: { ...env, PEKANU_BLOB_STORE: "s3", PEKANU_S3_BUCKET: "b-1", PEKANU_S3_ENDPOINT: "ftp://x" } })).toThrow(/http/);
+    expect(() => loadConfig({ env: { ...env, PEKANU_S3_PATH_STYLE: "maybe" } })).toThrow(/true or false/);
+    expect(loadConfig({ env: { ...env, PEKANU_BLOB_STORE: "s3", PEKANU_S3_BUCKET: "b-1" } }).s3.forcePathStyle).toBe(false); // AWS: virtual-hosted
+  });
+
   it("refuses unknown flags and keys on the command line", () => {
     expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey }, flags: parseFlags(["--frobnicate", "1"]).flags })).toThrow(/unknown option --frobnicate/);
     expect(() => loadConfig({ env: {}, flags: parseFlags(["--owner-key", ownerKey]).flags })).toThrow(/unknown option --owner-key/);

@@ -51,4 +51,29 @@ describe("upload hasher", () => {
       expect(fast.size).toBe(reference.size);
     }
   });
+
+  it("resumes from a snapshot at any point to the same commitment (a resumed upload)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200 * 1024 }), fc.nat(), (size, cutSeed) => {
+        const bytes = new Uint8Array(randomBytes(size));
+        const cut = size === 0 ? 0 : cutSeed % (size + 1);
+        const first = createUploadHasher();
+        first.update(bytes.subarray(0, cut));
+        const state = first.snapshot();
+        const resumed = createUploadHasher({ state });
+        expect(resumed.size).toBe(cut);
+        resumed.update(bytes.subarray(cut));
+        const reference = createMerkleBuilder({ sha256: nodeSha256 });
+        reference.update(bytes);
+        expect(resumed.digest()).toEqual(reference.digest());
+        expect(state.length).toBeLessThan(2000);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("refuses a snapshot that is not one", () => {
+    expect(() => createUploadHasher({ state: JSON.stringify({ v: 2, size: 0, count: 0, pending: "", partial: "" }) })).toThrow(/not an upload hasher snapshot/);
+    expect(() => createUploadHasher({ state: JSON.stringify({ v: 1, size: 2048, count: 2, pending: "", partial: "" }) })).toThrow(/inconsistent/);
+  });
 });
