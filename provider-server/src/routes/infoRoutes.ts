@@ -1,9 +1,12 @@
-import { infoResponse, serverContractAbi } from "@pekanu/protocol";
+import { clientContractAbi, infoResponse, orderStates } from "@pekanu/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ServerContext } from "../context.ts";
 import { renderStatusPage } from "../status/renderStatusPage.ts";
-import { statusSnapshot } from "../status/statusSnapshot.ts";
+import { type StatusSnapshot, statusSnapshot } from "../status/statusSnapshot.ts";
+
+/** How long one status snapshot (two RPC reads) serves every caller. */
+const STATUS_CACHE_MS = 5_000;
 
 /** GET /v1/info (seed step 4's contract details), the operator's status page and JSON, /healthz. */
 export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerContext }) {
@@ -34,17 +37,41 @@ export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
       },
       registration: { policy: ctx.config.registration.policy },
       ownershipChallenges: ctx.config.ownershipChallenges,
-      abi: serverContractAbi as unknown as unknown[],
+      siwe: {
+        domains: ctx.siweDomains.domains,
+        anyExtensionId: ctx.siweDomains.anyExtension,
+        uriOrigin: new URL(ctx.config.publicBaseUrl).origin,
+        chainId: ctx.chain.chainId,
+      },
+      orderStates: [...orderStates],
+      abi: clientContractAbi as unknown as unknown[],
     };
   });
 
-  r.get("/v1/status", async () => statusSnapshot({ ctx }));
+  // The snapshot makes RPC calls: it is computed at most once per STATUS_CACHE_MS whoever asks.
+  let cached: { at: number; value: Promise<StatusSnapshot> } | undefined;
+  const snapshot = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= STATUS_CACHE_MS) {
+      const value = statusSnapshot({ ctx });
+      cached = { at: now, value };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
+
+  r.get("/v1/status", async (_request, reply) => {
+    reply.header("cache-control", `public, max-age=${STATUS_CACHE_MS / 1000}`);
+    return snapshot();
+  });
 
   r.get("/", async (_request, reply) => {
-    const html = renderStatusPage(await statusSnapshot({ ctx }));
+    const html = renderStatusPage(await snapshot());
     return reply
       .type("text/html; charset=utf-8")
-      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+      .header("referrer-policy", "no-referrer")
+      .header("x-frame-options", "DENY")
       .header("cache-control", "no-store")
       .send(html);
   });
