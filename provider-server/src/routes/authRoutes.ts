@@ -27,11 +27,11 @@ export function authRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
       });
     }
   };
-  r.get("/v1/auth/nonce", { onRequest: limit, schema: { response: { 200: nonceResponse } } }, async (_request, reply) => {
+  r.get("/v1/auth/nonce", { onRequest: limit, schema: { summary: "a single-use SIWE nonce (stateless, HMAC-signed, expires)", response: { 200: nonceResponse } } }, async (_request, reply) => {
     reply.header("cache-control", "no-store");
     return issueNonce({ ctx });
   });
-  r.post("/v1/auth/session", { onRequest: limit, schema: { body: sessionRequest, response: { 200: sessionResponse } } }, async (request, reply) => {
+  r.post("/v1/auth/session", { onRequest: limit, schema: { summary: "a session (bearer token) for a signed EIP-4361 message", body: sessionRequest, response: { 200: sessionResponse } } }, async (request, reply) => {
     reply.header("cache-control", "no-store");
     return createSession({ ctx, message: request.body.message, signature: request.body.signature });
   });

@@ -12,7 +12,7 @@ const STATUS_CACHE_MS = 5_000;
 export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerContext }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/v1/info", { schema: { response: { 200: infoResponse } } }, async () => {
+  r.get("/v1/info", { schema: { summary: "chain, contract, signer, pricing, windows, SIWE domains, order states, client-facing ABI", response: { 200: infoResponse } } }, async () => {
     const { pricing } = ctx.config;
     return {
       version: ctx.version,
@@ -60,12 +60,12 @@ export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
     return cached.value;
   };
 
-  r.get("/v1/status", async (_request, reply) => {
+  r.get("/v1/status", { schema: { summary: "operator status (JSON, cached 5 s)" } }, async (_request, reply) => {
     reply.header("cache-control", `public, max-age=${STATUS_CACHE_MS / 1000}`);
     return snapshot();
   });
 
-  r.get("/", async (_request, reply) => {
+  r.get("/", { schema: { summary: "operator status page (HTML)" } }, async (_request, reply) => {
     const html = renderStatusPage(await snapshot());
     return reply
       .type("text/html; charset=utf-8")
@@ -76,7 +76,7 @@ export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
       .send(html);
   });
 
-  r.get("/healthz", async () => {
+  r.get("/healthz", { schema: { summary: "liveness" } }, async () => {
     const follower = ctx.follower.status();
     return { ok: true, chainReachable: follower.healthy, lastProcessedBlock: follower.lastProcessedBlock };
   });

@@ -30,7 +30,7 @@ export function openApiRoutes({ app }: { app: FastifyInstance; ctx: ServerContex
     }
     const put = doc.paths[CONTENT_PATH]?.put;
     if (put) {
-      const proof = z.toJSONSchema(ownershipProofRequest, { target: "draft-2020-12" }) as Record<string, unknown>;
+      const proof = z.toJSONSchema(ownershipProofRequest, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;
       delete proof.$schema;
       put.requestBody = {
         required: true,

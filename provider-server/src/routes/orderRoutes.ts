@@ -31,7 +31,7 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
 
   r.get(
     "/v1/orders",
-    { onRequest: auth, schema: { querystring: ordersQuery, response: { 200: ordersResponse } } },
+    { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "the signed-in client's orders, newest first", querystring: ordersQuery, response: { 200: ordersResponse } } },
     async (request) => {
       const { address } = sessionOf(request);
       const now = Math.floor(Date.now() / 1000);
@@ -45,13 +45,13 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
 
   r.get(
     "/v1/orders/:orderId",
-    { onRequest: auth, schema: { params: orderParams, response: { 200: orderResponse } } },
+    { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "one order: payment, confirmations, on-chain state", params: orderParams, response: { 200: orderResponse } } },
     async (request) => readOrderStatus({ ctx, order: ownOrder({ ctx, request, orderId: request.params.orderId }) }),
   );
 
   r.put(
     "/v1/orders/:orderId/content",
-    { onRequest: auth, bodyLimit: ctx.config.proofBodyLimit, schema: { params: orderParams, response: { 200: receiptResponse } } },
+    { onRequest: auth, bodyLimit: ctx.config.proofBodyLimit, schema: { security: [{ bearer: [] }], summary: "upload the content (octet-stream) or prove ownership (JSON); answers σ and L", params: orderParams, response: { 200: receiptResponse } } },
     async (request, reply) => {
       const order = ownOrder({ ctx, request, orderId: request.params.orderId });
       const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();

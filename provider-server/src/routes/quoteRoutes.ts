@@ -22,7 +22,7 @@ export function quoteRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
   };
   r.post(
     "/v1/quotes",
-    { onRequest: [authenticate({ ctx }), limit], schema: { body: quoteRequest, response: { 200: quoteResponse } } },
+    { onRequest: [authenticate({ ctx }), limit], schema: { security: [{ bearer: [] }], summary: "a signed quote for {fileRoot, size, storageDays}", body: quoteRequest, response: { 200: quoteResponse } } },
     async (request) => {
       const { address } = sessionOf(request);
       return createQuote({ ctx, client: address, ...request.body });

@@ -10,7 +10,7 @@ export function registrationRoutes({ app, ctx }: { app: FastifyInstance; ctx: Se
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     "/v1/registrations",
-    { onRequest: authenticate({ ctx }), schema: { body: registrationRequest.nullish(), response: { 200: registrationResponse } } },
+    { onRequest: authenticate({ ctx }), schema: { security: [{ bearer: [] }], summary: "register the signed-in address on chain (body optional)", body: registrationRequest.nullish(), response: { 200: registrationResponse } } },
     async (request) => {
       const { address } = sessionOf(request);
       const result = await registerClient({ ctx, address, inviteCode: request.body?.inviteCode });
