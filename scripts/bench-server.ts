@@ -23,6 +23,7 @@ import { createReadStream, readFileSync } from "node:fs";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -45,6 +46,7 @@ import {
 } from "../provider-server/test/support/index.ts";
 
 const { values: args } = parseArgs({
+  args: isMainThread ? process.argv.slice(2) : [],
   options: {
     json: { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
@@ -357,6 +359,22 @@ function hostileTraffic({ baseUrl, idle, token }: { baseUrl: string; idle: numbe
   };
 }
 
+/** Runs hostileTraffic in a worker thread, so the attack does not slow the honest clients' event loop. */
+function hostileWorker({ baseUrl, idle, token }: { baseUrl: string; idle: number; token: string }) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { baseUrl, idle, token } });
+  const kinds = new Promise<Record<string, number>>((resolve) => worker.once("message", (m: { kinds: Record<string, number> }) => resolve(m.kinds)));
+  return {
+    kinds,
+    async stop(): Promise<HostileStats> {
+      const stats = new Promise<HostileStats>((resolve) => worker.on("message", (m: { stats?: HostileStats }) => m.stats && resolve(m.stats)));
+      worker.postMessage("stop");
+      const result = await stats;
+      await worker.terminate();
+      return result;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "pekanu-bench-server-"));
   let node: HardhatNode | undefined;
@@ -452,15 +470,16 @@ async function main(): Promise<void> {
     const attacker = await signIn({ baseUrl: server.baseUrl, account: privateKeyToAccount(generatePrivateKey()) });
     const rssCalm = statusValue(pid, "VmRSS");
     const hostileProbe = sampleRss(pid, 50);
-    const attack = hostileTraffic({ baseUrl: server.baseUrl, idle: hostileIdle, token: attacker.token });
+    const attack = hostileWorker({ baseUrl: server.baseUrl, idle: hostileIdle, token: attacker.token });
+    const attackKinds = await attack.kinds;
     // Let the attack build up before the honest clients come.
     await new Promise((r) => setTimeout(r, quick ? 2_000 : 5_000));
     const underAttack = await concurrentClients({ server, node });
-    const attackStats = attack.stop();
+    const attackStats = await attack.stop();
     const hostileRss = hostileProbe.stop();
     const idleLifetimes = attackStats.idleLifetimesMs;
     const hostile = {
-      attack: attack.kinds,
+      attack: attackKinds,
       honest: underAttack,
       p99RatioToBaseline: Object.fromEntries(
         Object.keys(underAttack.steps).map((name) => [name, round(underAttack.steps[name as StepName].p99Ms / concurrency.steps[name as StepName].p99Ms, 2)]),
@@ -525,10 +544,16 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (isMainThread) {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  const attack = hostileTraffic(workerData as { baseUrl: string; idle: number; token: string });
+  parentPort!.postMessage({ kinds: attack.kinds });
+  parentPort!.on("message", () => parentPort!.postMessage({ stats: attack.stop() }));
+}

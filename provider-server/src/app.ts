@@ -160,7 +160,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
         {
           headersTimeout: config.headersTimeoutMs,
           requestTimeout: config.requestTimeoutMs,
-          keepAliveTimeout: Math.min(5_000, config.idleTimeoutMs),
+          // Longer than clients keep idle sockets (undici: 4 s), so a reused socket is never closed
+          // under a request in flight; bounded by the idle timeout like every other connection.
+          keepAliveTimeout: config.idleTimeoutMs,
           connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
           maxHeaderSize: 16 * 1024,
         },

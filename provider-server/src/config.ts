@@ -149,7 +149,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "minUploadBytesPerSecond", flag: "--min-upload-rate", env: "PEKANU_MIN_UPLOAD_RATE", default: "16384", doc: "bytes per second an upload must average over each idle-timeout window" },
   { key: "requestTimeoutMs", flag: "--request-timeout-ms", env: "PEKANU_REQUEST_TIMEOUT_MS", default: "3600000", doc: "longest time for one request, upload included" },
   { key: "maxConnections", flag: "--max-connections", env: "PEKANU_MAX_CONNECTIONS", default: "2048", doc: "open connections at most" },
-  { key: "maxConnectionsPerIp", flag: "--max-connections-per-ip", env: "PEKANU_MAX_CONNECTIONS_PER_IP", default: "128", doc: "open connections per client address (IPv6: per /64; not applied behind a trusted proxy)" },
+  { key: "maxConnectionsPerIp", flag: "--max-connections-per-ip", env: "PEKANU_MAX_CONNECTIONS_PER_IP", default: "256", doc: "open connections per client address (IPv6: per /64; not applied behind a trusted proxy)" },
   { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
   { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
@@ -256,6 +256,7 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     if (!isAddress(a, { strict: false })) throw new ConfigError(`allowlist entry ${a} is not an address`);
     return getAddress(a);
   });
+  if ((input.headersTimeoutMs ?? 10_000) > (input.requestTimeoutMs ?? 3_600_000)) throw new ConfigError("the headers timeout must not exceed the request timeout");
   const paramsProfile = input.paramsProfile ?? "auto";
   if (!["local", "public", "auto"].includes(paramsProfile)) throw new ConfigError(`unknown params profile ${paramsProfile}`);
   if (input.contractAddress !== undefined && !isAddress(input.contractAddress, { strict: false })) {
@@ -297,7 +298,7 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     minUploadBytesPerSecond: positiveInt("min upload rate", input.minUploadBytesPerSecond ?? 16_384, { min: 0 }),
     requestTimeoutMs: positiveInt("request timeout", input.requestTimeoutMs ?? 3_600_000, { min: 1000 }),
     maxConnections: positiveInt("max connections", input.maxConnections ?? 2048),
-    maxConnectionsPerIp: positiveInt("max connections per IP", input.maxConnectionsPerIp ?? 128),
+    maxConnectionsPerIp: positiveInt("max connections per IP", input.maxConnectionsPerIp ?? 256),
     trustProxy: trustProxy(input.trustProxy ?? false),
     collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
     logLevel: input.logLevel ?? "info",

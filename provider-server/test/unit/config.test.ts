@@ -73,7 +73,7 @@ describe("configuration", () => {
     const defaults = loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey } });
     expect(defaults).toMatchObject({ authBurst: 20, authPerMinute: 30, quoteBurst: 30, quotesPerMinute: 60, trustProxy: false, collectIntervalMs: 60_000 });
     expect(defaults).toMatchObject({ headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, bodyTimeoutMs: 15_000, minUploadBytesPerSecond: 16_384, requestTimeoutMs: 3_600_000 });
-    expect(defaults).toMatchObject({ maxConnections: 2048, maxConnectionsPerIp: 128, registrationMinBalance: "auto", siweExtensionIds: "local" });
+    expect(defaults).toMatchObject({ maxConnections: 2048, maxConnectionsPerIp: 256, registrationMinBalance: "auto", siweExtensionIds: "local" });
     const set = loadConfig({
       env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_AUTH_BURST: "5", PEKANU_TRUST_PROXY: "10.0.0.1, 10.1.0.0/16", PEKANU_COLLECT_INTERVAL_MS: "0" },
       flags: parseFlags(["--auth-per-minute", "12", "--quotes-per-minute=6", "--idle-timeout-ms", "500", "--registration-min-balance-wei", "7", "--siwe-extension-ids", "abcdefghijklmnopabcdefghijklmnop"]).flags,
