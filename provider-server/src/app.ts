@@ -160,9 +160,10 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
         {
           headersTimeout: config.headersTimeoutMs,
           requestTimeout: config.requestTimeoutMs,
-          // Longer than clients keep idle sockets (undici: 4 s), so a reused socket is never closed
-          // under a request in flight; bounded by the idle timeout like every other connection.
-          keepAliveTimeout: config.idleTimeoutMs,
+          // Between requests a kept-alive socket may idle this long (Fastify's default, longer than
+          // clients and proxies keep theirs, so a reused socket is not closed under a new request);
+          // a connection that never sent a request is closed by the headers timeout instead.
+          keepAliveTimeout: Math.max(72_000, config.idleTimeoutMs),
           connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
           maxHeaderSize: 16 * 1024,
         },
