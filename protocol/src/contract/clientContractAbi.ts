@@ -20,7 +20,10 @@ export const clientEventNames = [
   "Withdrawn",
 ] as const;
 
-const functions = new Set<string>(clientFunctionNames);
+/** Client transactions of newer contract versions, included when the ABI has them (v2: paying several quotes at once). */
+const laterClientFunctionNames = ["payBatch"];
+
+const functions = new Set<string>([...clientFunctionNames, ...laterClientFunctionNames]);
 const events = new Set<string>(clientEventNames);
 
 /**
