@@ -2,3 +2,4 @@ export { serverContractAbi } from "./serverContractAbi.ts";
 export { serverContractBytecode } from "./serverContractBytecode.ts";
 export { computeContractAbi } from "./computeContractAbi.ts";
 export { computeContractBytecode } from "./computeContractBytecode.ts";
+export { clientContractAbi, clientEventNames, clientFunctionNames } from "./clientContractAbi.ts";
