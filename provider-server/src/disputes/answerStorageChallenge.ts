@@ -7,7 +7,8 @@ import type { AnswerOutcome } from "./answerDeliveryDispute.ts";
 
 /**
  * A client challenged storage: read the chunk indices it named (pendingOf), prove each chunk from
- * the blob and answer with respondStorage (one chunk and proof per index, in the named order). A
+ * the blob and answer with respondStorage (one chunk and proof per index, in the named order, and
+ * the order's client, who is credited what the answer's gas leaves of the bond). A
  * missing or corrupt blob cannot be proven: the outcome is "impossible" and the client will be able
  * to claim the penalty, which is the protocol working as intended.
  */
@@ -39,7 +40,7 @@ export async function answerStorageChallenge({ ctx, order }: { ctx: ServerContex
   }
   const txHash = await ctx.txSender.submit({
     functionName: "respondStorage",
-    args: [order.orderId, BigInt(order.size), chunks, proofs],
+    args: [order.orderId, BigInt(order.size), chunks, proofs, order.client],
   });
   return { kind: "sent", txHash, action: "respondStorage" };
 }
