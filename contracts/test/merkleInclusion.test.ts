@@ -112,7 +112,7 @@ describe(`MerkleInclusion through respondStorage (sizes 0…5 MiB, seed ${seed})
   }
 
   for (const size of sizes) {
-    it(`size ${size}: accepts the TS proof for the drawn chunk and refuses tampered answers`, async () => {
+    it(`size ${size}: accepts the TS proof for the named chunk and refuses tampered answers`, async () => {
       const file = makeFile(size);
       const quote = await f.paidOrder(f.alice, {
         fileRoot: file.root,

@@ -120,6 +120,7 @@ export type VaultRecordJson = {
   payTxHash: Hex | null;
   paymentStatus: string;
   actions: { kind: string; txHash: Hex; status: string; value?: string }[];
+  audits: { at: number; index: number; ok: boolean; problem?: string }[];
 };
 
 /**
