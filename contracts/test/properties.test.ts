@@ -26,6 +26,12 @@
 // (TooEarly with the later of the two); once σ was published or shown in a challenge the order is
 // delivered and disputeDelivery reverts AlreadyDelivered(orderId). For time errors and
 // AlreadyDelivered the model predicts the error arguments too.
+// Contract v2 (issue 9) in the model: refund only answers an open delivery dispute; challenges name
+// 0..6 chunk indices (valid counts are 1..K; out-of-range indices too) with a bond per chunk, σ only
+// until it was shown on chain; an answer gives every named chunk and pays the provider
+// min(bond, answerGas × the block's base fee × margin) and the client the rest (the model computes
+// it from the mined block); signer rotation by epoch; settleBatch / releaseBatch are all or nothing
+// and revert with the first order they cannot take.
 // Two fixed sequences (fast-check `examples`) run first and take each of these paths on every run.
 // Every transaction is mined at a timestamp the model chose (setNextBlockTimestamp, explicit gas so
 // a revert is mined too); loadFixture resets the chain between sequences. A failing run is shrunk
@@ -690,6 +696,13 @@ function nextSteps(m: Model): Action[] {
     switch (o.state) {
       case S.Paid:
         push(times(t >= o.paidAt + SETTLE_DELAY), { kind: "settle", pick: among([S.Paid]), actor: "stranger", ...honest });
+        push(times(t >= o.paidAt + SETTLE_DELAY), { kind: "settleBatch", picks: [among([S.Paid])], actor: "owner" });
+        push(1, {
+          kind: "challenge", pick: among([S.Paid, S.Settled]), actor: "right", sig: "current", bond: "exact",
+          indices: [chunkCount(Number(o.quote.size)) - 1, 0], ...honest,
+        });
+        push(times(t >= o.quote.storageUntil && (o.settled || t >= o.paidAt + SETTLE_DELAY)),
+          { kind: "releaseBatch", picks: [among([S.Paid, S.Settled])], actor: "stranger" });
         push(1, { kind: "dispute", pick: among([S.Paid]), actor: "right", ...honest });
         push(1, { kind: "challenge", pick: among([S.Paid, S.Settled]), actor: "right", sig: "current", bond: "exact", indices: [0], ...honest });
         push(times(t >= o.quote.storageUntil && (o.settled || t >= o.paidAt + SETTLE_DELAY)),
@@ -698,6 +711,7 @@ function nextSteps(m: Model): Action[] {
       case S.Settled:
         push(1, { kind: "challenge", pick: among([S.Paid, S.Settled]), actor: "right", sig: "current", bond: "exact", indices: [0], ...honest });
         push(times(t >= o.quote.storageUntil), { kind: "release", pick: among([S.Paid, S.Settled]), actor: "owner", ...honest });
+        push(times(t >= o.quote.storageUntil), { kind: "releaseBatch", picks: [among([S.Paid, S.Settled])], actor: "owner" });
         break;
       case S.DeliveryDisputed:
         push(1, { kind: "publish", pick: among([S.DeliveryDisputed]), actor: "owner", sig: "current", ...honest });
