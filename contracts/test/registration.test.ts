@@ -112,6 +112,7 @@ describe("ServerContract: client registration", () => {
       [alice.account.address],
     );
     // the old order can still be refunded to the (deregistered) client, who can still withdraw
+    await contract.write.disputeDelivery([quote], { account: alice.account }); // v2: refund answers a dispute
     await contract.write.refund([quote], { account: owner.account });
     assert.equal(await contract.read.withdrawable([alice.account.address]), quote.price);
     await viem.assertions.balancesHaveChanged(contract.write.withdraw({ account: alice.account }), [

@@ -18,12 +18,7 @@ describe("ServerContract: construction", () => {
     assert.equal(deposited.length, 1);
     assert.equal(deposited[0]!.args.from, getAddress(owner.account.address));
     assert.equal(deposited[0]!.args.amount, INITIAL_STAKE);
-    assert.deepEqual(await contract.read.params(), {
-      settleDelay: testParams.settleDelay,
-      responseWindow: testParams.responseWindow,
-      challengeCooldown: testParams.challengeCooldown,
-      challengeBond: testParams.challengeBond,
-    });
+    assert.deepEqual(await contract.read.params(), testParams);
     // nothing is withdrawable yet: the stake is not the owner's balance
     assert.equal(await contract.read.withdrawable([owner.account.address]), 0n);
   });
@@ -212,6 +207,7 @@ describe("ServerContract: stake", () => {
       [1n, 0n],
     );
     // refunding an order unlocks its fine, which then becomes withdrawable stake
+    await contract.write.disputeDelivery([q1], { account: q1.client }); // v2: refund answers a dispute
     await contract.write.refund([q1], { account: owner.account });
     await contract.write.withdrawStake([q1.fine], { account: owner.account });
     assert.deepEqual(await contract.read.stake(), [q2.fine, q2.fine]);

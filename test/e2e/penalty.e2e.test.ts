@@ -121,6 +121,10 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("a provider that lost the file pays 
     const { receipt } = await chain.txCost(challengeTx.txHash);
     const [challenged] = parseEventLogs({ abi: serverContractAbi, eventName: "StorageChallenged", logs: receipt.logs });
     expect(challenged!.args.orderId).toBe(record.orderId);
+    // Contract v2: the challenge names the chunk the failed audit found.
+    const audits = (await pekanu.vaultRecords(page)).find((r) => r.key === record.key)!.audits;
+    const failedAudit = [...audits].reverse().find((a) => !a.ok)!;
+    expect(challenged!.args.chunkIndices).toEqual([BigInt(failedAudit.index)]);
     expect(Number(challenged!.args.deadline)).toBe(pending.deadline);
     await page.waitForSelector(`[data-testid="detail-deadline"] [data-deadline="${pending.deadline}"]`);
   });

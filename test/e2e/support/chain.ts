@@ -120,6 +120,7 @@ export type VaultRecordJson = {
   payTxHash: Hex | null;
   paymentStatus: string;
   actions: { kind: string; txHash: Hex; status: string; value?: string }[];
+  audits: { at: number; index: number; ok: boolean; problem?: string }[];
 };
 
 /**
@@ -139,6 +140,6 @@ export async function checkReceiptIndependently(chain: ChainView, stack: StackIn
   });
   const order = await chain.orderOf(quote.orderId);
   const structHash = await chain.quoteHash(quote);
-  const commitment = BigInt(structHash) & ((1n << 200n) - 1n);
+  const commitment = BigInt(structHash) & ((1n << 192n) - 1n);
   return { quote, signer, order, structHash, commitment, paid: order.state === OrderState.Paid };
 }
