@@ -56,7 +56,7 @@ export async function receiveUploadPatch({
       headers: { "upload-offset": String(uploads.get(orderId)?.offset ?? 0), "tus-resumable": "1.0.0" },
     });
   }
-  ctx.busyOrders.add(orderId);
+  ctx.busyOrders.set(orderId, { startedAt: Date.now(), abort: (reason) => stop(reason) });
   let leaseLost = false;
   const renewal = setInterval(() => {
     if (!uploads.renew({ orderId, token, until: Date.now() + leaseMs })) {
