@@ -12,6 +12,7 @@ import { humanOf, send } from "./background.ts";
 import { commitFile, proveFile } from "./hashing.ts";
 import { chainName } from "./labels.ts";
 import { uploadFile } from "./transfer.ts";
+import { PAGE_LEASE_ID } from "./lease.ts";
 
 type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
 
@@ -436,15 +437,16 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
     if (!localFile) return;
     setBusy(true);
     try {
-      const target = await send<UploadTarget>({ type: "order.uploadTarget" });
+      const orderId = view.currentOrderId ?? undefined;
+      const target = await send<UploadTarget>({ type: "order.uploadTarget", leaseId: PAGE_LEASE_ID, orderId });
       if (target.mode === "ownershipProof") {
         const indices = target.indices ?? [];
         setProgress({ sent: 0, total: indices.length });
         const proofs = await proveFile(localFile.file, indices, target.fileRoot, (done, total) => setProgress({ sent: done, total }));
-        await send({ type: "order.submitOwnershipProof", proofs });
+        await send({ type: "order.submitOwnershipProof", leaseId: PAGE_LEASE_ID, proofs, orderId });
         return;
       }
-      await send({ type: "order.uploadStarted", total: localFile.file.size });
+      await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: localFile.file.size, orderId });
       setProgress({ sent: 0, total: localFile.file.size });
       let result;
       try {
@@ -454,15 +456,15 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
           file: localFile.file,
           onProgress: (sent, total) => {
             setProgress({ sent, total });
-            void send({ type: "order.uploadProgress", sent, total }).catch(() => undefined);
+            void send({ type: "order.uploadProgress", leaseId: PAGE_LEASE_ID, sent, total, orderId }).catch(() => undefined);
           },
         });
       } catch (err) {
-        await send({ type: "order.uploadInterrupted", reason: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
+        await send({ type: "order.uploadInterrupted", leaseId: PAGE_LEASE_ID, reason: err instanceof Error ? err.message : String(err), orderId }).catch(() => undefined);
         return;
       }
       if (result.status < 200 || result.status >= 300) {
-        await send({ type: "order.uploadInterrupted", reason: `The provider answered ${result.status}`, status: result.status, body: result.body.slice(0, 20_000) }).catch(() => undefined);
+        await send({ type: "order.uploadInterrupted", leaseId: PAGE_LEASE_ID, reason: `The provider answered ${result.status}`, status: result.status, body: result.body.slice(0, 20_000), orderId }).catch(() => undefined);
         let code = "";
         try {
           code = (JSON.parse(result.body) as { error?: { code?: string; message?: string } }).error?.code ?? "";
@@ -472,7 +474,12 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
         onError({
           code: code ? `Api${code}` : "UploadRefused",
           title: "Upload refused",
-          message: code === "RootMismatch" || code === "SizeMismatch" ? "The provider says these bytes are not the quoted file. Select the original file." : `The provider refused the upload (${result.status}${code ? ` ${code}` : ""}). Retry, or dispute the delivery if it keeps refusing.`,
+          message:
+            code === "RootMismatch" || code === "SizeMismatch"
+              ? "The provider says these bytes are not the quoted file. Select the original file."
+              : result.status === 409
+                ? "This file is already being uploaded (from another tab or window). Wait for that upload to finish; nothing is lost."
+                : `The provider refused the upload (${result.status}${code ? ` ${code}` : ""}). Try again in a moment.`,
           action: "retry",
           detail: result.body.slice(0, 300),
         });
@@ -484,7 +491,7 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
       } catch {
         body = null;
       }
-      await send({ type: "order.uploadFinished", body });
+      await send({ type: "order.uploadFinished", leaseId: PAGE_LEASE_ID, body, orderId });
     } catch (err) {
       onError(humanOf(err));
     } finally {

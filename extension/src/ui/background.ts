@@ -68,6 +68,11 @@ export function useView(): View | null {
 }
 
 export function openApp(hash = ""): void {
+  // The background focuses the one Pekanu tab if it is open, and opens it otherwise.
+  void send({ type: "app.open", hash }).catch(() => chrome.tabs.create({ url: chrome.runtime.getURL(`tabs/app.html${hash}`) }));
+}
+
+export function openAppNewTab(hash = ""): void {
   const url = chrome.runtime.getURL(`tabs/app.html${hash}`);
   void chrome.tabs.create({ url });
 }
