@@ -76,6 +76,9 @@ export async function buildWallet(options: BuildWalletOptions = {}): Promise<str
     platform: "browser",
     target: "chrome120",
     inject: [path.join(here, "src/shims.ts")],
+    // @metamask/controller-utils reaches micro-ftch, whose Node-only fetch requires these lazily
+    // (never called in the wallet, which checks sign-in messages with it, offline).
+    external: ["http", "https", "zlib", "util", "url"],
     define: {
       global: "globalThis",
       "process.env.NODE_ENV": '"production"',

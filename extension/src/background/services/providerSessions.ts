@@ -4,10 +4,10 @@
 // get API clients through the messenger (`session:*`).
 import { isServerContractCode } from "@pekanu/protocol";
 import type { Address } from "viem";
-import { createSiweMessage } from "viem/siwe";
 import { humanError, providerErrors, toHumanError, UserFacingError, walletErrors, type HumanError } from "../../lib/errors.ts";
 import { initialFlowState, reduceFlow, type FlowEvent, type FlowState, type ProviderInfo } from "../../lib/flow.ts";
 import { toMillis } from "../../lib/format.ts";
+import { createSignInMessage } from "../../lib/signInMessage.ts";
 import type { ContractView } from "../../lib/messages.ts";
 import { createProviderApi, normalizeBaseUrl, type ProviderApi } from "../../lib/providerApi.ts";
 import type { KeyValueStore } from "../store.ts";
@@ -231,13 +231,12 @@ export class ProviderSessions {
     const api = this.api(false);
     const nonce = await api.nonce();
     const now = new Date(this.now());
-    const message = createSiweMessage({
+    const message = createSignInMessage({
       address,
       chainId: provider.info.chainId,
       domain: this.deps.siweOrigin().domain,
       nonce: nonce.nonce,
       uri: provider.url,
-      version: "1",
       issuedAt: now,
       expirationTime: new Date(Math.max(now.getTime() + 60_000, toMillis(nonce.expiresAt))),
       statement: SIGN_IN_STATEMENT,
