@@ -4,7 +4,12 @@
 //         byte sent to σ received) against `sha256sum` of the same file;
 //   (ii)  100 concurrent clients, each signing in, registering, quoting, paying and uploading
 //         64 KiB: p50 / p99 latency of every step, and the error count;
-//   (iii) peak RSS of the server process during a 1 GiB upload.
+//   (iii) peak RSS of the server process during a 1 GiB upload;
+//   (iv)  hostile traffic alongside another 100 honest clients (same steps as (ii), the baseline):
+//         N idle connections, slow-header (slow-loris) connections, slow unauthenticated bodies,
+//         1 MiB unauthenticated JSON bodies sent over and over, and slow bodies with a valid
+//         session, all from other loopback addresses (127.0.x.y), kept up for the whole phase;
+//         honest p99 and errors, the server's peak RSS, and what the server did to the attackers.
 //   npm run bench:server                  → table
 //   npm run bench:server -- --json        → JSON
 //   npm run bench:server -- --quick       → small sizes, a smoke run (targets are not judged)
@@ -17,6 +22,7 @@ import { spawnSync } from "node:child_process";
 import { createReadStream, readFileSync } from "node:fs";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -39,7 +45,12 @@ import {
 } from "../provider-server/test/support/index.ts";
 
 const { values: args } = parseArgs({
-  options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
+  options: {
+    json: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    /** Idle connections held by the attacker in (iv); the other hostile kinds scale with it. */
+    hostile: { type: "string", default: "1000" },
+  },
 });
 const quick = args.quick;
 const MiB = 2 ** 20;
@@ -50,7 +61,8 @@ const sizes = {
   rssUpload: (quick ? 128 : 1024) * MiB,
   warmUp: (quick ? 4 : 16) * MiB,
 };
-const targets = { ingestRatio: 0.5, errors: 0, peakRssMB: 200 };
+const targets = { ingestRatio: 0.5, errors: 0, peakRssMB: 200, hostileErrors: 0, hostileRssMB: 300 };
+const hostileIdle = Number(args.hostile);
 
 const log = (message: string) => {
   if (!args.json) process.stderr.write(`${message}\n`);
@@ -237,6 +249,114 @@ async function concurrentClients({ server, node }: { server: ProviderProcess; no
   return { clients: sizes.clients, fileBytes: sizes.clientFile, seconds: round(seconds, 2), steps: summary, errors: errors.length, errorSamples: errors.slice(0, 5) };
 }
 
+type HostileStats = {
+  opened: number;
+  refusedAtConnect: number;
+  closedByServer: number;
+  answered: Record<string, number>;
+  maxOpen: number;
+  idleLifetimesMs: number[];
+};
+
+/**
+ * Hostile traffic until `stop()`: each kind keeps its number of connections open, opening a new
+ * one whenever the server closes one. Sources are 127.0.<10..>.<1..> so that the attacker spreads
+ * over many addresses (≤ 20 connections each), as a botnet would.
+ */
+function hostileTraffic({ baseUrl, idle, token }: { baseUrl: string; idle: number; token: string }) {
+  const { hostname, port } = new URL(baseUrl);
+  const stats: HostileStats = { opened: 0, refusedAtConnect: 0, closedByServer: 0, answered: {}, maxOpen: 0, idleLifetimesMs: [] };
+  let open = 0;
+  let stopping = false;
+  const sockets = new Set<import("node:net").Socket>();
+  let sourceIndex = 0;
+  const source = () => {
+    const n = sourceIndex++ % 2000;
+    return `127.0.${10 + Math.floor(n / 200)}.${1 + (n % 200)}`;
+  };
+  const junkBody = `{"proofs":[${'"x",'.repeat(262_000)}"x"]}`;
+  const kinds: { name: string; count: number; start(socket: import("node:net").Socket): void }[] = [
+    { name: "idle", count: idle, start: () => {} },
+    {
+      name: "slowHeaders",
+      count: Math.round(idle / 5),
+      start: (socket) => {
+        socket.write("GET /v1/info HTTP/1.1\r\nHost: x\r\n");
+        const timer = setInterval(() => socket.writable && socket.write("X-a: b\r\n"), 2_000);
+        socket.once("close", () => clearInterval(timer));
+      },
+    },
+    {
+      name: "slowUnauthenticatedBody",
+      count: Math.round(idle / 5),
+      start: (socket) => {
+        socket.write("POST /v1/quotes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{");
+        const timer = setInterval(() => socket.writable && socket.write(" "), 1_000);
+        socket.once("close", () => clearInterval(timer));
+      },
+    },
+    {
+      name: "unauthenticated1MiBBody",
+      count: Math.round(idle / 10),
+      start: (socket) => {
+        socket.write(`PUT /v1/orders/0x${"22".repeat(32)}/content HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${junkBody.length}\r\n\r\n`);
+        socket.write(junkBody);
+      },
+    },
+    {
+      name: "slowAuthenticatedBody",
+      count: Math.round(idle / 20),
+      start: (socket) => {
+        socket.write(`POST /v1/quotes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{`);
+        const timer = setInterval(() => socket.writable && socket.write(" "), 1_000);
+        socket.once("close", () => clearInterval(timer));
+      },
+    },
+  ];
+  const launch = (kind: (typeof kinds)[number]) => {
+    if (stopping) return;
+    const socket = connect({ host: hostname, port: Number(port), localAddress: source() });
+    sockets.add(socket);
+    const openedAt = performance.now();
+    let connected = false;
+    let data = "";
+    stats.opened++;
+    socket.on("connect", () => {
+      connected = true;
+      open++;
+      stats.maxOpen = Math.max(stats.maxOpen, open);
+      kind.start(socket);
+    });
+    socket.on("data", (chunk) => {
+      if (data.length < 64) data += chunk.toString("latin1");
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (connected) open--;
+      const lifetime = performance.now() - openedAt;
+      if (!stopping) {
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(data)?.[1];
+        if (status) stats.answered[`${kind.name} ${status}`] = (stats.answered[`${kind.name} ${status}`] ?? 0) + 1;
+        else if (lifetime < 50) stats.refusedAtConnect++;
+        stats.closedByServer++;
+        if (kind.name === "idle" && lifetime >= 50) stats.idleLifetimesMs.push(lifetime);
+        // Keep the pressure: a new one takes its place (after a short pause if it was refused at once).
+        setTimeout(() => launch(kind), lifetime < 50 ? 100 : 0);
+      }
+    });
+  };
+  for (const kind of kinds) for (let i = 0; i < kind.count; i++) launch(kind);
+  return {
+    kinds: Object.fromEntries(kinds.map((k) => [k.name, k.count])),
+    stop(): HostileStats {
+      stopping = true;
+      for (const socket of sockets) socket.destroy();
+      return stats;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "pekanu-bench-server-"));
   let node: HardhatNode | undefined;
@@ -327,12 +447,46 @@ async function main(): Promise<void> {
       target: targets.peakRssMB,
     };
 
+    // (iv) hostile traffic alongside 100 honest clients
+    log(`(iv) ${sizes.clients} clients alongside hostile traffic (${hostileIdle} idle connections and more) …`);
+    const attacker = await signIn({ baseUrl: server.baseUrl, account: privateKeyToAccount(generatePrivateKey()) });
+    const rssCalm = statusValue(pid, "VmRSS");
+    const hostileProbe = sampleRss(pid, 50);
+    const attack = hostileTraffic({ baseUrl: server.baseUrl, idle: hostileIdle, token: attacker.token });
+    // Let the attack build up before the honest clients come.
+    await new Promise((r) => setTimeout(r, quick ? 2_000 : 5_000));
+    const underAttack = await concurrentClients({ server, node });
+    const attackStats = attack.stop();
+    const hostileRss = hostileProbe.stop();
+    const idleLifetimes = attackStats.idleLifetimesMs;
+    const hostile = {
+      attack: attack.kinds,
+      honest: underAttack,
+      p99RatioToBaseline: Object.fromEntries(
+        Object.keys(underAttack.steps).map((name) => [name, round(underAttack.steps[name as StepName].p99Ms / concurrency.steps[name as StepName].p99Ms, 2)]),
+      ),
+      rssBeforeMB: round(mb(rssCalm)),
+      peakRssMB: round(hostileRss.maxSampledMB),
+      server: {
+        connectionsOpened: attackStats.opened,
+        refusedAtConnect: attackStats.refusedAtConnect,
+        closedByServer: attackStats.closedByServer,
+        maxOpenAtOnce: attackStats.maxOpen,
+        answers: attackStats.answered,
+        idleConnectionLifetimeP50Ms: round(percentile(idleLifetimes, 50), 0),
+        idleConnectionLifetimeMaxMs: round(idleLifetimes.length ? Math.max(...idleLifetimes) : Number.NaN, 0),
+      },
+      targets: { errors: targets.hostileErrors, peakRssMB: targets.hostileRssMB },
+    };
+
     const met = {
       ingestRatio: ingest.ratio >= targets.ingestRatio,
       errors: concurrency.errors === targets.errors,
       peakRss: peakMB < targets.peakRssMB,
+      hostileErrors: underAttack.errors === targets.hostileErrors,
+      hostileRss: hostile.peakRssMB < targets.hostileRssMB,
     };
-    const result = { quick, node: process.version, cpus: (await readFile("/proc/cpuinfo", "utf8").catch(() => "")).match(/^processor/gm)?.length ?? null, ingest, concurrency, rss, met };
+    const result = { quick, node: process.version, cpus: (await readFile("/proc/cpuinfo", "utf8").catch(() => "")).match(/^processor/gm)?.length ?? null, ingest, concurrency, rss, hostile, met };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
@@ -349,10 +503,20 @@ async function main(): Promise<void> {
       rows.push([`(iii) peak RSS, ${sizes.rssUpload / MiB} MiB upload`, `${rss.peakMB} MB`, `< ${targets.peakRssMB} MB`, yes(met.peakRss)]);
       rows.push([`     idle / before upload / VmHWM`, `${rss.idleRssMB} / ${rss.rssBeforeUploadMB} / ${rss.vmHwmMB} MB${rss.vmHwmIsUploadPeak ? "" : " (lifetime)"}`, "", ""]);
       rows.push([`     upload speed`, `${rss.uploadMBps} MB/s (${rss.uploadSeconds} s)`, "", ""]);
+      for (const [name, st] of Object.entries(hostile.honest.steps)) {
+        rows.push([`(iv) ${hostile.honest.clients} clients under attack: ${name}`, `p50 ${st.p50Ms} ms, p99 ${st.p99Ms} ms (×${hostile.p99RatioToBaseline[name]} of (ii))`, "", ""]);
+      }
+      rows.push([`     honest errors (whole run ${hostile.honest.seconds} s)`, `${hostile.honest.errors}`, `${targets.hostileErrors}`, yes(met.hostileErrors)]);
+      rows.push([`     server peak RSS under attack`, `${hostile.peakRssMB} MB (before ${hostile.rssBeforeMB} MB)`, `< ${targets.hostileRssMB} MB`, yes(met.hostileRss)]);
+      rows.push([`     attack (connections held per kind)`, Object.entries(hostile.attack).map(([k, v]) => `${k} ${v}`).join(", "), "", ""]);
+      rows.push([`     hostile connections opened / closed by server`, `${hostile.server.connectionsOpened} / ${hostile.server.closedByServer} (max open at once ${hostile.server.maxOpenAtOnce})`, "", ""]);
+      rows.push([`     idle connection lifetime p50 / max`, `${hostile.server.idleConnectionLifetimeP50Ms} / ${hostile.server.idleConnectionLifetimeMaxMs} ms`, "", ""]);
+      rows.push([`     answers to the attacker`, Object.entries(hostile.server.answers).map(([k, v]) => `${k}: ${v}`).join(", ") || "none", "", ""]);
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
       const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ");
       process.stdout.write(`${line(["measure", "value", "target", "met"])}\n${rows.map(line).join("\n")}\n`);
       if (concurrency.errorSamples.length > 0) process.stdout.write(`errors: ${JSON.stringify(concurrency.errorSamples)}\n`);
+      if (hostile.honest.errorSamples.length > 0) process.stdout.write(`errors under attack: ${JSON.stringify(hostile.honest.errorSamples)}\n`);
     }
   } finally {
     await server?.stop().catch(() => {});

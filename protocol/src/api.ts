@@ -2,6 +2,7 @@
 // validates requests and serialises answers with them, the extension parses answers with them.
 // JSON carries uint256/uint64 values as decimal strings and bytes as 0x-hex (chunks as base64).
 import { z } from "zod";
+import { orderStates } from "./orderState.ts";
 
 export const API_PREFIX = "/v1";
 
@@ -105,8 +106,23 @@ export const infoResponse = z.object({
   }),
   registration: z.object({ policy: z.enum(["open", "allowlist", "invite"]) }),
   ownershipChallenges: z.number().int().positive(),
+  /** What a sign-in message (EIP-4361) must say to be accepted. */
+  siwe: z
+    .object({
+      /** Accepted `domain`s: the server's host, then the accepted extension ids. */
+      domains: z.array(z.string()),
+      /** Whether any Chrome extension id is accepted as `domain` too (local chains by default). */
+      anyExtensionId: z.boolean(),
+      /** `uri` must be on this origin (the server's public URL). */
+      uriOrigin: z.string(),
+      chainId: z.number().int().positive(),
+    })
+    .optional()
+    .describe("SIWE: the accepted domains; the session is bound to uriOrigin, chainId and a single-use nonce"),
+  /** The contract's OrderState enum in order: `orderOf(id).state` is an index into this list. */
+  orderStates: z.array(z.string()).optional().describe("the contract's OrderState enum in order: orderOf(id).state is an index into it"),
   /** The client-facing ABI ("client contract code" of seed step 4). */
-  abi: z.array(z.unknown()),
+  abi: z.array(z.unknown()).describe("client-facing ABI: the functions a client calls, the read-only functions, client and order events, errors"),
 });
 export type InfoResponse = z.infer<typeof infoResponse>;
 
@@ -132,8 +148,8 @@ export type RegistrationResponse = z.infer<typeof registrationResponse>;
 export const quoteRequest = z
   .object({
     fileRoot: zBytes32,
-    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-    storageDays: z.number().int().positive().max(36_500),
+    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).describe("file size in bytes, as a JSON number (answers carry uint64 as decimal strings)"),
+    storageDays: z.number().int().positive().max(36_500).describe("storage period in days, within /v1/info pricing.minStorageDays..maxStorageDays"),
   })
   .strict();
 export const quoteResponse = z.object({
@@ -161,7 +177,8 @@ export const orderResponse = z.object({
       confirmed: z.boolean(),
     })
     .nullable(),
-  chainState: z.string().nullable(),
+  /** The contract's state of the order by name (orderStates), null before the server saw it on chain. */
+  chainState: z.enum(orderStates).nullable(),
   receipt: z.object({ link: z.string(), signature: zSignature }).nullable(),
 });
 export type OrderResponse = z.infer<typeof orderResponse>;

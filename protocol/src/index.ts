@@ -1,4 +1,5 @@
 export { serverContractAbi } from "./contract/serverContractAbi.ts";
+export { clientContractAbi } from "./contract/clientContractAbi.ts";
 export * from "./eip712.ts";
 export * from "./typedData.ts";
 export * from "./recoverSigner.ts";

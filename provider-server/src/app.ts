@@ -1,7 +1,9 @@
 // The provider server (S-CSP) as a library: createProviderServer builds everything against a data
 // dir and an RPC (deploying or attaching the contract), start() begins listening and following the
 // chain, stop() ends both and closes the database. Tests run it in-process with their own data dir.
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import type { PekanuDomain } from "@pekanu/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -16,7 +18,7 @@ import { ensureDeployment } from "./chain/ensureDeployment.ts";
 import { readContractInfo } from "./chain/readContractInfo.ts";
 import { waitForChain } from "./chain/waitForChain.ts";
 import { describeConfig, type ProviderConfig, type ProviderConfigInput, requiredConfirmations, resolveConfig } from "./config.ts";
-import type { ServerContext } from "./context.ts";
+import type { InFlightUpload, ServerContext } from "./context.ts";
 import { createLogger } from "./createLogger.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { createTaskRunner } from "./disputes/createTaskRunner.ts";
@@ -24,7 +26,14 @@ import { createEarningsCollector, type CollectResult } from "./earnings/createEa
 import { authRoutes } from "./routes/authRoutes.ts";
 import { fileRoutes } from "./routes/fileRoutes.ts";
 import { infoRoutes } from "./routes/infoRoutes.ts";
-import { installErrorHandling } from "./routes/installErrorHandling.ts";
+import { siweDomains } from "./auth/siweDomains.ts";
+import { installCors } from "./http/installCors.ts";
+import { limitConnections } from "./http/limitConnections.ts";
+import { registerOpenApi } from "./http/registerOpenApi.ts";
+import { watchRequestBody } from "./http/watchRequestBody.ts";
+import { createRegistrationBatcher } from "./registration/createRegistrationBatcher.ts";
+import { clientErrorHandler, installErrorHandling } from "./routes/installErrorHandling.ts";
+import { openApiRoutes } from "./routes/openApiRoutes.ts";
 import { orderRoutes } from "./routes/orderRoutes.ts";
 import { quoteRoutes } from "./routes/quoteRoutes.ts";
 import { registrationRoutes } from "./routes/registrationRoutes.ts";
@@ -34,6 +43,9 @@ export const VERSION = "0.1.0";
 
 /** How long each part of a graceful stop may take before the next one goes ahead without it. */
 const STOP_GRACE_MS = 5_000;
+/** Unpaid quotes are deleted this long after they expired (no payment can land any more). */
+const QUOTE_PRUNE_GRACE_S = 86_400;
+const QUOTE_PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export type ProviderServerOptions = {
   /** A resolved configuration (loadConfig) or the options to resolve (defaults fill the rest). */
@@ -56,6 +68,10 @@ export type ProviderServer = {
   collectEarnings(): Promise<CollectResult>;
   /** The URL the server listens on (after start). */
   url(): string | undefined;
+  /** Every route registered (method and URL pattern), e.g. to check the OpenAPI document covers them. */
+  routes: { method: string; url: string }[];
+  /** Deletes quotes that expired unpaid more than a day ago (done every 10 minutes); returns how many. */
+  pruneQuotes(now?: number): number;
 };
 
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
@@ -120,8 +136,11 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       follower,
       tasks,
       collector,
-      busyOrders: new Set<Hex>(),
+      busyOrders: new Map<Hex, InFlightUpload>(),
       pendingRegistrations: new Map<Address, Promise<unknown>>(),
+      siweDomains: siweDomains({ config, chainId: chain.chainId }),
+      nonceKey: nonceKey(store),
+      registrations: createRegistrationBatcher({ txSender, log }),
       version: VERSION,
     };
   } catch (error) {
@@ -133,18 +152,60 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
-    // The upload route checks sizes itself; keep-alive sockets are closed on errors.
-    requestTimeout: 0,
+    // Node's own timeouts, checked every second: headers must arrive within headersTimeoutMs
+    // (slow-loris), a whole request within requestTimeoutMs, and a connection silent for
+    // idleTimeoutMs is closed (a stalled upload included). Body deadlines: watchRequestBody.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          keepAliveTimeout: Math.min(5_000, config.idleTimeoutMs),
+          connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+          maxHeaderSize: 16 * 1024,
+        },
+        handler,
+      );
+      server.setTimeout(config.idleTimeoutMs);
+      return server;
+    },
+    clientErrorHandler,
     return503OnClosing: true,
     trustProxy: config.trustProxy,
+  });
+  limitConnections({
+    server: app.server,
+    maxConnections: config.maxConnections,
+    maxPerAddress: config.maxConnectionsPerIp,
+    perAddress: config.trustProxy === false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Uploads are streamed: the handler reads the request itself (size and root checked on the fly).
   app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
+  // An empty JSON body is no body (POST /v1/registrations takes an optional one).
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, undefined);
+    return jsonParser(request, body as string, done);
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url });
+  });
   installErrorHandling(app);
-  for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes]) routes({ app, ctx });
+  installCors({ app, accepted: ctx.siweDomains });
+  watchRequestBody({ app, bodyTimeoutMs: config.bodyTimeoutMs, windowMs: config.idleTimeoutMs, minBytesPerSecond: config.minUploadBytesPerSecond });
+  await registerOpenApi({ app, version: VERSION, serverUrl: config.publicBaseUrl });
+  for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes, openApiRoutes]) routes({ app, ctx });
   await app.ready();
+
+  const pruneQuotes = (now = Math.floor(Date.now() / 1000)) => {
+    const removed = ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
+    if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
+    return removed;
+  };
+  let pruneTimer: NodeJS.Timeout | undefined;
 
   let listening: string | undefined;
   let stopped = false;
@@ -157,6 +218,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       ctx.follower.start();
       ctx.tasks.start();
       ctx.collector.start();
+      pruneQuotes();
+      pruneTimer = setInterval(() => pruneQuotes(), QUOTE_PRUNE_INTERVAL_MS);
+      pruneTimer.unref();
       listening = await app.listen({ host: config.host, port: config.port });
       log.info({ url: listening, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
       return listening;
@@ -164,6 +228,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(pruneTimer);
       // Each step gets a bounded grace period, so one stuck request or RPC call cannot keep the
       // process from exiting; what was cut short is logged, and everything is restart-safe.
       const bounded = async (name: string, work: Promise<unknown>) => {
@@ -187,5 +252,17 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     },
     collectEarnings: () => ctx.collector.collectOnce(),
     url: () => listening,
+    routes,
+    pruneQuotes,
   };
+}
+
+/** The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces valid). */
+function nonceKey(store: ReturnType<typeof createStore>): Uint8Array {
+  let hex = store.meta.get("siwe_nonce_key");
+  if (!hex) {
+    hex = randomBytes(32).toString("hex");
+    store.meta.set("siwe_nonce_key", hex);
+  }
+  return Buffer.from(hex, "hex");
 }

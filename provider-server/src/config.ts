@@ -30,8 +30,14 @@ export type ProviderConfig = {
   port: number;
   /** Base of the link pointer L and of SIWE's uri; defaults to http://host:port. */
   publicBaseUrl: string;
-  /** EIP-4361 domain the sign-in message must name; defaults to the base URL's host. */
+  /** EIP-4361 domain the sign-in message may name for this server; defaults to the base URL's host. */
   siweDomain: string;
+  /**
+   * Chrome extension ids also accepted as the EIP-4361 domain (MetaMask checks the domain against
+   * the requesting extension's origin), or "any" for every extension id. Undefined in the input:
+   * "any" on a local chain (31337/1337), none elsewhere.
+   */
+  siweExtensionIds: string[] | "any" | "local";
   rpcUrl: string;
   /** When set, the RPC's chain id must equal it. */
   chainId: number | undefined;
@@ -62,8 +68,24 @@ export type ProviderConfig = {
   authBurst: number;
   /** Sign-in requests per minute one client IP may make on average (token refill rate). */
   authPerMinute: number;
-  /** Most unused, unexpired SIWE nonces kept at once; more nonce requests are refused. */
-  maxLiveNonces: number;
+  /** Quotes one session may ask for at once (token bucket size) and per minute on average. */
+  quoteBurst: number;
+  quotesPerMinute: number;
+  /** Registration (open policy) needs this balance in wei; "auto": the lowest price + gas of one payment. */
+  registrationMinBalance: bigint | "auto";
+  /** Time to receive a request's headers (slow-loris), ms. */
+  headersTimeoutMs: number;
+  /** A connection with no traffic in either direction for this long is closed, ms. */
+  idleTimeoutMs: number;
+  /** A JSON body must have arrived completely this long after the request started, ms. */
+  bodyTimeoutMs: number;
+  /** An upload slower than this on average over each idle-timeout window is cut, bytes/s. */
+  minUploadBytesPerSecond: number;
+  /** Longest time for one whole request, body included, ms (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  /** Open connections at most, in total and per client address (IPv6: per /64). */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
   /** Fastify's trustProxy: false, true (any peer), or the addresses/CIDRs of trusted proxies. */
   trustProxy: boolean | string;
   /** How often due settle / release transactions are sent (0: never). */
@@ -89,6 +111,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "port", flag: "--port", env: "PEKANU_PORT", default: "8787", doc: "port to listen on (0: any free port)" },
   { key: "publicBaseUrl", flag: "--public-url", env: "PEKANU_PUBLIC_URL", default: "http://<host>:<port>", doc: "base URL clients reach; the link L is <url>/v1/files/<root>" },
   { key: "siweDomain", flag: "--siwe-domain", env: "PEKANU_SIWE_DOMAIN", default: "<host of the public URL>", doc: "domain a sign-in message must name" },
+  { key: "siweExtensionIds", flag: "--siwe-extension-ids", env: "PEKANU_SIWE_EXTENSION_IDS", default: "local", doc: "Chrome extension ids (comma-separated) also accepted as the sign-in domain; any = every id; local = any on chain 31337/1337, none elsewhere" },
   { key: "rpcUrl", flag: "--rpc-url", env: "PEKANU_RPC_URL", default: "http://127.0.0.1:8545", doc: "Ethereum JSON-RPC endpoint" },
   { key: "chainId", flag: "--chain-id", env: "PEKANU_CHAIN_ID", default: "", doc: "refuse to start unless the RPC serves this chain" },
   { key: "ownerKey", env: "PEKANU_OWNER_KEY", fileEnv: "PEKANU_OWNER_KEY_FILE", fileFlag: "--owner-key-file", default: "", doc: "owner private key (deploys, registers, refunds); required" },
@@ -117,14 +140,25 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "proofBodyLimit", flag: "--proof-body-limit", env: "PEKANU_PROOF_BODY_LIMIT", default: "1048576", doc: "largest ownership-proof body in bytes" },
   { key: "authBurst", flag: "--auth-burst", env: "PEKANU_AUTH_BURST", default: "20", doc: "sign-in requests (nonce + session) one client IP may send at once" },
   { key: "authPerMinute", flag: "--auth-per-minute", env: "PEKANU_AUTH_PER_MINUTE", default: "30", doc: "sign-in requests per minute one client IP may send on average (then 429)" },
-  { key: "maxLiveNonces", flag: "--max-live-nonces", env: "PEKANU_MAX_LIVE_NONCES", default: "10000", doc: "unused, unexpired sign-in nonces kept at once (then 429)" },
+  { key: "quoteBurst", flag: "--quote-burst", env: "PEKANU_QUOTE_BURST", default: "30", doc: "quotes one session may ask for at once" },
+  { key: "quotesPerMinute", flag: "--quotes-per-minute", env: "PEKANU_QUOTES_PER_MINUTE", default: "60", doc: "quotes per minute one session may ask for on average (then 429)" },
+  { key: "registrationMinBalance", flag: "--registration-min-balance-wei", env: "PEKANU_REGISTRATION_MIN_BALANCE_WEI", default: "auto", doc: "open registration needs this balance (auto: the lowest price plus the gas of one payment)" },
+  { key: "headersTimeoutMs", flag: "--headers-timeout-ms", env: "PEKANU_HEADERS_TIMEOUT_MS", default: "10000", doc: "time to send a request's headers" },
+  { key: "idleTimeoutMs", flag: "--idle-timeout-ms", env: "PEKANU_IDLE_TIMEOUT_MS", default: "30000", doc: "a connection silent this long is closed (a stalled upload included)" },
+  { key: "bodyTimeoutMs", flag: "--body-timeout-ms", env: "PEKANU_BODY_TIMEOUT_MS", default: "15000", doc: "time to send a whole JSON body" },
+  { key: "minUploadBytesPerSecond", flag: "--min-upload-rate", env: "PEKANU_MIN_UPLOAD_RATE", default: "16384", doc: "bytes per second an upload must average over each idle-timeout window" },
+  { key: "requestTimeoutMs", flag: "--request-timeout-ms", env: "PEKANU_REQUEST_TIMEOUT_MS", default: "3600000", doc: "longest time for one request, upload included" },
+  { key: "maxConnections", flag: "--max-connections", env: "PEKANU_MAX_CONNECTIONS", default: "2048", doc: "open connections at most" },
+  { key: "maxConnectionsPerIp", flag: "--max-connections-per-ip", env: "PEKANU_MAX_CONNECTIONS_PER_IP", default: "128", doc: "open connections per client address (IPv6: per /64; not applied behind a trusted proxy)" },
   { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
   { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
 /** Options a caller (a test, the CLI) may give directly; anything missing takes its default. */
-export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration">> & {
+export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration" | "siweExtensionIds" | "registrationMinBalance">> & {
+  siweExtensionIds?: string[] | string;
+  registrationMinBalance?: bigint | string;
   ownerKey: Hex;
   pricing?: Partial<Pricing>;
   registration?: Partial<ProviderConfig["registration"]>;
@@ -165,6 +199,26 @@ function trustProxy(value: boolean | string): boolean | string {
     throw new ConfigError(`trust proxy must be true or the proxies' addresses/CIDRs, got ${text}`);
   }
   return text;
+}
+
+/** "any", "local", or a list of Chrome extension ids (32 letters a–p). */
+function extensionIds(value: string[] | string): string[] | "any" | "local" {
+  if (value === "any" || value === "local") return value;
+  const ids = (typeof value === "string" ? value.split(",") : value).map((id) => id.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!/^[a-p]{32}$/.test(id)) throw new ConfigError(`${id} is not a Chrome extension id (32 letters a–p)`);
+  }
+  return ids;
+}
+
+function minBalance(value: bigint | string): bigint | "auto" {
+  if (typeof value === "bigint") {
+    if (value < 0n) throw new ConfigError("registration min balance must not be negative");
+    return value;
+  }
+  if (value === "auto") return value;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`registration min balance must be wei or auto, got ${value}`);
+  return BigInt(value);
 }
 
 /** Fills defaults and checks every value; throws ConfigError naming the bad option. */
@@ -213,6 +267,7 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     port,
     publicBaseUrl,
     siweDomain: input.siweDomain ?? baseUrl.host,
+    siweExtensionIds: extensionIds(input.siweExtensionIds ?? "local"),
     rpcUrl: input.rpcUrl ?? "http://127.0.0.1:8545",
     chainId: input.chainId === undefined ? undefined : positiveInt("chain id", input.chainId),
     ownerKey,
@@ -233,7 +288,16 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     proofBodyLimit: positiveInt("proof body limit", input.proofBodyLimit ?? 1_048_576, { min: 1024 }),
     authBurst: positiveInt("auth burst", input.authBurst ?? 20),
     authPerMinute: positiveInt("auth per minute", input.authPerMinute ?? 30),
-    maxLiveNonces: positiveInt("max live nonces", input.maxLiveNonces ?? 10_000),
+    quoteBurst: positiveInt("quote burst", input.quoteBurst ?? 30),
+    quotesPerMinute: positiveInt("quotes per minute", input.quotesPerMinute ?? 60),
+    registrationMinBalance: minBalance(input.registrationMinBalance ?? "auto"),
+    headersTimeoutMs: positiveInt("headers timeout", input.headersTimeoutMs ?? 10_000, { min: 100 }),
+    idleTimeoutMs: positiveInt("idle timeout", input.idleTimeoutMs ?? 30_000, { min: 100 }),
+    bodyTimeoutMs: positiveInt("body timeout", input.bodyTimeoutMs ?? 15_000, { min: 100 }),
+    minUploadBytesPerSecond: positiveInt("min upload rate", input.minUploadBytesPerSecond ?? 16_384, { min: 0 }),
+    requestTimeoutMs: positiveInt("request timeout", input.requestTimeoutMs ?? 3_600_000, { min: 1000 }),
+    maxConnections: positiveInt("max connections", input.maxConnections ?? 2048),
+    maxConnectionsPerIp: positiveInt("max connections per IP", input.maxConnectionsPerIp ?? 128),
     trustProxy: trustProxy(input.trustProxy ?? false),
     collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
     logLevel: input.logLevel ?? "info",
@@ -326,6 +390,7 @@ export function loadConfig({
     port: int("port"),
     publicBaseUrl: raw("publicBaseUrl"),
     siweDomain: raw("siweDomain"),
+    siweExtensionIds: raw("siweExtensionIds"),
     rpcUrl: raw("rpcUrl"),
     chainId: int("chainId"),
     ownerKey: ownerKey as Hex,
@@ -358,7 +423,16 @@ export function loadConfig({
     proofBodyLimit: int("proofBodyLimit"),
     authBurst: int("authBurst"),
     authPerMinute: int("authPerMinute"),
-    maxLiveNonces: int("maxLiveNonces"),
+    quoteBurst: int("quoteBurst"),
+    quotesPerMinute: int("quotesPerMinute"),
+    registrationMinBalance: raw("registrationMinBalance"),
+    headersTimeoutMs: int("headersTimeoutMs"),
+    idleTimeoutMs: int("idleTimeoutMs"),
+    bodyTimeoutMs: int("bodyTimeoutMs"),
+    minUploadBytesPerSecond: int("minUploadBytesPerSecond"),
+    requestTimeoutMs: int("requestTimeoutMs"),
+    maxConnections: int("maxConnections"),
+    maxConnectionsPerIp: int("maxConnectionsPerIp"),
     trustProxy: raw("trustProxy"),
     collectIntervalMs: int("collectIntervalMs"),
     logLevel: raw("logLevel"),

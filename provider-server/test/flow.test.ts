@@ -324,13 +324,31 @@ describe("provider flow, seed steps 1–13", () => {
     );
   });
 
-  it("answers CORS preflights so browser pages and the extension can call it", async () => {
-    const response = await fetch(`${provider.baseUrl}/v1/quotes`, {
-      method: "OPTIONS",
-      headers: { origin: "chrome-extension://abc", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
-    });
+  it("answers CORS only for the extension's origin on the API, not on the status or for web pages", async () => {
+    const extension = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
+    const preflight = (path: string, origin: string) =>
+      fetch(`${provider.baseUrl}${path}`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+      });
+    const response = await preflight("/v1/quotes", extension);
     expect(response.status).toBe(204);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    // Any extension id is accepted on a local chain (siweExtensionIds "local"); it is echoed, never "*".
+    expect(response.headers.get("access-control-allow-origin")).toBe(extension);
     expect(response.headers.get("access-control-allow-headers")).toContain("authorization");
+    expect(response.headers.get("vary")).toContain("origin");
+    const info = await fetch(`${provider.baseUrl}/v1/info`, { headers: { origin: extension } });
+    expect(info.headers.get("access-control-allow-origin")).toBe(extension);
+    // A web page's origin, a malformed extension origin, and the operator's status get nothing.
+    for (const [path, origin] of [["/v1/quotes", "https://evil.example"], ["/v1/quotes", "chrome-extension://abc"], ["/v1/status", extension]] as const) {
+      const refused = await preflight(path, origin);
+      expect(refused.headers.get("access-control-allow-origin"), `${path} ${origin}`).toBeNull();
+      expect(refused.status, `${path} ${origin}`).toBe(405);
+    }
+    const status = await fetch(`${provider.baseUrl}/v1/status`, { headers: { origin: extension } });
+    expect(status.headers.get("access-control-allow-origin")).toBeNull();
+    const page = await fetch(`${provider.baseUrl}/`);
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
   });
 });

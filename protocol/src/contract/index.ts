@@ -1,2 +1,3 @@
 export { serverContractAbi } from "./serverContractAbi.ts";
 export { serverContractBytecode } from "./serverContractBytecode.ts";
+export { clientContractAbi, clientEventNames, clientFunctionNames } from "./clientContractAbi.ts";

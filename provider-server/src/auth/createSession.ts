@@ -4,11 +4,13 @@ import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 import { ApiError } from "../ApiError.ts";
 import type { ServerContext } from "../context.ts";
 import { hashToken } from "./hashToken.ts";
+import { checkNonce } from "./issueNonce.ts";
+import { isAcceptedSiweDomain } from "./siweDomains.ts";
 
 /**
- * Sign-In with Ethereum (EIP-4361): checks the message names this server (domain, uri origin,
- * chain), is within its validity window, carries a nonce this server issued that is unused and
- * unexpired, and is signed by the address it names (EOA signatures; smart-contract wallets are not
+ * Sign-In with Ethereum (EIP-4361): checks the message names this server (an accepted domain —
+ * its host or an accepted extension id — its public URL's origin as uri, its chain), is within
+ * its validity window, carries a nonce this server issued (HMAC) that is unexpired and unused, and is signed by the address it names (EOA signatures; smart-contract wallets are not
  * supported). Only then is the nonce consumed and an opaque bearer token issued; the database
  * keeps the token's hash.
  */
@@ -25,8 +27,9 @@ export async function createSession({
   if (!parsed.address || !parsed.nonce || !parsed.domain || !parsed.uri || parsed.chainId === undefined || !parsed.version) {
     throw new ApiError("SiweInvalid", "not an EIP-4361 sign-in message");
   }
-  if (parsed.domain !== ctx.config.siweDomain) {
-    throw new ApiError("SiweInvalid", `the message is for domain ${parsed.domain}, expected ${ctx.config.siweDomain}`);
+  if (!isAcceptedSiweDomain({ accepted: ctx.siweDomains, domain: parsed.domain })) {
+    const also = ctx.siweDomains.anyExtension ? " or a Chrome extension id" : "";
+    throw new ApiError("SiweInvalid", `the message is for domain ${parsed.domain}, expected one of ${ctx.siweDomains.domains.join(", ")}${also}`);
   }
   let uriOrigin: string;
   try {
@@ -41,14 +44,12 @@ export async function createSession({
     throw new ApiError("SiweInvalid", `the message is for chain ${parsed.chainId}, this server is on chain ${ctx.chain.chainId}`);
   }
   const now = new Date();
-  if (!validateSiweMessage({ message: parsed, domain: ctx.config.siweDomain, time: now })) {
+  if (!validateSiweMessage({ message: parsed, domain: parsed.domain, time: now })) {
     throw new ApiError("SiweInvalid", "the message is expired, not yet valid, or malformed");
   }
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  const nonce = ctx.store.auth.getNonce(parsed.nonce);
-  if (!nonce) throw new ApiError("NonceInvalid", "unknown nonce; request one from /v1/auth/nonce");
-  if (nonce.usedAt !== null) throw new ApiError("NonceInvalid", "nonce already used");
-  if (nonce.expiresAt <= nowSeconds) throw new ApiError("NonceInvalid", "nonce expired");
+  const nonceExpiresAt = checkNonce({ ctx, nonce: parsed.nonce, now: nowSeconds });
+  if (ctx.store.auth.nonceUsed(parsed.nonce)) throw new ApiError("NonceInvalid", "nonce already used");
 
   let valid = false;
   try {
@@ -58,7 +59,7 @@ export async function createSession({
   }
   if (!valid) throw new ApiError("SiweInvalid", "the signature does not match the message's address");
   // Conditional update: of two racing requests with one nonce, exactly one wins.
-  if (!ctx.store.auth.consumeNonce({ nonce: parsed.nonce, now: nowSeconds })) {
+  if (!ctx.store.auth.consumeNonce({ nonce: parsed.nonce, expiresAt: nonceExpiresAt, now: nowSeconds })) {
     throw new ApiError("NonceInvalid", "nonce already used");
   }
 

@@ -105,7 +105,8 @@ export async function createQuote({
     storageUntil: Number(quote.storageUntil),
     expiresAt: Number(quote.expiresAt),
     quoteSignature: signature,
-    quotedAt: now,
+    // Wall-clock time of issue: the quote's time to live is counted from it (quoteExpired).
+    quotedAt: Math.floor(Date.now() / 1000),
     quotedBlock: Number(head),
     deduplicated,
     challengeIndices: indices,

@@ -22,10 +22,10 @@ export async function readOrderStatus({ ctx, order }: { ctx: ServerContext; orde
       }),
       chainNow({ chain: ctx.chain }),
     ]);
-    return orderView({ order, payment, chainState: orderStateName(state), now });
+    return orderView({ order, payment, chainState: orderStateName(state), now, ttlSeconds: ctx.config.pricing.quoteTtlSeconds });
   } catch (error) {
     ctx.log.warn({ err: (error as Error).message, orderId: order.orderId }, "order status from the database (RPC unavailable)");
-    return orderView({ order, payment: storedPayment({ ctx, order }), chainState: order.chainState, now: Math.floor(Date.now() / 1000) });
+    return orderView({ order, payment: storedPayment({ ctx, order }), chainState: order.chainState, now: Math.floor(Date.now() / 1000), ttlSeconds: ctx.config.pricing.quoteTtlSeconds });
   }
 }
 

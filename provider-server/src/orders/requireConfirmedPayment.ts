@@ -3,6 +3,7 @@ import { chainNow } from "../chain/chainNow.ts";
 import { lookupPayment } from "../chain/lookupPayment.ts";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
+import { quoteExpired } from "./quoteExpired.ts";
 
 /** States in which the order's content can no longer be accepted. */
 const closedStates = new Set(["Refunded", "Penalized", "Completed"]);
@@ -27,7 +28,7 @@ export async function requireConfirmedPayment({ ctx, order }: { ctx: ServerConte
     throw new ApiError("ChainUnavailable", "cannot reach the chain to check the payment", { cause: error });
   }
   if (!payment) {
-    if (now > order.expiresAt) throw new ApiError("OrderExpired", "the quote expired unpaid; ask for a new quote");
+    if (quoteExpired({ order, chainNow: now, ttlSeconds: ctx.config.pricing.quoteTtlSeconds })) throw new ApiError("OrderExpired", "the quote expired unpaid; ask for a new quote");
     throw new ApiError("OrderNotPaid", "no payment for this order yet: pay the quote first");
   }
   if (!payment.confirmed) {

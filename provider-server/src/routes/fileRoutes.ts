@@ -32,7 +32,7 @@ export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
   const r = app.withTypeProvider<ZodTypeProvider>();
   const auth = authenticate({ ctx });
 
-  r.get("/v1/files/:fileRoot", { preHandler: auth, schema: { params: fileParams } }, async (request, reply) => {
+  r.get("/v1/files/:fileRoot", { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "download (L), with HTTP Range", params: fileParams } }, async (request, reply) => {
     const { fileRoot } = request.params;
     const size = await readableBlob({ ctx, request, fileRoot });
     const range = parseRange({ header: request.headers.range, size });
@@ -58,7 +58,7 @@ export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
 
   r.get(
     "/v1/files/:fileRoot/audit",
-    { preHandler: auth, schema: { params: fileParams, querystring: auditQuery, response: { 200: auditResponse } } },
+    { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "free audit: one chunk with its inclusion proof", params: fileParams, querystring: auditQuery, response: { 200: auditResponse } } },
     async (request) => {
       const { fileRoot } = request.params;
       const size = await readableBlob({ ctx, request, fileRoot });

@@ -1,15 +1,18 @@
-import { infoResponse, serverContractAbi } from "@pekanu/protocol";
+import { clientContractAbi, infoResponse, orderStates } from "@pekanu/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ServerContext } from "../context.ts";
 import { renderStatusPage } from "../status/renderStatusPage.ts";
-import { statusSnapshot } from "../status/statusSnapshot.ts";
+import { type StatusSnapshot, statusSnapshot } from "../status/statusSnapshot.ts";
+
+/** How long one status snapshot (two RPC reads) serves every caller. */
+const STATUS_CACHE_MS = 5_000;
 
 /** GET /v1/info (seed step 4's contract details), the operator's status page and JSON, /healthz. */
 export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerContext }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/v1/info", { schema: { response: { 200: infoResponse } } }, async () => {
+  r.get("/v1/info", { schema: { summary: "chain, contract, signer, pricing, windows, SIWE domains, order states, client-facing ABI", response: { 200: infoResponse } } }, async () => {
     const { pricing } = ctx.config;
     return {
       version: ctx.version,
@@ -34,22 +37,46 @@ export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
       },
       registration: { policy: ctx.config.registration.policy },
       ownershipChallenges: ctx.config.ownershipChallenges,
-      abi: serverContractAbi as unknown as unknown[],
+      siwe: {
+        domains: ctx.siweDomains.domains,
+        anyExtensionId: ctx.siweDomains.anyExtension,
+        uriOrigin: new URL(ctx.config.publicBaseUrl).origin,
+        chainId: ctx.chain.chainId,
+      },
+      orderStates: [...orderStates],
+      abi: clientContractAbi as unknown as unknown[],
     };
   });
 
-  r.get("/v1/status", async () => statusSnapshot({ ctx }));
+  // The snapshot makes RPC calls: it is computed at most once per STATUS_CACHE_MS whoever asks.
+  let cached: { at: number; value: Promise<StatusSnapshot> } | undefined;
+  const snapshot = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= STATUS_CACHE_MS) {
+      const value = statusSnapshot({ ctx });
+      cached = { at: now, value };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
 
-  r.get("/", async (_request, reply) => {
-    const html = renderStatusPage(await statusSnapshot({ ctx }));
+  r.get("/v1/status", { schema: { summary: "operator status (JSON, cached 5 s)" } }, async (_request, reply) => {
+    reply.header("cache-control", `public, max-age=${STATUS_CACHE_MS / 1000}`);
+    return snapshot();
+  });
+
+  r.get("/", { schema: { summary: "operator status page (HTML)" } }, async (_request, reply) => {
+    const html = renderStatusPage(await snapshot());
     return reply
       .type("text/html; charset=utf-8")
-      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+      .header("referrer-policy", "no-referrer")
+      .header("x-frame-options", "DENY")
       .header("cache-control", "no-store")
       .send(html);
   });
 
-  r.get("/healthz", async () => {
+  r.get("/healthz", { schema: { summary: "liveness" } }, async () => {
     const follower = ctx.follower.status();
     return { ok: true, chainReachable: follower.healthy, lastProcessedBlock: follower.lastProcessedBlock };
   });

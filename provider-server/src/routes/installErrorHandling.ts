@@ -1,4 +1,6 @@
 import type { ErrorCode } from "@pekanu/protocol";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { ApiError } from "../ApiError.ts";
@@ -41,6 +43,10 @@ export function installErrorHandling(app: FastifyInstance) {
         return send(reply, 413, "PayloadTooLarge", "request body too large");
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
         return send(reply, 415, "BadRequest", "unsupported content type");
+      case "PEKANU_BODY_TIMEOUT":
+        // The 408 was already written by watchRequestBody; the connection is closing.
+        if (reply.raw.headersSent) return reply;
+        return send(reply, 408, "BadRequest", "request timed out");
       case "FST_ERR_CTP_EMPTY_JSON_BODY":
         return send(reply, 400, "BadRequest", "empty JSON body");
       case "FST_ERR_CTP_INVALID_JSON_BODY":
@@ -49,26 +55,60 @@ export function installErrorHandling(app: FastifyInstance) {
     if (error instanceof SyntaxError && status === 400) return send(reply, 400, "BadRequest", "malformed JSON body");
     if (status === 413) return send(reply, 413, "PayloadTooLarge", "request body too large");
     if (status === 404) return send(reply, 404, "NotFound", "not found");
+    if (status === 408) return send(reply, 408, "BadRequest", "request timed out");
+    if (status === 415) return send(reply, 415, "BadRequest", "unsupported content type");
     if (status >= 400 && status < 500) return send(reply, status, "BadRequest", "bad request");
     request.log.error({ err: error }, "unhandled error");
     return send(reply, 500, "Internal", "internal error");
   });
 
-  app.setNotFoundHandler((request, reply) => send(reply, 404, "NotFound", `no route ${request.method} ${request.url.split("?")[0]}`));
-
-  // Bearer tokens (not cookies) carry authority, so any origin may call the API: the extension's
-  // pages and service worker, or a web page the user opened.
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("access-control-allow-origin", "*");
-    reply.header("access-control-expose-headers", "content-range, accept-ranges, content-length");
-    if (request.method === "OPTIONS" && request.headers["access-control-request-method"]) {
-      return reply
-        .header("access-control-allow-methods", "GET, HEAD, POST, PUT, OPTIONS")
-        .header("access-control-allow-headers", "authorization, content-type, range")
-        .header("access-control-max-age", "600")
-        .code(204)
-        .send();
-    }
+  // Unknown paths answer 404; a known path with a method it does not have answers 405 with Allow.
+  const routes: { pattern: RegExp; method: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}/?$`);
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ pattern, method });
   });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      return send(reply, 405, "BadRequest", `${request.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`);
+    }
+    return send(reply, 404, "NotFound", `no route ${request.method} ${path}`);
+  });
+
+  // A request whose body was not (fully) read when the answer goes out (refused before reading it:
+  // no session, wrong type, too large) ends its connection, so nobody can make the server read
+  // or discard a body it never wanted.
+  app.addHook("onSend", async (request, reply) => {
+    const raw = request.raw;
+    const hasBody = (raw.headers["content-length"] !== undefined && raw.headers["content-length"] !== "0") || raw.headers["transfer-encoding"] !== undefined;
+    if (hasBody && !raw.complete) reply.header("connection", "close");
+  });
+}
+
+/** Errors Node's HTTP parser meets before Fastify sees a request, in the `{error}` shape. */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  let status = 400;
+  let message = "malformed HTTP request";
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    status = 408;
+    message = "request timed out";
+  } else if (error.code === "HPE_HEADER_OVERFLOW") {
+    status = 431;
+    message = "request headers too large";
+  } else if (error.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") {
+    status = 413;
+    message = "chunk extensions too large";
+  }
+  const code = status === 413 ? "PayloadTooLarge" : "BadRequest";
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroySoon();
 }

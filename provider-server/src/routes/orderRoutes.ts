@@ -31,13 +31,13 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
 
   r.get(
     "/v1/orders",
-    { preHandler: auth, schema: { querystring: ordersQuery, response: { 200: ordersResponse } } },
+    { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "the signed-in client's orders, newest first", querystring: ordersQuery, response: { 200: ordersResponse } } },
     async (request) => {
       const { address } = sessionOf(request);
       const now = Math.floor(Date.now() / 1000);
       const orders = ctx.store.orders
         .listByClient({ client: address, limit: request.query.limit })
-        .map((order) => orderView({ order, payment: storedPayment({ ctx, order }), chainState: order.chainState, now }))
+        .map((order) => orderView({ order, payment: storedPayment({ ctx, order }), chainState: order.chainState, now, ttlSeconds: ctx.config.pricing.quoteTtlSeconds }))
         .filter((view) => request.query.status === undefined || view.status === request.query.status);
       return { orders };
     },
@@ -45,13 +45,13 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
 
   r.get(
     "/v1/orders/:orderId",
-    { preHandler: auth, schema: { params: orderParams, response: { 200: orderResponse } } },
+    { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "one order: payment, confirmations, on-chain state", params: orderParams, response: { 200: orderResponse } } },
     async (request) => readOrderStatus({ ctx, order: ownOrder({ ctx, request, orderId: request.params.orderId }) }),
   );
 
   r.put(
     "/v1/orders/:orderId/content",
-    { preHandler: auth, bodyLimit: ctx.config.proofBodyLimit, schema: { params: orderParams, response: { 200: receiptResponse } } },
+    { onRequest: auth, bodyLimit: ctx.config.proofBodyLimit, schema: { security: [{ bearer: [] }], summary: "upload the content (octet-stream) or prove ownership (JSON); answers σ and L", params: orderParams, response: { 200: receiptResponse } } },
     async (request, reply) => {
       const order = ownOrder({ ctx, request, orderId: request.params.orderId });
       const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
@@ -84,7 +84,15 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
         if (isUpload) reply.header("connection", "close");
         throw new ApiError("Conflict", "content for this order is already being received");
       }
-      ctx.busyOrders.add(order.orderId);
+      ctx.busyOrders.set(order.orderId, {
+        startedAt: Date.now(),
+        abort: (reason) => {
+          request.log.warn({ orderId: order.orderId, reason }, "upload aborted");
+          const error = Object.assign(new Error(`upload aborted: ${reason}`), { code: "PEKANU_UPLOAD_ABORTED" });
+          request.raw.destroy(error);
+          request.raw.socket.destroy();
+        },
+      });
       try {
         await requireConfirmedPayment({ ctx, order });
         if (proof) return await verifyOwnershipProof({ ctx, order, body: proof });

@@ -1,4 +1,4 @@
-import { registrationRequest, registrationResponse, serverContractAbi } from "@pekanu/protocol";
+import { clientContractAbi, registrationRequest, registrationResponse } from "@pekanu/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { authenticate, sessionOf } from "../auth/authenticate.ts";
@@ -10,7 +10,7 @@ export function registrationRoutes({ app, ctx }: { app: FastifyInstance; ctx: Se
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     "/v1/registrations",
-    { preHandler: authenticate({ ctx }), schema: { body: registrationRequest.optional(), response: { 200: registrationResponse } } },
+    { onRequest: authenticate({ ctx }), schema: { security: [{ bearer: [] }], summary: "register the signed-in address on chain (body optional)", body: registrationRequest.nullish(), response: { 200: registrationResponse } } },
     async (request) => {
       const { address } = sessionOf(request);
       const result = await registerClient({ ctx, address, inviteCode: request.body?.inviteCode });
@@ -21,7 +21,7 @@ export function registrationRoutes({ app, ctx }: { app: FastifyInstance; ctx: Se
         chainId: ctx.chain.chainId,
         contractAddress: ctx.deployment.address,
         deployBlock: ctx.deployment.deployBlock,
-        abi: serverContractAbi as unknown as unknown[],
+        abi: clientContractAbi as unknown as unknown[],
       };
     },
   );

@@ -103,6 +103,8 @@ export function createOrderStore(db: Database) {
       SUM(paid_tx IS NOT NULL AND receipt_signature IS NULL) AS paidWithoutContent,
       SUM(receipt_signature IS NOT NULL) AS stored
     FROM orders`);
+  const pruneExpired = db.prepare(`DELETE FROM orders WHERE expires_at < ? AND quoted_at < ? AND paid_tx IS NULL AND chain_state IS NULL
+      AND receipt_signature IS NULL AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.order_id = orders.order_id)`);
   const setPaidAt = db.prepare("UPDATE orders SET paid_at = ? WHERE order_id = ?");
   // Paid orders whose settle delay has passed (or whose payment time is not known yet), and
   // settled orders whose storage period is over: what the earnings collector looks at.
@@ -169,6 +171,13 @@ export function createOrderStore(db: Database) {
     /** Whether `client` holds an order with σ for `fileRoot` (what entitles it to download). */
     clientHoldsReceipt({ client, fileRoot }: { client: Address; fileRoot: Hex }): boolean {
       return receiptFor.get(client, fileRoot) !== undefined;
+    },
+    /**
+     * Deletes quotes that expired unpaid before `before` (seconds) — by their own expiry and by the
+     * wall clock of their issue — and that the chain never mentioned; returns how many.
+     */
+    pruneExpiredQuotes({ before }: { before: number }): number {
+      return Number(pruneExpired.run(before, before).changes);
     },
     counts() {
       const row = counts.get() as Record<string, number | null>;

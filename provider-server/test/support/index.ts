@@ -11,3 +11,4 @@ export * from "./startProvider.ts";
 export * from "./startProviderProcess.ts";
 export * from "./tcpProxy.ts";
 export * from "./waitFor.ts";
+export * from "./rawHttp.ts";

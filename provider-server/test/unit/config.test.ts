@@ -71,12 +71,17 @@ describe("configuration", () => {
 
   it("reads the sign-in limits, proxy trust and earnings interval", () => {
     const defaults = loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey } });
-    expect(defaults).toMatchObject({ authBurst: 20, authPerMinute: 30, maxLiveNonces: 10_000, trustProxy: false, collectIntervalMs: 60_000 });
+    expect(defaults).toMatchObject({ authBurst: 20, authPerMinute: 30, quoteBurst: 30, quotesPerMinute: 60, trustProxy: false, collectIntervalMs: 60_000 });
+    expect(defaults).toMatchObject({ headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, bodyTimeoutMs: 15_000, minUploadBytesPerSecond: 16_384, requestTimeoutMs: 3_600_000 });
+    expect(defaults).toMatchObject({ maxConnections: 2048, maxConnectionsPerIp: 128, registrationMinBalance: "auto", siweExtensionIds: "local" });
     const set = loadConfig({
       env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_AUTH_BURST: "5", PEKANU_TRUST_PROXY: "10.0.0.1, 10.1.0.0/16", PEKANU_COLLECT_INTERVAL_MS: "0" },
-      flags: parseFlags(["--auth-per-minute", "12", "--max-live-nonces=100"]).flags,
+      flags: parseFlags(["--auth-per-minute", "12", "--quotes-per-minute=6", "--idle-timeout-ms", "500", "--registration-min-balance-wei", "7", "--siwe-extension-ids", "abcdefghijklmnopabcdefghijklmnop"]).flags,
     });
-    expect(set).toMatchObject({ authBurst: 5, authPerMinute: 12, maxLiveNonces: 100, trustProxy: "10.0.0.1, 10.1.0.0/16", collectIntervalMs: 0 });
+    expect(set).toMatchObject({ authBurst: 5, authPerMinute: 12, quotesPerMinute: 6, idleTimeoutMs: 500, registrationMinBalance: 7n, trustProxy: "10.0.0.1, 10.1.0.0/16", collectIntervalMs: 0 });
+    expect(set.siweExtensionIds).toEqual(["abcdefghijklmnopabcdefghijklmnop"]);
+    expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_SIWE_EXTENSION_IDS: "not-an-id" } })).toThrow(/extension id/);
+    expect(loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_SIWE_EXTENSION_IDS: "any" } }).siweExtensionIds).toBe("any");
     expect(loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "true" } }).trustProxy).toBe(true);
     expect(loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "loopback" } }).trustProxy).toBe("loopback");
     expect(() => loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_TRUST_PROXY: "2" } })).toThrow(/trust proxy/);
