@@ -30,9 +30,9 @@ export function memoryVault(): Vault & { records: Map<string, VaultRecord> } {
   const records = new Map<string, VaultRecord>();
   return {
     records,
-    get: async (key) => structuredClone(records.get(key)),
-    save: async (record) => (records.set(record.key, structuredClone(record)), record),
-    update: async (key, change) => {
+    get: async (key: string) => structuredClone(records.get(key)),
+    save: async (record: VaultRecord) => (records.set(record.key, structuredClone(record)), record),
+    update: async (key: string, change: (r: VaultRecord) => VaultRecord) => {
       const r = records.get(key);
       if (!r) return undefined;
       const next = change(structuredClone(r));
@@ -42,14 +42,14 @@ export function memoryVault(): Vault & { records: Map<string, VaultRecord> } {
     list: async () => ({ total: records.size, items: [...records.values()] }),
     all: async () => [...records.values()],
     count: async () => records.size,
-    saveMany: async (list) => {
+    saveMany: async (list: VaultRecord[]) => {
       for (const r of list) records.set(r.key, r);
       return { added: list.length, merged: 0 };
     },
     quarantined: async () => [],
     warm: async () => undefined,
     close: () => undefined,
-  } as Vault & { records: Map<string, VaultRecord> };
+  } as unknown as Vault & { records: Map<string, VaultRecord> };
 }
 
 export type Harness = {
@@ -62,7 +62,7 @@ export type Harness = {
 };
 
 /** A messenger with the session, vault-db and vault actions faked for one signed-in client. */
-export function harness({ fetch, signedIn = true, now = () => Date.now() }: { fetch?: typeof fetch; signedIn?: boolean; now?: () => number } = {}): Harness {
+export function harness({ fetch, signedIn = true, now = () => Date.now() }: { fetch?: typeof globalThis.fetch; signedIn?: boolean; now?: () => number } = {}): Harness {
   const messenger = createBackgroundMessenger();
   const vault = memoryVault();
   const pending: PendingTx[] = [];

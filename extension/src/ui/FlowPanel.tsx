@@ -5,7 +5,7 @@ import type { HumanError } from "../lib/errors.ts";
 import type { FlowState } from "../lib/flow.ts";
 import { formatBytes, formatDuration, formatEth, formatTime, relativeTime, shortHex } from "../lib/format.ts";
 import type { UploadTarget, View } from "../lib/messages.ts";
-import { normalizeBaseUrl } from "../lib/url.ts";
+import { normalizeProviderUrl } from "../lib/url.ts";
 import { recordKey } from "../lib/vault/schema.ts";
 import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
@@ -40,9 +40,10 @@ export function ProviderCard({ view, onError }: Props) {
     run("connect", async () => {
       let origin: string;
       try {
-        origin = normalizeBaseUrl(url).origin;
+        origin = normalizeProviderUrl(url).origin;
       } catch (err) {
-        throw new Error(err instanceof Error ? err.message : "Not a URL");
+        onError(humanOf(err));
+        return;
       }
       // Host access only for the provider the person connects, requested at this click.
       const granted = await chrome.permissions.request({ origins: [`${origin}/*`] });
@@ -55,11 +56,16 @@ export function ProviderCard({ view, onError }: Props) {
   const info = flow.provider?.info;
   return (
     <div className={`card ${flow.provider ? "done" : "current"}`} data-testid="card-provider">
-      <h2>1 · Storage provider</h2>
+      <h2>Storage provider</h2>
       <div className="row">
+        <label htmlFor="provider-url" className="sr-only">
+          Provider address
+        </label>
         <input
+          id="provider-url"
           type="url"
           className="grow"
+          aria-label="Provider address"
           placeholder="https://storage.example.com"
           data-testid="provider-url"
           value={url}
@@ -141,7 +147,7 @@ function AccountCard({ view, onError }: Props) {
   const policy = flow.provider?.info.registration.policy;
   return (
     <div className={`card ${view.step === "signIn" || view.step === "register" || view.step === "registering" ? "current" : ""}`} data-testid="card-account">
-      <h2>2 · Sign in and registration</h2>
+      <h2>Your account with the provider</h2>
       <div className="row">
         {sessionValid ? (
           <span data-testid="session-status" data-signed-in="true">
@@ -158,10 +164,10 @@ function AccountCard({ view, onError }: Props) {
       </div>
       {sessionValid ? (
         <>
-          <h3>Registration (seed steps 2–4 and 7)</h3>
+          <h3>Registration</h3>
           {!reg || reg.status === "failed" ? (
             <div className="row">
-              {policy === "invite" ? <input type="text" placeholder="Invite code" data-testid="registration-invite" value={invite} onChange={(e) => setInvite(e.target.value)} /> : null}
+              {policy === "invite" ? <input type="text" aria-label="Invite code" placeholder="Invite code" data-testid="registration-invite" value={invite} onChange={(e) => setInvite(e.target.value)} /> : null}
               <button data-testid="registration-request" disabled={pending !== null} onClick={() => run("register", () => send({ type: "registration.request", ...(invite ? { inviteCode: invite } : {}) }))}>
                 Request registration
               </button>
@@ -175,10 +181,10 @@ function AccountCard({ view, onError }: Props) {
               <Field label="Block" testid="registration-block">
                 {reg.blockNumber ?? "—"}
               </Field>
-              <Field label="ClientRegistered event" testid="registration-event">
+              <Field label="Recorded on chain" testid="registration-event">
                 {reg.checkedAt ? reg.eventSeen ? <Badge kind="ok">found</Badge> : <Badge kind="warn">not found</Badge> : "—"}
               </Field>
-              <Field label="isRegistered()" testid="registration-status" >
+              <Field label="Registered" testid="registration-status" >
                 <span data-registered={String(reg.isRegistered)}>
                   {reg.checkedAt ? reg.isRegistered ? <Badge kind="ok">yes</Badge> : <Badge kind="bad">no</Badge> : <span className="muted">checking…</span>}
                 </span>
@@ -229,9 +235,9 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
   const info = flow.provider?.info;
   return (
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
-      <h2>3 · File and commitment</h2>
+      <h2>File</h2>
       <div className="row">
-        <input type="file" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
+        <input type="file" aria-label="File to store" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
         <label className="row">
           Keep for
           <input
@@ -253,20 +259,20 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
       </div>
       {progress && progress.bytes < progress.total ? (
         <div data-testid="hash-status">
-          Computing the commitment (Merkle root) in a background thread… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
+          Reading the file to compute its fingerprint… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
           <Progress value={progress.bytes} total={progress.total} testid="hash-progress" />
         </div>
       ) : null}
       {order ? (
         <dl className="kv" data-testid="file-info">
           <Field label="File" testid="file-name">
-            {order.file.name} ({formatBytes(order.file.size)}, {order.file.chunks} chunks)
+            {order.file.name} ({formatBytes(order.file.size)})
           </Field>
-          <Field label="Commitment" testid="file-root">
+          <Field label="Fingerprint" testid="file-root">
             <code>{order.file.fileRoot}</code>
           </Field>
           {speed ? (
-            <Field label="Hashed at" testid="hash-speed">
+            <Field label="Read at" testid="hash-speed">
               {speed}
             </Field>
           ) : null}
@@ -289,10 +295,10 @@ function QuoteCard({ view, onError }: Props) {
   const canPay = Boolean(q && b?.sufficient && !expired && !paid && view.chainOk !== false && walletMatches);
   return (
     <div className={`card ${view.step === "quote" || view.step === "pay" ? "current" : ""}`} data-testid="card-quote">
-      <h2>4 · Quote, balance and payment</h2>
+      <h2>Price and payment</h2>
       {!paid ? (
         <button data-testid="quote-request" className={q ? "secondary" : ""} disabled={pending !== null || view.step === "signIn"} onClick={() => run("quote", () => send({ type: "order.quote" }))}>
-          {q ? "Ask for a new quote" : "Ask for a quote"}
+          {q ? "Ask for a new price" : "Ask for the price"}
         </button>
       ) : null}
       {q ? (
@@ -302,13 +308,16 @@ function QuoteCard({ view, onError }: Props) {
               <Eth wei={q.quote.price} />
             </strong>
           </Field>
+          <Field label="Per GB-month" testid="quote-per-gb-month">
+            {perGbMonth(q.quote.price, q.quote.size, order.storageDays)}
+          </Field>
           <Field label="Fine if the provider fails" testid="quote-fine">
-            <Eth wei={q.quote.fine} />
+            <Eth wei={q.quote.fine} /> <span className="muted">— paid to you from the provider's deposit if it loses or withholds your file</span>
           </Field>
           <Field label="Stored until" testid="quote-storage-until">
             {formatTime(Number(q.quote.storageUntil))}
           </Field>
-          <Field label="Quote valid until" testid="quote-expires">
+          <Field label="Price valid until" testid="quote-expires">
             <span className={expired ? "bad" : ""} data-expired={String(expired)}>
               {formatTime(Number(q.quote.expiresAt))} ({expired ? "expired" : relativeTime(Number(q.quote.expiresAt) * 1000, view.now)})
             </span>
@@ -328,14 +337,16 @@ function QuoteCard({ view, onError }: Props) {
       ) : null}
       {q && !paid ? (
         <>
-          <h3>Balance check (seed step 8)</h3>
+          <h3>Your balance</h3>
           {b ? (
             <dl className="kv" data-testid="balance">
               <Field label="Your balance" testid="balance-amount">
                 <Eth wei={b.balance} />
               </Field>
-              <Field label="Estimated gas" testid="balance-gas">
-                {b.gasEstimate} gas × {formatEth(b.maxFeePerGas, 12)} ETH = <Eth wei={b.gasCost} />
+              <Field label="Network fee" testid="balance-gas">
+                <span title={`${b.gasEstimate} gas at up to ${formatEth(b.maxFeePerGas, 12)} ETH per gas`}>
+                  about <Eth wei={b.gasCost} />
+                </span>
                 {b.gasFallback ? <span className="muted"> (typical figure: estimation needs the funds)</span> : null}
               </Field>
               <Field label="Needed" testid="balance-required">
@@ -364,7 +375,7 @@ function QuoteCard({ view, onError }: Props) {
               Check balance
             </button>
             <button data-testid="pay" disabled={!canPay || pending !== null} onClick={() => run("pay", () => send({ type: "order.pay" }))}>
-              Pay {formatEth(q.quote.price)} ETH
+              Pay {formatEth(q.quote.price)} ETH + about {b ? formatEth(b.gasCost) : "—"} ETH network fee
             </button>
           </div>
           <p className="muted">
@@ -382,7 +393,7 @@ function PaymentCard({ view }: Props) {
   const required = payment.requiredConfirmations;
   return (
     <div className={`card ${view.step === "confirming" ? "current" : ""}`} data-testid="card-payment">
-      <h2>5 · Payment confirmations (seed steps 10–11)</h2>
+      <h2>Payment confirmations</h2>
       <dl className="kv">
         <Field label="Transaction" testid="payment-tx">
           <code>{payment.txHash}</code>
@@ -502,7 +513,7 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
   const shown = progress ?? (upload ? { sent: upload.sent, total: upload.total } : null);
   return (
     <div className={`card ${ready ? "current" : ""}`} data-testid="card-upload">
-      <h2>6 · {dedup ? "Proof of ownership" : "Upload"} (seed step 12)</h2>
+      <h2>{dedup ? "Proof that you have the file" : "Upload"}</h2>
       {dedup ? (
         <p className="muted">
           The provider already stores this file. Instead of uploading it, Pekanu sends {order.quote.ownershipIndices?.length ?? 0} chunks it names, each with its Merkle proof, computed from your local copy.
@@ -546,9 +557,9 @@ function ReceiptCard({ view, onError, openVault }: Props) {
   const key = recordKey(flow.provider.info.chainId, flow.provider.info.contract.address, order.quote.quote.orderId);
   return (
     <div className={`card ${receipt.status === "verified" ? "done" : "current"}`} data-testid="card-receipt">
-      <h2>7 · Receipt σ and link L (seed step 13)</h2>
+      <h2>Receipt</h2>
       <dl className="kv">
-        <Field label="σ" testid="receipt-signature">
+        <Field label="Provider's signature" testid="receipt-signature">
           <code>{receipt.signature}</code>
         </Field>
         <Field label="L" testid="receipt-link">
@@ -613,6 +624,14 @@ function DeliveryDisputeHint({ view, openVault }: Props) {
       </button>
     </div>
   );
+}
+
+/** The price per GB-month (10^9 bytes × 30 days), the unit storage is sold in. */
+function perGbMonth(price: string, size: string, days: number): string {
+  const bytes = Number(size);
+  if (!bytes || !days) return "—";
+  const wei = (BigInt(price) * 1_000_000_000n * 30n) / (BigInt(bytes) * BigInt(days));
+  return `${formatEth(wei)} ETH`;
 }
 
 export function FlowPanel(props: Props) {

@@ -81,7 +81,14 @@ function freePort(): Promise<number> {
  * checked for the test host permission.
  */
 export async function buildExtension(): Promise<string> {
-  const output = await new Promise<string>((resolve, reject) => {
+  // PEKANU_E2E_SKIP_BUILD=1 reuses the last e2e build (`npx plasmo build --tag=e2e` with the
+  // variables below): several runs against one build while the sources change meanwhile.
+  const output = process.env.PEKANU_E2E_SKIP_BUILD ? "(build skipped: PEKANU_E2E_SKIP_BUILD)" : await runPlasmoBuild();
+  return checkBuild(output);
+}
+
+async function runPlasmoBuild(): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const child = spawn("npx", ["plasmo", "build", "--tag=e2e"], {
       cwd: path.join(REPO_ROOT, "extension"),
       env: {
@@ -97,6 +104,9 @@ export async function buildExtension(): Promise<string> {
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(log) : reject(new Error(`plasmo build failed (${code}):\n${log.slice(-4000)}`))));
   });
+}
+
+async function checkBuild(output: string): Promise<string> {
   const manifest = path.join(E2E_EXTENSION_DIR, "manifest.json");
   const parsed = JSON.parse(await readFile(manifest, "utf8")) as { host_permissions?: string[] };
   if (!parsed.host_permissions?.includes("http://127.0.0.1/*")) {

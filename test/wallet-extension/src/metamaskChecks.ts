@@ -10,7 +10,9 @@
  * The origin is what MetaMask assigns: `new URL(sender.url).origin`, `chrome-extension://<id>` for
  * a request from another extension (metamask-controller's setupProviderConnection).
  */
-import { detectSIWE, isValidSIWEOrigin } from "@metamask/controller-utils";
+// The module itself, not the package index: the index also loads network and ENS helpers whose
+// top-level code does not run in a service worker. Same functions MetaMask calls.
+import { detectSIWE, isValidSIWEOrigin } from "../../../node_modules/@metamask/controller-utils/dist/siwe.mjs";
 import { SignTypedDataVersion, TYPED_MESSAGE_SCHEMA, TypedDataUtils, type MessageTypes, type TypedMessage } from "@metamask/eth-sig-util";
 import { bytesToHex, hashTypedData, type TypedDataDefinition } from "viem";
 

@@ -9,7 +9,10 @@ import { initialFlowState, reduceFlow, type FlowEvent, type FlowState, type Prov
 import { toMillis } from "../../lib/format.ts";
 import { createSignInMessage } from "../../lib/signInMessage.ts";
 import type { ContractView } from "../../lib/messages.ts";
-import { createProviderApi, normalizeBaseUrl, type ProviderApi } from "../../lib/providerApi.ts";
+import { createProviderApi, type ProviderApi } from "../../lib/providerApi.ts";
+import { normalizeProviderUrl } from "../../lib/url.ts";
+
+export { normalizeProviderUrl };
 import type { KeyValueStore } from "../store.ts";
 import { TaskRunner, type BackgroundMessenger, type SessionSlice } from "../types.ts";
 import type { Chain } from "./chain.ts";
@@ -308,25 +311,6 @@ export class ProviderSessions {
     if (reg && reg.status === "requested" && session && reg.address.toLowerCase() === session.address.toLowerCase()) {
       this.tasks.run("registration", () => this.checkRegistration());
     }
-  }
-}
-
-/**
- * The provider's address as typed: a scheme is required (no silent https), and the answer says in
- * words what is wrong with a garbled one.
- */
-export function normalizeProviderUrl(url: string): { baseUrl: string; origin: string } {
-  const trimmed = url.trim();
-  if (!trimmed) throw new UserFacingError(humanError("BadUrl", "Address needed", "Enter the provider's address, e.g. https://storage.example.com", "none"));
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    throw new UserFacingError(
-      humanError("UrlWithoutScheme", "Address incomplete", `Start the address with https:// (or http:// for a provider on this computer), e.g. https://${trimmed.replace(/^\/+/, "")}`, "none"),
-    );
-  }
-  try {
-    return normalizeBaseUrl(trimmed);
-  } catch {
-    throw new UserFacingError(humanError("BadUrl", "Not a web address", `"${trimmed.slice(0, 80)}" is not a valid web address. Check it for typos, e.g. https://storage.example.com`, "none"));
   }
 }
 
