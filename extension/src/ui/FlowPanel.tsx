@@ -12,6 +12,7 @@ import { humanOf, send } from "./background.ts";
 import { commitFile, proveFile } from "./hashing.ts";
 import { chainName } from "./labels.ts";
 import { uploadFile } from "./transfer.ts";
+import { resumableUpload, uploadRate } from "../lib/resumableUpload.ts";
 import { PAGE_LEASE_ID } from "./lease.ts";
 
 type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
@@ -422,6 +423,10 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const [checking, setChecking] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [offline, setOffline] = useState<number | null>(null);
+  const [rate, setRate] = useState<{ bytesPerSecond: number; secondsLeft: number | null } | null>(null);
+  const samples = useRef<{ at: number; sent: number }[]>([]);
+  const abort = useRef<AbortController | null>(null);
   if (!order?.payment || !order.quote) return null;
   const dedup = order.quote.deduplicated;
   const upload = order.upload;
@@ -460,17 +465,31 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
       await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: localFile.file.size, orderId });
       setProgress({ sent: 0, total: localFile.file.size });
       let result;
+      const controller = new AbortController();
+      abort.current = controller;
+      samples.current = [];
+      const onProgress = (sent: number, total: number) => {
+        setProgress({ sent, total });
+        samples.current = [...samples.current.filter((x) => Date.now() - x.at < 15_000), { at: Date.now(), sent }];
+        setRate(uploadRate(samples.current, total));
+        void send({ type: "order.uploadProgress", leaseId: PAGE_LEASE_ID, sent, total, orderId }).catch(() => undefined);
+      };
       try {
-        result = await uploadFile({
-          url: target.url,
-          token: target.token,
-          file: localFile.file,
-          onProgress: (sent, total) => {
-            setProgress({ sent, total });
-            void send({ type: "order.uploadProgress", leaseId: PAGE_LEASE_ID, sent, total, orderId }).catch(() => undefined);
-          },
-        });
+        // Resumable (the provider keeps what it verified; a retry continues from there), else one PUT.
+        result =
+          (await resumableUpload({
+            url: target.url,
+            token: target.token,
+            file: localFile.file,
+            signal: controller.signal,
+            onProgress: (p) => {
+              setOffline(p.offline ? p.retryInMs : null);
+              if (!p.offline) onProgress(p.sent, p.total);
+            },
+          })) ?? (await uploadFile({ url: target.url, token: target.token, file: localFile.file, signal: controller.signal, onProgress }));
+        setOffline(null);
       } catch (err) {
+        setOffline(null);
         await send({ type: "order.uploadInterrupted", leaseId: PAGE_LEASE_ID, reason: err instanceof Error ? err.message : String(err), orderId }).catch(() => undefined);
         return;
       }
@@ -533,8 +552,26 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
       ) : null}
       {shown && (busy || upload?.status === "uploading") ? (
         <div data-testid="upload-status">
-          {dedup ? `Proving chunk ${shown.sent} of ${shown.total}` : `${formatBytes(shown.sent)} of ${formatBytes(shown.total)}`}
+          {dedup
+            ? `Proving part ${shown.sent} of ${shown.total}`
+            : `Uploading ${Math.floor((shown.sent / Math.max(1, shown.total)) * 100)} % · ${formatBytes(shown.sent)} of ${formatBytes(shown.total)}`}
+          {!dedup && rate && rate.bytesPerSecond > 0 ? (
+            <span className="muted" data-testid="upload-rate">
+              {" "}
+              · {formatBytes(rate.bytesPerSecond)}/s{rate.secondsLeft !== null ? ` · about ${formatDuration(rate.secondsLeft)} left` : ""}
+            </span>
+          ) : null}
           <Progress value={shown.sent} total={shown.total} testid="upload-progress" />
+          {offline !== null ? (
+            <div className="warn" data-testid="upload-offline" role="status">
+              Provider offline — retrying in {Math.round(offline / 1000)} s. Nothing is lost: the upload continues where it stopped.
+            </div>
+          ) : null}
+          {busy && !dedup ? (
+            <button className="secondary" data-testid="upload-pause" onClick={() => abort.current?.abort()}>
+              Pause
+            </button>
+          ) : null}
         </div>
       ) : null}
       {upload?.status === "done" ? <Badge kind="ok" testid="upload-done">delivered</Badge> : null}

@@ -56,6 +56,7 @@ export const ACCOUNTS = {
   dedupFirst: 4,
   dedupSecond: 5,
   penaltyClient: 6,
+  productClient: 7,
   /** Sends small amounts to fresh keys (never the owner: the server sends owner transactions). */
   funder: 19,
 } as const;
