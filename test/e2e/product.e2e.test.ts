@@ -124,17 +124,18 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the extension as a product", () => 
     await pekanu.chooseFile(page, files[1]!.path);
     await pekanu.requestQuote(page);
     await pekanu.pay(page);
+    // Tab two holds the same file, ready to upload.
     const other = await pekanu.openApp("#store");
     await pekanu.waitForStep(other, "upload");
-    // Tab one uploads, slowly.
-    await page.bringToFront();
-    await page.emulateNetworkConditions({ download: 8 << 20, upload: 8 << 10, latency: 0 });
-    await pekanu.click(page, "upload-start");
-    await page.waitForFunction(() => Number((document.querySelector('[data-testid="upload-progress"]') as HTMLElement | null)?.dataset.value ?? 0) > 0, { timeout: 30_000, polling: 50 });
-    // Tab two, holding the same file, is told the upload runs elsewhere; it sends nothing.
-    await other.bringToFront();
     await pekanu.setFile(other, "upload-file-input", files[1]!.path);
     await other.waitForSelector('[data-testid="upload-need-file"]', { hidden: true, timeout: 60_000 });
+    // Tab one uploads, slowly.
+    await page.bringToFront();
+    await page.emulateNetworkConditions({ download: 8 << 20, upload: 4 << 10, latency: 0 });
+    await pekanu.click(page, "upload-start");
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid="upload-progress"]') as HTMLElement | null)?.dataset.value ?? 0) > 0, { timeout: 30_000, polling: 50 });
+    // Tab two is told the upload runs elsewhere; it sends nothing.
+    await other.bringToFront();
     await pekanu.click(other, "upload-start");
     await other.waitForSelector('[data-testid="error-banner"][data-code="UploadElsewhere"]', { timeout: 30_000 });
     expect(await pekanu.text(other, "error-banner-message")).toMatch(/already being uploaded from another Pekanu tab/);

@@ -25,7 +25,7 @@ function tabFromHash(): { tab: Tab; key: string | null } {
 }
 
 function App() {
-  useFirstRenderMark();
+  useFirstRenderMark("Pekanu — files");
   const view = useView();
   const [{ tab, key }, setLocation] = useState(tabFromHash);
   const [localError, setLocalError] = useState<HumanError | null>(null);

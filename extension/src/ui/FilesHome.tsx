@@ -78,7 +78,7 @@ export function FilesHome({ view, onError, openDetails, openStore }: { view: Vie
                 data-key={row.key}
                 data-status={row.status.kind}
                 onClick={() => open(row)}
-                aria-label={`${row.name}, ${row.status.text}. Open details`}
+                title="Open the details"
               >
                 <span className="file-name">{row.name}</span>
                 <span className="muted file-size">{formatBytes(row.size)}</span>

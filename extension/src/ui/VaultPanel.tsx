@@ -113,6 +113,7 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
             <input
               type="search"
               className="grow"
+              aria-label="Search your receipts"
               placeholder="Search by file name, order id, root, link, tx…"
               data-testid="vault-search"
               value={typed}
@@ -125,7 +126,7 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
             </button>
             <label className="row">
               <span className="muted">Import:</span>
-              <input type="file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+              <input type="file" aria-label="Import receipts from a file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
             </label>
           </div>
           {importing ? <div className="muted" data-testid="vault-import-status">Verifying every σ and importing…</div> : null}

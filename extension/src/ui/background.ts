@@ -77,9 +77,11 @@ export function openAppNewTab(hash = ""): void {
   void chrome.tabs.create({ url });
 }
 
-/** Marks the first React commit (bench: time to first render). */
-export function useFirstRenderMark(): void {
+/** Marks the first React commit (bench: time to first render); names the page for assistive tech. */
+export function useFirstRenderMark(title = "Pekanu"): void {
   useEffect(() => {
+    document.documentElement.lang = "en";
+    document.title = title;
     if (!performance.getEntriesByName("pekanu:first-render").length) performance.mark("pekanu:first-render");
   }, []);
 }
