@@ -269,6 +269,10 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
   const lastAudit = record.audits.at(-1);
   // A challenge costs a bond: offered only after a failed check, never after a passed one.
   const challengeMakesSense = advice.canChallenge && Boolean(lastAudit && !lastAudit.ok);
+  // The advice's challenge sentence only where a challenge is offered (after a failed check).
+  const explainLines = challengeMakesSense
+    ? advice.explain
+    : advice.explain.map((line) => (line.startsWith("Challenge the storage") ? "Nothing to do: the provider has your file. Check it for free from time to time; if a check fails, you can make it prove it on chain." : line));
   const bond = record.chain?.params?.challengeBond ?? (view.contract?.address.toLowerCase() === record.contract.toLowerCase() ? view.contract.params.challengeBond : null);
 
   return (
@@ -374,7 +378,7 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
 
       <h3>If something goes wrong</h3>
       <div data-testid="detail-explain">
-        {advice.explain.map((text, i) => (
+        {explainLines.map((text, i) => (
           <div className="explain" key={i} data-testid="detail-explain-line">
             {text}
           </div>
