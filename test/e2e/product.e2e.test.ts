@@ -149,18 +149,61 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the extension as a product", () => 
     expect(uploaded.flow.upload).toMatchObject({ status: "done", attempts: 1 });
   });
 
+  test("a paid file that never reached the provider, disputed: 'Not stored — refunded'", async () => {
+    await pekanu.newOrder(page);
+    await pekanu.chooseFile(page, files[2]!.path);
+    await pekanu.requestQuote(page);
+    await pekanu.pay(page);
+    const home = await pekanu.openApp("");
+    const row = '[data-testid="file-row"][data-status="notUploaded"]';
+    await home.waitForSelector(row, { timeout: 30_000 });
+    expect(await home.$eval(`${row} [data-testid="file-status"]`, (e) => e.textContent)).toBe("Paid — not uploaded yet");
+    await home.click(row);
+    await home.waitForSelector('[data-testid="vault-detail"]');
+    // No receipt: a dispute is offered (explained in one sentence), a challenge is not.
+    await until("the dispute to be offered", async () => {
+      if (await home.$('[data-testid="detail-dispute"]')) return true;
+      await pekanu.click(home, "detail-refresh-chain");
+      return false;
+    });
+    expect(await home.$('[data-testid="detail-challenge"]')).toBeNull();
+    expect(await pekanu.text(home, "detail-dispute-explain")).toMatch(/^A dispute asks the provider/);
+    await pekanu.click(home, "detail-dispute");
+    await home.waitForSelector('[data-testid="detail-action"][data-kind="disputeDelivery"][data-status="confirmed"]', { timeout: 60_000 });
+    // The provider has no file for it: it refunds.
+    await until(
+      "the refund on chain",
+      async () => {
+        if (await home.$('[data-testid="detail-chain-state"] [data-state="Refunded"]')) return true;
+        await pekanu.click(home, "detail-refresh-chain");
+        await new Promise((r) => setTimeout(r, 500));
+        return false;
+      },
+      90_000,
+    );
+    expect(await pekanu.text(home, "detail-status")).toBe("Not stored — refunded");
+    // A finished order shows no action that no longer applies.
+    expect(await home.$('[data-testid="detail-dispute"]')).toBeNull();
+    await pekanu.shot(home, "05-file-refunded");
+    await pekanu.click(home, "tab-files");
+    await home.waitForSelector('[data-testid="file-row"][data-status="refunded"]', { timeout: 30_000 });
+    await pekanu.shot(home, "06-files-home-refunded");
+    await home.close();
+    await page.bringToFront();
+  });
+
   test("accessibility of the store page, settings and credits", async () => {
     await expectAccessible(page, "store page");
     const settings = await pekanu.browser.newPage();
     await settings.goto(`chrome-extension://${pekanu.extensionId}/options.html`, { waitUntil: "load" });
     await settings.waitForSelector('[data-testid="settings-wallet-id"]');
     await expectAccessible(settings, "settings");
-    await pekanu.shot(settings, "05-settings");
+    await pekanu.shot(settings, "07-settings");
     await settings.close();
     const credits = await pekanu.openApp("#credits");
     await credits.waitForSelector('[data-testid="credits-amount"]');
     await expectAccessible(credits, "credits");
-    await pekanu.shot(credits, "06-credits");
+    await pekanu.shot(credits, "08-credits");
     await credits.close();
     void chain;
     void CLIENT;
