@@ -94,29 +94,32 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the extension as a product", () => 
     await pekanu.shot(page, "01-store-page-pay-with-fee");
 
     const home = await pekanu.openApp("");
-    await home.waitForSelector('[data-testid="file-row"][data-status="stored"]', { timeout: 30_000 });
-    await home.waitForSelector('[data-testid="file-row"][data-status="waitingPayment"]', { timeout: 30_000 });
-    const statuses = await home.$$eval('[data-testid="file-row"]', (rows) => rows.map((r) => [(r as HTMLElement).dataset.status, r.querySelector('[data-testid="file-status"]')?.textContent]));
-    // What needs attention first: the unpaid order before the healthy one.
-    expect(statuses.map((s) => s[0])).toEqual(["waitingPayment", "stored"]);
-    expect(statuses[0]![1]).toBe("Waiting for payment");
-    expect(statuses[1]![1]).toMatch(/^Stored, safe until \d{1,2} [A-Z][a-z]{2} \d{4}$/);
-    await pekanu.shot(home, "02-files-home");
-    await expectAccessible(home, "files home");
+    try {
+      await home.waitForSelector('[data-testid="file-row"][data-status="stored"]', { timeout: 30_000 });
+      await home.waitForSelector('[data-testid="file-row"][data-status="waitingPayment"]', { timeout: 30_000 });
+      const statuses = await home.$$eval('[data-testid="file-row"]', (rows) => rows.map((r) => [(r as HTMLElement).dataset.status, r.querySelector('[data-testid="file-status"]')?.textContent]));
+      // What needs attention first: the unpaid order before the healthy one.
+      expect(statuses.map((s) => s[0])).toEqual(["waitingPayment", "stored"]);
+      expect(statuses[0]![1]).toBe("Waiting for payment");
+      expect(statuses[1]![1]).toMatch(/^Stored, safe until \d{1,2} [A-Z][a-z]{2} \d{4}$/);
+      await pekanu.shot(home, "02-files-home");
+      await expectAccessible(home, "files home");
 
-    // A row opens the file's details with the keyboard; a passed check shows when it was checked.
-    await home.focus('[data-testid="file-row"][data-status="stored"]');
-    await home.keyboard.press("Enter");
-    await home.waitForSelector('[data-testid="vault-detail"]');
-    await pekanu.click(home, "detail-audit");
-    await home.waitForSelector('[data-testid="detail-audit-result"][data-ok="true"]', { timeout: 30_000 });
-    // After a passed check there is no challenge to offer.
-    expect(await home.$('[data-testid="detail-challenge"]')).toBeNull();
-    expect(await pekanu.text(home, "detail-status")).toMatch(/^Stored, safe until .* · checked (just now|\d+ s ago)$/);
-    await pekanu.shot(home, "03-file-details");
-    await expectAccessible(home, "file details");
-    await home.close();
-    await page.bringToFront();
+      // A row opens the file's details with the keyboard; a passed check shows when it was checked.
+      await home.focus('[data-testid="file-row"][data-status="stored"]');
+      await home.keyboard.press("Enter");
+      await home.waitForSelector('[data-testid="vault-detail"]');
+      await pekanu.click(home, "detail-audit");
+      await home.waitForSelector('[data-testid="detail-audit-result"][data-ok="true"]', { timeout: 30_000 });
+      // After a passed check there is no challenge to offer.
+      expect(await home.$('[data-testid="detail-challenge"]')).toBeNull();
+      expect(await pekanu.text(home, "detail-status")).toMatch(/^Stored, safe until .* · checked (just now|\d+ s ago)$/);
+      await pekanu.shot(home, "03-file-details");
+      await expectAccessible(home, "file details");
+    } finally {
+      await home.close();
+      await page.bringToFront();
+    }
   });
 
   test("two tabs cannot upload the same order", async () => {
@@ -155,41 +158,44 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the extension as a product", () => 
     await pekanu.requestQuote(page);
     await pekanu.pay(page);
     const home = await pekanu.openApp("");
-    const row = '[data-testid="file-row"][data-status="notUploaded"]';
-    await home.waitForSelector(row, { timeout: 30_000 });
-    expect(await home.$eval(`${row} [data-testid="file-status"]`, (e) => e.textContent)).toBe("Paid — not uploaded yet");
-    await home.click(row);
-    await home.waitForSelector('[data-testid="vault-detail"]');
-    // No receipt: a dispute is offered (explained in one sentence), a challenge is not.
-    await until("the dispute to be offered", async () => {
-      if (await home.$('[data-testid="detail-dispute"]')) return true;
-      await pekanu.click(home, "detail-refresh-chain");
-      return false;
-    });
-    expect(await home.$('[data-testid="detail-challenge"]')).toBeNull();
-    expect(await pekanu.text(home, "detail-dispute-explain")).toMatch(/^A dispute asks the provider/);
-    await pekanu.click(home, "detail-dispute");
-    await home.waitForSelector('[data-testid="detail-action"][data-kind="disputeDelivery"][data-status="confirmed"]', { timeout: 60_000 });
-    // The provider has no file for it: it refunds.
-    await until(
-      "the refund on chain",
-      async () => {
-        if (await home.$('[data-testid="detail-chain-state"] [data-state="Refunded"]')) return true;
+    try {
+      const row = '[data-testid="file-row"][data-status="notUploaded"]';
+      await home.waitForSelector(row, { timeout: 30_000 });
+      expect(await home.$eval(`${row} [data-testid="file-status"]`, (e) => e.textContent)).toBe("Paid — not uploaded yet");
+      await home.click(row);
+      await home.waitForSelector('[data-testid="vault-detail"]');
+      // No receipt: a dispute is offered (explained in one sentence), a challenge is not.
+      await until("the dispute to be offered", async () => {
+        if (await home.$('[data-testid="detail-dispute"]')) return true;
         await pekanu.click(home, "detail-refresh-chain");
-        await new Promise((r) => setTimeout(r, 500));
         return false;
-      },
-      90_000,
-    );
-    expect(await pekanu.text(home, "detail-status")).toBe("Not stored — refunded");
-    // A finished order shows no action that no longer applies.
-    expect(await home.$('[data-testid="detail-dispute"]')).toBeNull();
-    await pekanu.shot(home, "05-file-refunded");
-    await pekanu.click(home, "tab-files");
-    await home.waitForSelector('[data-testid="file-row"][data-status="refunded"]', { timeout: 30_000 });
-    await pekanu.shot(home, "06-files-home-refunded");
-    await home.close();
-    await page.bringToFront();
+      });
+      expect(await home.$('[data-testid="detail-challenge"]')).toBeNull();
+      expect(await pekanu.text(home, "detail-dispute-explain")).toMatch(/^A dispute asks the provider/);
+      await pekanu.click(home, "detail-dispute");
+      await home.waitForSelector('[data-testid="detail-action"][data-kind="disputeDelivery"][data-status="confirmed"]', { timeout: 60_000 });
+      // The provider has no file for it: it refunds.
+      await until(
+        "the refund on chain",
+        async () => {
+          if (await home.$('[data-testid="detail-chain-state"] [data-state="Refunded"]')) return true;
+          await pekanu.click(home, "detail-refresh-chain");
+          await new Promise((r) => setTimeout(r, 500));
+          return false;
+        },
+        90_000,
+      );
+      expect(await pekanu.text(home, "detail-status")).toBe("Not stored — refunded");
+      // A finished order shows no action that no longer applies.
+      expect(await home.$('[data-testid="detail-dispute"]')).toBeNull();
+      await pekanu.shot(home, "05-file-refunded");
+      await pekanu.click(home, "tab-files");
+      await home.waitForSelector('[data-testid="file-row"][data-status="refunded"]', { timeout: 30_000 });
+      await pekanu.shot(home, "06-files-home-refunded");
+    } finally {
+      await home.close();
+      await page.bringToFront();
+    }
   });
 
   test("accessibility of the store page, settings and credits", async () => {

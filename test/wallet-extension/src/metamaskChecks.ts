@@ -18,7 +18,7 @@ import { bytesToHex, hashTypedData, type TypedDataDefinition } from "viem";
 
 /** Why MetaMask would flag this personal_sign request, or null. */
 export function signInProblem({ origin, from, data }: { origin: string; from: string; data: string }): string | null {
-  const siwe = detectSIWE({ from, data });
+  const siwe = detectSIWE({ data });
   if (!siwe.isSIWEMessage) return null;
   if (!isValidSIWEOrigin({ from, origin, siwe })) {
     return `sign-in request for domain "${siwe.parsedMessage.domain}" comes from ${origin}: MetaMask warns that the request does not come from the site it names`;
