@@ -6,17 +6,20 @@ import { humanOf, send, useFirstRenderMark, useView } from "./ui/background.ts";
 import "./ui/style.css";
 
 function Options() {
-  useFirstRenderMark();
+  useFirstRenderMark("Pekanu settings");
   const view = useView();
   const [walletId, setWalletId] = useState("");
   const [days, setDays] = useState(30);
   const [status, setStatus] = useState<{ kind: "ok" | "bad"; text: string } | null>(null);
+  // Filled once from the saved settings: clearing the field while typing leaves it empty.
+  const [loaded, setLoaded] = useState(false);
   useEffect(() => {
-    if (view && !walletId) {
+    if (view && !loaded) {
+      setLoaded(true);
       setWalletId(view.settings.walletExtensionId);
       setDays(view.settings.defaultStorageDays);
     }
-  }, [view, walletId]);
+  }, [view, loaded]);
   const valid = EXTENSION_ID_PATTERN.test(walletId);
   const save = async () => {
     try {
@@ -27,7 +30,7 @@ function Options() {
     }
   };
   return (
-    <div className="app" data-testid="options" style={{ maxWidth: 640 }}>
+    <main className="app" data-testid="options" style={{ maxWidth: 640 }}>
       <div className="header">
         <h1>Pekanu settings</h1>
       </div>
@@ -36,10 +39,13 @@ function Options() {
         <p className="muted">
           Pekanu talks to your wallet extension by its id, with MetaMask's external-extension protocol. MetaMask is <code>{METAMASK_EXTENSION_ID}</code>. Pekanu never sees your private key.
         </p>
+        <label htmlFor="settings-wallet-id">Wallet extension id</label>
         <div className="row">
           <input
+            id="settings-wallet-id"
             type="text"
             className="grow mono"
+            aria-describedby="settings-wallet-id-help"
             data-testid="settings-wallet-id"
             value={walletId}
             spellCheck={false}
@@ -50,15 +56,17 @@ function Options() {
             MetaMask
           </button>
         </div>
-        {!valid ? <div className="bad" data-testid="settings-wallet-id-invalid">An extension id is 32 letters a–p.</div> : null}
+        <div id="settings-wallet-id-help" className={valid ? "muted" : "bad"} data-testid={valid ? undefined : "settings-wallet-id-invalid"} role={valid ? undefined : "alert"}>
+          {valid ? "32 letters a–p, shown on the wallet's page in chrome://extensions." : walletId ? "An extension id is 32 letters a–p." : "Enter your wallet's extension id (32 letters a–p), or choose MetaMask."}
+        </div>
         <div data-testid="settings-wallet-status" className="muted" style={{ marginTop: 6 }}>
           Wallet status: {view?.wallet.status ?? "…"}
           {view?.wallet.account ? ` · ${view.wallet.account}` : ""}
         </div>
         <h2 style={{ marginTop: 14 }}>Storage</h2>
-        <label className="row">
+        <label className="row" htmlFor="settings-storage-days">
           Default storage period (days)
-          <input type="number" min={1} max={36500} data-testid="settings-storage-days" value={days} onChange={(e) => setDays(Number(e.target.value))} />
+          <input id="settings-storage-days" type="number" min={1} max={36500} data-testid="settings-storage-days" value={days} onChange={(e) => setDays(Number(e.target.value))} />
         </label>
         <div className="row" style={{ marginTop: 12 }}>
           <button data-testid="settings-save" disabled={!valid || !(days >= 1)} onClick={save}>
@@ -71,7 +79,7 @@ function Options() {
           ) : null}
         </div>
       </div>
-    </div>
+    </main>
   );
 }
 

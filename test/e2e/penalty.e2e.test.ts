@@ -17,6 +17,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { CHROMIUM_PATH, walletSentTransactions } from "../support/browser.ts";
 import { type ChainView, chainView, quoteFromJson, type VaultRecordJson } from "./support/chain.ts";
+import { formatEth } from "../../extension/src/lib/format.ts";
 import { makeTempFile, PekanuBrowser, until } from "./support/pekanu.ts";
 import { ACCOUNTS, blobPath, devKey, releaseStack, type StackInfo, useStack } from "./support/stack.ts";
 
@@ -102,6 +103,15 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("a provider that lost the file pays 
     await pekanu.click(page, "detail-audit");
     await page.waitForSelector('[data-testid="detail-audit-result"][data-ok="false"]', { timeout: 30_000 });
     await pekanu.shot(page, "02-audit-fails");
+    // The files home tells the truth: this file is a problem now, first in the list.
+    const home = await pekanu.openApp("");
+    await home.waitForSelector(`[data-testid="file-row"][data-key="${record.key}"][data-status="problem"]`, { timeout: 30_000 });
+    expect(await home.$eval('[data-testid="file-row"] [data-testid="file-status"]', (e) => e.textContent)).toBe("Problem: the provider failed a check");
+    // A passed check never offered a challenge; a failed one does, explained in a sentence.
+    expect(await pekanu.text(page, "detail-challenge-explain")).toMatch(/^A challenge makes the provider prove on chain/);
+    await pekanu.shot(home, "02b-files-home-problem");
+    await home.close();
+    await page.bringToFront();
   });
 
   test("storage challenge from the vault, with the bond read from the contract", async () => {
@@ -165,6 +175,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("a provider that lost the file pays 
     expect(stakeAfter[0]).toBe(stakeBeforeClaim[0] - quote.fine);
     expect(stakeAfter[1]).toBe(stakeBeforeClaim[1] - quote.fine);
     await pekanu.shot(page, "06-penalty-claimed");
+    const home = await pekanu.openApp("");
+    const lost = `Lost — penalty paid ${formatEth(expectedCredit)} ETH`;
+    await home.waitForSelector(`[data-testid="file-row"][data-key="${record.key}"][data-status="lost"]`, { timeout: 30_000 });
+    expect(await home.$eval(`[data-testid="file-row"][data-key="${record.key}"] [data-testid="file-status"]`, (e) => e.textContent)).toBe(lost);
+    await pekanu.shot(home, "06b-files-home-lost");
+    await home.close();
+    await page.bringToFront();
   });
 
   test("the credit is withdrawn: exactly the claimed amount reaches the client", async () => {

@@ -76,6 +76,16 @@ export async function buildWallet(options: BuildWalletOptions = {}): Promise<str
     platform: "browser",
     target: "chrome120",
     inject: [path.join(here, "src/shims.ts")],
+    // @metamask/eth-sig-util reaches micro-ftch (through @ethereumjs/util), whose Node-only fetch
+    // requires Node modules lazily: left out, never called in the wallet (it only hashes typed data).
+    plugins: [
+      {
+        name: "micro-ftch-node-only",
+        setup(b) {
+          b.onResolve({ filter: /^(http|https|zlib|util|url)$/ }, (args) => (/[\\/]micro-ftch[\\/]/.test(args.importer) ? { path: args.path, external: true } : undefined));
+        },
+      },
+    ],
     define: {
       global: "globalThis",
       "process.env.NODE_ENV": '"production"',

@@ -1,47 +1,53 @@
-// MV3 service worker: owns the wallet connection, chain reads, every flow's state and the vault.
-// UI surfaces talk to it with one validated message type; only this extension's own pages may.
-import { toHumanError } from "../lib/errors.ts";
+// MV3 service worker: binds the background (background.ts: services and controllers over one
+// messenger) to chrome.*. Owns the ports and alarms; every message and port checks its sender:
+// only this extension's own pages may talk to it.
 import { PORT_NAME, requestSchema, type Response } from "../lib/messages.ts";
 import { isOwnExtensionPage } from "../lib/sender.ts";
-import { Engine } from "./engine.ts";
+import { createBackground, malformedRequest } from "./background.ts";
+import { chromeStore } from "./store.ts";
 
-const engine = new Engine();
 const ALARM = "pekanu-resume";
+const APP_PATH = "tabs/app.html";
 
 /** Only our own extension pages (popup, full page, options): never content scripts, web pages or other extensions. */
 function isOwnPage(sender: chrome.runtime.MessageSender): boolean {
   return isOwnExtensionPage(sender, { id: chrome.runtime.id, baseUrl: chrome.runtime.getURL("") });
 }
 
-/** Requests whose failure belongs to the flow (shown in the popup too); vault and settings errors stay with their page. */
-const flowRequests = new Set([
-  "wallet.connect",
-  "wallet.switchChain",
-  "provider.connect",
-  "auth.signIn",
-  "registration.request",
-  "registration.check",
-  "order.quote",
-  "order.checkBalance",
-  "order.pay",
-  "order.submitOwnershipProof",
-]);
+/** The one "Open Pekanu" tab: focused if open, created otherwise. */
+async function openApp(hash: string): Promise<void> {
+  const base = chrome.runtime.getURL(APP_PATH);
+  const contexts = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.TAB] }).catch(() => []);
+  const open = contexts.find((c) => c.documentUrl?.startsWith(base) && c.tabId !== undefined && c.tabId >= 0);
+  if (open) {
+    await chrome.tabs.update(open.tabId, { active: true, ...(hash ? { url: `${base}${hash}` } : {}) });
+    if (open.windowId !== undefined && open.windowId >= 0) await chrome.windows.update(open.windowId, { focused: true }).catch(() => undefined);
+    return;
+  }
+  await chrome.tabs.create({ url: `${base}${hash}` });
+}
+
+const background = createBackground({
+  store: chromeStore(),
+  hasHostPermission: (origin) => chrome.permissions.contains({ origins: [`${origin}/*`] }),
+  // MetaMask names a request from another extension by that extension's origin; its SIWE check
+  // compares the message's domain with that origin's host: the extension id.
+  siweOrigin: () => ({ domain: chrome.runtime.id }),
+  openApp,
+});
 
 chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: Response) => void) => {
   if (!isOwnPage(sender)) return false;
   const parsed = requestSchema.safeParse(message);
   if (!parsed.success) {
-    sendResponse({ ok: false, error: { code: "BadMessage", title: "Internal error", message: "The extension sent a malformed request.", action: "none", detail: parsed.error.message.slice(0, 300) } });
+    sendResponse({ ok: false, error: malformedRequest(parsed.error.message) });
     return false;
   }
   const request = parsed.data;
-  engine
+  background
     .handle(request)
     .then((data) => sendResponse({ ok: true, data }))
-    .catch(async (err) => {
-      const error = flowRequests.has(request.type) ? await engine.failRequest(err) : toHumanError(err);
-      sendResponse({ ok: false, error });
-    });
+    .catch(async (err) => sendResponse({ ok: false, error: await background.failRequest(request, err) }));
   return true; // answer asynchronously
 });
 
@@ -50,19 +56,19 @@ chrome.runtime.onConnect.addListener((port) => {
     port.disconnect();
     return;
   }
-  engine.addPort(port);
+  background.addPort(port);
 });
 
 // Wake up periodically while something is pending (tx receipts, confirmations, deadlines).
 chrome.alarms.create(ALARM, { periodInMinutes: 1 });
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === ALARM) engine.resume();
+  if (alarm.name === ALARM) background.resume();
 });
-chrome.runtime.onStartup.addListener(() => engine.resume());
-chrome.runtime.onInstalled.addListener(() => engine.resume());
+chrome.runtime.onStartup.addListener(() => background.resume());
+chrome.runtime.onInstalled.addListener(() => background.resume());
 
 // A restarted service worker picks up where the persisted state says it was.
-engine.resume();
+background.resume();
 
 // For the e2e tests and debugging in the service worker console.
-(globalThis as unknown as { pekanu: Engine }).pekanu = engine;
+(globalThis as unknown as { pekanu: typeof background }).pekanu = background;

@@ -67,5 +67,6 @@ export function formatDuration(seconds: number | string | bigint): string {
 /** "in 3 h 2 min" / "2 min ago" relative to now (ms). */
 export function relativeTime(targetMs: number, nowMs: number): string {
   const delta = Math.round((targetMs - nowMs) / 1000);
+  if (Math.abs(delta) < 5) return "just now";
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 }

@@ -5,9 +5,14 @@ import type { HumanError } from "./errors.ts";
 import type { FlowState, Step } from "./flow.ts";
 import type { Settings } from "./settings.ts";
 import type { VaultRecord } from "./vault/schema.ts";
+import type { OrderSummary } from "../background/controllers/orders.ts";
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const recordKey = z.string().min(1).max(200);
+/** A local order id (orders are many; an action without one applies to the current order). */
+const orderRef = { orderId: z.string().uuid().optional() };
+/** The page that holds an order's upload (one page at a time). */
+const leaseId = z.string().min(8).max(64);
 
 export const fileMetaSchema = z.object({
   name: z.string().max(1024),
@@ -17,6 +22,9 @@ export const fileMetaSchema = z.object({
   fileRoot: bytes32.transform((s) => s.toLowerCase() as `0x${string}`),
   chunks: z.number().int().positive(),
 });
+
+export const ownershipProofSchema = z.object({ index: z.number().int().nonnegative(), chunk: z.string().max(2048), proof: z.array(bytes32).max(64) });
+export type OwnershipProofInput = z.infer<typeof ownershipProofSchema>;
 
 export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("view.get") }),
@@ -29,22 +37,26 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("registration.request"), inviteCode: z.string().max(200).optional() }),
   z.object({ type: z.literal("registration.check") }),
   z.object({ type: z.literal("order.fileCommitted"), file: fileMetaSchema, storageDays: z.number().int().min(1).max(36_500) }),
-  z.object({ type: z.literal("order.setStorageDays"), storageDays: z.number().int().min(1).max(36_500) }),
-  z.object({ type: z.literal("order.quote") }),
-  z.object({ type: z.literal("order.checkBalance") }),
-  z.object({ type: z.literal("order.pay") }),
+  z.object({ type: z.literal("order.setStorageDays"), storageDays: z.number().int().min(1).max(36_500), ...orderRef }),
+  z.object({ type: z.literal("order.select"), orderId: z.string().uuid().nullable() }),
+  z.object({ type: z.literal("order.quote"), ...orderRef }),
+  z.object({ type: z.literal("order.checkBalance"), ...orderRef }),
+  z.object({ type: z.literal("order.pay"), ...orderRef }),
   z.object({ type: z.literal("order.refresh") }),
-  z.object({ type: z.literal("order.uploadTarget") }),
-  z.object({ type: z.literal("order.uploadStarted"), total: z.number().int().nonnegative() }),
-  z.object({ type: z.literal("order.uploadProgress"), sent: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
-  z.object({ type: z.literal("order.uploadInterrupted"), reason: z.string().max(2000), status: z.number().int().optional(), body: z.string().max(20_000).optional() }),
-  z.object({ type: z.literal("order.uploadFinished"), body: z.unknown() }),
+  z.object({ type: z.literal("order.uploadTarget"), leaseId, ...orderRef }),
+  z.object({ type: z.literal("order.uploadStarted"), leaseId, total: z.number().int().nonnegative(), ...orderRef }),
+  z.object({ type: z.literal("order.uploadProgress"), leaseId, sent: z.number().int().nonnegative(), total: z.number().int().nonnegative(), ...orderRef }),
+  z.object({ type: z.literal("order.uploadInterrupted"), leaseId, reason: z.string().max(2000), status: z.number().int().optional(), body: z.string().max(20_000).optional(), ...orderRef }),
+  z.object({ type: z.literal("order.uploadFinished"), leaseId, body: z.unknown(), ...orderRef }),
   z.object({
     type: z.literal("order.submitOwnershipProof"),
-    proofs: z.array(z.object({ index: z.number().int().nonnegative(), chunk: z.string().max(2048), proof: z.array(bytes32).max(64) })).min(1).max(64),
+    leaseId,
+    proofs: z.array(ownershipProofSchema).min(1).max(64),
+    ...orderRef,
   }),
-  z.object({ type: z.literal("order.clear") }),
+  z.object({ type: z.literal("order.clear"), ...orderRef }),
   z.object({ type: z.literal("error.dismiss") }),
+  z.object({ type: z.literal("app.open"), hash: z.string().max(300).regex(/^(#[\w/%.:-]*)?$/) }),
   z.object({ type: z.literal("vault.list"), query: z.string().max(500).optional(), offset: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(500).optional() }),
   z.object({ type: z.literal("vault.get"), key: recordKey }),
   z.object({ type: z.literal("vault.reverify"), key: recordKey }),
@@ -87,7 +99,12 @@ export type ContractView = {
 };
 
 export type View = {
+  /** The current order with its provider session, in the client reducer's shape. */
   flow: FlowState;
+  /** Local id of the order on screen (null: none chosen). */
+  currentOrderId: string | null;
+  /** Every order in progress or finished this extension knows (newest first). */
+  orders: OrderSummary[];
   step: Step;
   next: string;
   wallet: WalletView;

@@ -1,15 +1,17 @@
-// The full page (tabs/app.html): the client's steps, the receipts vault and credits.
+// The full page (tabs/app.html): the files home (default), storing a file, a file's details and
+// the receipts list, credits. A thin view: it renders the background's view and sends requests.
 import { useCallback, useEffect, useState } from "react";
 import type { HumanError } from "../lib/errors.ts";
 import { formatEth, shortHex } from "../lib/format.ts";
 import { ErrorBanner } from "../ui/components.tsx";
 import { humanOf, send, useFirstRenderMark, useView } from "../ui/background.ts";
+import { FilesHome } from "../ui/FilesHome.tsx";
 import { FlowPanel } from "../ui/FlowPanel.tsx";
 import { chainName, stepLabels, stepOrder } from "../ui/labels.ts";
 import { VaultPanel } from "../ui/VaultPanel.tsx";
 import "../ui/style.css";
 
-type Tab = "flow" | "vault" | "credits";
+type Tab = "files" | "flow" | "vault" | "credits";
 
 function tabFromHash(): { tab: Tab; key: string | null } {
   const hash = location.hash.replace(/^#/, "");
@@ -18,11 +20,12 @@ function tabFromHash(): { tab: Tab; key: string | null } {
     return { tab: "vault", key: key ? decodeURIComponent(key) : null };
   }
   if (hash === "credits") return { tab: "credits", key: null };
-  return { tab: "flow", key: null };
+  if (hash === "store") return { tab: "flow", key: null };
+  return { tab: "files", key: null };
 }
 
 function App() {
-  useFirstRenderMark();
+  useFirstRenderMark("Pekanu — files");
   const view = useView();
   const [{ tab, key }, setLocation] = useState(tabFromHash);
   const [localError, setLocalError] = useState<HumanError | null>(null);
@@ -32,7 +35,7 @@ function App() {
     return () => removeEventListener("hashchange", onHash);
   }, []);
   const go = (next: Tab, recordKey: string | null = null) => {
-    location.hash = next === "flow" ? "" : next === "vault" && recordKey ? `vault/${encodeURIComponent(recordKey)}` : next;
+    location.hash = next === "files" ? "" : next === "flow" ? "store" : next === "vault" && recordKey ? `vault/${encodeURIComponent(recordKey)}` : next;
     setLocation({ tab: next, key: recordKey });
   };
   const onError = useCallback((e: HumanError) => setLocalError(e), []);
@@ -102,17 +105,20 @@ function App() {
       <div className="header">
         <img src={chrome.runtime.getURL(chrome.runtime.getManifest().icons?.["48"] ?? "")} alt="" />
         <h1>Pekanu</h1>
-        <div className="tabs">
-          <button className={tab === "flow" ? "active" : ""} data-testid="tab-flow" onClick={() => go("flow")}>
+        <nav className="tabs" aria-label="Sections">
+          <button className={tab === "files" ? "active" : ""} aria-current={tab === "files" ? "page" : undefined} data-testid="tab-files" onClick={() => go("files")}>
+            Files
+          </button>
+          <button className={tab === "flow" ? "active" : ""} aria-current={tab === "flow" ? "page" : undefined} data-testid="tab-flow" onClick={() => go("flow")}>
             Store a file
           </button>
-          <button className={tab === "vault" ? "active" : ""} data-testid="tab-vault" onClick={() => go("vault")}>
-            Vault ({view.vault.count})
+          <button className={tab === "vault" ? "active" : ""} aria-current={tab === "vault" ? "page" : undefined} data-testid="tab-vault" onClick={() => go("vault")}>
+            Receipts ({view.vault.count})
           </button>
-          <button className={tab === "credits" ? "active" : ""} data-testid="tab-credits" onClick={() => go("credits")}>
+          <button className={tab === "credits" ? "active" : ""} aria-current={tab === "credits" ? "page" : undefined} data-testid="tab-credits" onClick={() => go("credits")}>
             Credits
           </button>
-        </div>
+        </nav>
         <div className="grow" />
         <div data-testid="wallet-status" data-status={wallet.status} data-account={wallet.account ?? ""} data-chain-id={wallet.chainId ?? ""}>
           {wallet.status === "ready" ? (
@@ -144,9 +150,20 @@ function App() {
         </div>
       ) : null}
 
+      {tab === "files" ? (
+        <FilesHome
+          view={view}
+          onError={onError}
+          openDetails={(k) => go("vault", k)}
+          openStore={(orderId) => {
+            if (orderId) void send({ type: "order.select", orderId }).catch((e) => setLocalError(humanOf(e)));
+            go("flow");
+          }}
+        />
+      ) : null}
       {tab === "flow" ? (
         <>
-          <ol className="steps" data-testid="steps">
+          <ol className="steps" data-testid="steps" aria-label="Progress">
             {stepOrder.map((s, i) => (
               <li key={s} className={i < currentIndex ? "done" : i === currentIndex ? "current" : ""} data-testid={`step-${s}`} data-state={i < currentIndex ? "done" : i === currentIndex ? "current" : "todo"}>
                 {stepLabels[s]}
@@ -184,8 +201,8 @@ function Credits({ view, onError }: { view: Parameters<typeof FlowPanel>[0]["vie
   const amount = view.credits ? BigInt(view.credits.amount) : null;
   return (
     <div className="card" data-testid="credits">
-      <h2>Credits on the provider's contract</h2>
-      <p className="muted">Refunds and penalties are credited to you on the contract; withdraw them to your account (a transaction from your wallet).</p>
+      <h2>Credits</h2>
+      <p className="muted">Refunds, penalties and returned deposits are kept for you by the provider's contract until you withdraw them to your account (one transaction from your wallet).</p>
       {!view.flow.provider ? <p>Connect a provider first.</p> : null}
       <div className="row">
         <span data-testid="credits-amount" data-wei={view.credits?.amount ?? ""}>

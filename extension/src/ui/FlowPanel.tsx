@@ -5,13 +5,15 @@ import type { HumanError } from "../lib/errors.ts";
 import type { FlowState } from "../lib/flow.ts";
 import { formatBytes, formatDuration, formatEth, formatTime, relativeTime, shortHex } from "../lib/format.ts";
 import type { UploadTarget, View } from "../lib/messages.ts";
-import { normalizeBaseUrl } from "../lib/url.ts";
+import { normalizeProviderUrl } from "../lib/url.ts";
 import { recordKey } from "../lib/vault/schema.ts";
 import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
 import { commitFile, proveFile } from "./hashing.ts";
 import { chainName } from "./labels.ts";
 import { uploadFile } from "./transfer.ts";
+import { resumableUpload, uploadRate } from "../lib/resumableUpload.ts";
+import { PAGE_LEASE_ID } from "./lease.ts";
 
 type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
 
@@ -39,9 +41,10 @@ export function ProviderCard({ view, onError }: Props) {
     run("connect", async () => {
       let origin: string;
       try {
-        origin = normalizeBaseUrl(url).origin;
+        origin = normalizeProviderUrl(url).origin;
       } catch (err) {
-        throw new Error(err instanceof Error ? err.message : "Not a URL");
+        onError(humanOf(err));
+        return;
       }
       // Host access only for the provider the person connects, requested at this click.
       const granted = await chrome.permissions.request({ origins: [`${origin}/*`] });
@@ -54,11 +57,16 @@ export function ProviderCard({ view, onError }: Props) {
   const info = flow.provider?.info;
   return (
     <div className={`card ${flow.provider ? "done" : "current"}`} data-testid="card-provider">
-      <h2>1 · Storage provider</h2>
+      <h2>Storage provider</h2>
       <div className="row">
+        <label htmlFor="provider-url" className="sr-only">
+          Provider address
+        </label>
         <input
+          id="provider-url"
           type="url"
           className="grow"
+          aria-label="Provider address"
           placeholder="https://storage.example.com"
           data-testid="provider-url"
           value={url}
@@ -140,7 +148,7 @@ function AccountCard({ view, onError }: Props) {
   const policy = flow.provider?.info.registration.policy;
   return (
     <div className={`card ${view.step === "signIn" || view.step === "register" || view.step === "registering" ? "current" : ""}`} data-testid="card-account">
-      <h2>2 · Sign in and registration</h2>
+      <h2>Your account with the provider</h2>
       <div className="row">
         {sessionValid ? (
           <span data-testid="session-status" data-signed-in="true">
@@ -157,10 +165,10 @@ function AccountCard({ view, onError }: Props) {
       </div>
       {sessionValid ? (
         <>
-          <h3>Registration (seed steps 2–4 and 7)</h3>
+          <h3>Registration</h3>
           {!reg || reg.status === "failed" ? (
             <div className="row">
-              {policy === "invite" ? <input type="text" placeholder="Invite code" data-testid="registration-invite" value={invite} onChange={(e) => setInvite(e.target.value)} /> : null}
+              {policy === "invite" ? <input type="text" aria-label="Invite code" placeholder="Invite code" data-testid="registration-invite" value={invite} onChange={(e) => setInvite(e.target.value)} /> : null}
               <button data-testid="registration-request" disabled={pending !== null} onClick={() => run("register", () => send({ type: "registration.request", ...(invite ? { inviteCode: invite } : {}) }))}>
                 Request registration
               </button>
@@ -174,10 +182,10 @@ function AccountCard({ view, onError }: Props) {
               <Field label="Block" testid="registration-block">
                 {reg.blockNumber ?? "—"}
               </Field>
-              <Field label="ClientRegistered event" testid="registration-event">
+              <Field label="Recorded on chain" testid="registration-event">
                 {reg.checkedAt ? reg.eventSeen ? <Badge kind="ok">found</Badge> : <Badge kind="warn">not found</Badge> : "—"}
               </Field>
-              <Field label="isRegistered()" testid="registration-status" >
+              <Field label="Registered" testid="registration-status" >
                 <span data-registered={String(reg.isRegistered)}>
                   {reg.checkedAt ? reg.isRegistered ? <Badge kind="ok">yes</Badge> : <Badge kind="bad">no</Badge> : <span className="muted">checking…</span>}
                 </span>
@@ -228,9 +236,9 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
   const info = flow.provider?.info;
   return (
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
-      <h2>3 · File and commitment</h2>
+      <h2>File</h2>
       <div className="row">
-        <input type="file" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
+        <input type="file" aria-label="File to store" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
         <label className="row">
           Keep for
           <input
@@ -252,20 +260,20 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
       </div>
       {progress && progress.bytes < progress.total ? (
         <div data-testid="hash-status">
-          Computing the commitment (Merkle root) in a background thread… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
+          Reading the file to compute its fingerprint… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
           <Progress value={progress.bytes} total={progress.total} testid="hash-progress" />
         </div>
       ) : null}
       {order ? (
         <dl className="kv" data-testid="file-info">
           <Field label="File" testid="file-name">
-            {order.file.name} ({formatBytes(order.file.size)}, {order.file.chunks} chunks)
+            {order.file.name} ({formatBytes(order.file.size)})
           </Field>
-          <Field label="Commitment" testid="file-root">
+          <Field label="Fingerprint" testid="file-root">
             <code>{order.file.fileRoot}</code>
           </Field>
           {speed ? (
-            <Field label="Hashed at" testid="hash-speed">
+            <Field label="Read at" testid="hash-speed">
               {speed}
             </Field>
           ) : null}
@@ -288,10 +296,10 @@ function QuoteCard({ view, onError }: Props) {
   const canPay = Boolean(q && b?.sufficient && !expired && !paid && view.chainOk !== false && walletMatches);
   return (
     <div className={`card ${view.step === "quote" || view.step === "pay" ? "current" : ""}`} data-testid="card-quote">
-      <h2>4 · Quote, balance and payment</h2>
+      <h2>Price and payment</h2>
       {!paid ? (
         <button data-testid="quote-request" className={q ? "secondary" : ""} disabled={pending !== null || view.step === "signIn"} onClick={() => run("quote", () => send({ type: "order.quote" }))}>
-          {q ? "Ask for a new quote" : "Ask for a quote"}
+          {q ? "Ask for a new price" : "Ask for the price"}
         </button>
       ) : null}
       {q ? (
@@ -301,13 +309,16 @@ function QuoteCard({ view, onError }: Props) {
               <Eth wei={q.quote.price} />
             </strong>
           </Field>
+          <Field label="Per GB-month" testid="quote-per-gb-month">
+            {perGbMonth(q.quote.price, q.quote.size, order.storageDays)}
+          </Field>
           <Field label="Fine if the provider fails" testid="quote-fine">
-            <Eth wei={q.quote.fine} />
+            <Eth wei={q.quote.fine} /> <span className="muted">— paid to you from the provider's deposit if it loses or withholds your file</span>
           </Field>
           <Field label="Stored until" testid="quote-storage-until">
             {formatTime(Number(q.quote.storageUntil))}
           </Field>
-          <Field label="Quote valid until" testid="quote-expires">
+          <Field label="Price valid until" testid="quote-expires">
             <span className={expired ? "bad" : ""} data-expired={String(expired)}>
               {formatTime(Number(q.quote.expiresAt))} ({expired ? "expired" : relativeTime(Number(q.quote.expiresAt) * 1000, view.now)})
             </span>
@@ -327,14 +338,16 @@ function QuoteCard({ view, onError }: Props) {
       ) : null}
       {q && !paid ? (
         <>
-          <h3>Balance check (seed step 8)</h3>
+          <h3>Your balance</h3>
           {b ? (
             <dl className="kv" data-testid="balance">
               <Field label="Your balance" testid="balance-amount">
                 <Eth wei={b.balance} />
               </Field>
-              <Field label="Estimated gas" testid="balance-gas">
-                {b.gasEstimate} gas × {formatEth(b.maxFeePerGas, 12)} ETH = <Eth wei={b.gasCost} />
+              <Field label="Network fee" testid="balance-gas">
+                <span title={`${b.gasEstimate} gas at up to ${formatEth(b.maxFeePerGas, 12)} ETH per gas`}>
+                  about <Eth wei={b.gasCost} />
+                </span>
                 {b.gasFallback ? <span className="muted"> (typical figure: estimation needs the funds)</span> : null}
               </Field>
               <Field label="Needed" testid="balance-required">
@@ -363,7 +376,7 @@ function QuoteCard({ view, onError }: Props) {
               Check balance
             </button>
             <button data-testid="pay" disabled={!canPay || pending !== null} onClick={() => run("pay", () => send({ type: "order.pay" }))}>
-              Pay {formatEth(q.quote.price)} ETH
+              Pay {formatEth(q.quote.price)} ETH + about {b ? formatEth(b.gasCost) : "—"} ETH network fee
             </button>
           </div>
           <p className="muted">
@@ -381,7 +394,7 @@ function PaymentCard({ view }: Props) {
   const required = payment.requiredConfirmations;
   return (
     <div className={`card ${view.step === "confirming" ? "current" : ""}`} data-testid="card-payment">
-      <h2>5 · Payment confirmations (seed steps 10–11)</h2>
+      <h2>Payment confirmations</h2>
       <dl className="kv">
         <Field label="Transaction" testid="payment-tx">
           <code>{payment.txHash}</code>
@@ -410,6 +423,10 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const [checking, setChecking] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [offline, setOffline] = useState<number | null>(null);
+  const [rate, setRate] = useState<{ bytesPerSecond: number; secondsLeft: number | null } | null>(null);
+  const samples = useRef<{ at: number; sent: number }[]>([]);
+  const abort = useRef<AbortController | null>(null);
   if (!order?.payment || !order.quote) return null;
   const dedup = order.quote.deduplicated;
   const upload = order.upload;
@@ -436,33 +453,48 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
     if (!localFile) return;
     setBusy(true);
     try {
-      const target = await send<UploadTarget>({ type: "order.uploadTarget" });
+      const orderId = view.currentOrderId ?? undefined;
+      const target = await send<UploadTarget>({ type: "order.uploadTarget", leaseId: PAGE_LEASE_ID, orderId });
       if (target.mode === "ownershipProof") {
         const indices = target.indices ?? [];
         setProgress({ sent: 0, total: indices.length });
         const proofs = await proveFile(localFile.file, indices, target.fileRoot, (done, total) => setProgress({ sent: done, total }));
-        await send({ type: "order.submitOwnershipProof", proofs });
+        await send({ type: "order.submitOwnershipProof", leaseId: PAGE_LEASE_ID, proofs, orderId });
         return;
       }
-      await send({ type: "order.uploadStarted", total: localFile.file.size });
+      await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: localFile.file.size, orderId });
       setProgress({ sent: 0, total: localFile.file.size });
       let result;
+      const controller = new AbortController();
+      abort.current = controller;
+      samples.current = [];
+      const onProgress = (sent: number, total: number) => {
+        setProgress({ sent, total });
+        samples.current = [...samples.current.filter((x) => Date.now() - x.at < 15_000), { at: Date.now(), sent }];
+        setRate(uploadRate(samples.current, total));
+        void send({ type: "order.uploadProgress", leaseId: PAGE_LEASE_ID, sent, total, orderId }).catch(() => undefined);
+      };
       try {
-        result = await uploadFile({
-          url: target.url,
-          token: target.token,
-          file: localFile.file,
-          onProgress: (sent, total) => {
-            setProgress({ sent, total });
-            void send({ type: "order.uploadProgress", sent, total }).catch(() => undefined);
-          },
-        });
+        // Resumable (the provider keeps what it verified; a retry continues from there), else one PUT.
+        result =
+          (await resumableUpload({
+            url: target.url,
+            token: target.token,
+            file: localFile.file,
+            signal: controller.signal,
+            onProgress: (p) => {
+              setOffline(p.offline ? p.retryInMs : null);
+              if (!p.offline) onProgress(p.sent, p.total);
+            },
+          })) ?? (await uploadFile({ url: target.url, token: target.token, file: localFile.file, signal: controller.signal, onProgress }));
+        setOffline(null);
       } catch (err) {
-        await send({ type: "order.uploadInterrupted", reason: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
+        setOffline(null);
+        await send({ type: "order.uploadInterrupted", leaseId: PAGE_LEASE_ID, reason: err instanceof Error ? err.message : String(err), orderId }).catch(() => undefined);
         return;
       }
       if (result.status < 200 || result.status >= 300) {
-        await send({ type: "order.uploadInterrupted", reason: `The provider answered ${result.status}`, status: result.status, body: result.body.slice(0, 20_000) }).catch(() => undefined);
+        await send({ type: "order.uploadInterrupted", leaseId: PAGE_LEASE_ID, reason: `The provider answered ${result.status}`, status: result.status, body: result.body.slice(0, 20_000), orderId }).catch(() => undefined);
         let code = "";
         try {
           code = (JSON.parse(result.body) as { error?: { code?: string; message?: string } }).error?.code ?? "";
@@ -472,7 +504,12 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
         onError({
           code: code ? `Api${code}` : "UploadRefused",
           title: "Upload refused",
-          message: code === "RootMismatch" || code === "SizeMismatch" ? "The provider says these bytes are not the quoted file. Select the original file." : `The provider refused the upload (${result.status}${code ? ` ${code}` : ""}). Retry, or dispute the delivery if it keeps refusing.`,
+          message:
+            code === "RootMismatch" || code === "SizeMismatch"
+              ? "The provider says these bytes are not the quoted file. Select the original file."
+              : result.status === 409
+                ? "This file is already being uploaded (from another tab or window). Wait for that upload to finish; nothing is lost."
+                : `The provider refused the upload (${result.status}${code ? ` ${code}` : ""}). Try again in a moment.`,
           action: "retry",
           detail: result.body.slice(0, 300),
         });
@@ -484,7 +521,7 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
       } catch {
         body = null;
       }
-      await send({ type: "order.uploadFinished", body });
+      await send({ type: "order.uploadFinished", leaseId: PAGE_LEASE_ID, body, orderId });
     } catch (err) {
       onError(humanOf(err));
     } finally {
@@ -495,7 +532,7 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
   const shown = progress ?? (upload ? { sent: upload.sent, total: upload.total } : null);
   return (
     <div className={`card ${ready ? "current" : ""}`} data-testid="card-upload">
-      <h2>6 · {dedup ? "Proof of ownership" : "Upload"} (seed step 12)</h2>
+      <h2>{dedup ? "Proof that you have the file" : "Upload"}</h2>
       {dedup ? (
         <p className="muted">
           The provider already stores this file. Instead of uploading it, Pekanu sends {order.quote.ownershipIndices?.length ?? 0} chunks it names, each with its Merkle proof, computed from your local copy.
@@ -515,8 +552,26 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
       ) : null}
       {shown && (busy || upload?.status === "uploading") ? (
         <div data-testid="upload-status">
-          {dedup ? `Proving chunk ${shown.sent} of ${shown.total}` : `${formatBytes(shown.sent)} of ${formatBytes(shown.total)}`}
+          {dedup
+            ? `Proving part ${shown.sent} of ${shown.total}`
+            : `Uploading ${Math.floor((shown.sent / Math.max(1, shown.total)) * 100)} % · ${formatBytes(shown.sent)} of ${formatBytes(shown.total)}`}
+          {!dedup && rate && rate.bytesPerSecond > 0 ? (
+            <span className="muted" data-testid="upload-rate">
+              {" "}
+              · {formatBytes(rate.bytesPerSecond)}/s{rate.secondsLeft !== null ? ` · about ${formatDuration(rate.secondsLeft)} left` : ""}
+            </span>
+          ) : null}
           <Progress value={shown.sent} total={shown.total} testid="upload-progress" />
+          {offline !== null ? (
+            <div className="warn" data-testid="upload-offline" role="status">
+              Provider offline — retrying in {Math.round(offline / 1000)} s. Nothing is lost: the upload continues where it stopped.
+            </div>
+          ) : null}
+          {busy && !dedup ? (
+            <button className="secondary" data-testid="upload-pause" onClick={() => abort.current?.abort()}>
+              Pause
+            </button>
+          ) : null}
         </div>
       ) : null}
       {upload?.status === "done" ? <Badge kind="ok" testid="upload-done">delivered</Badge> : null}
@@ -539,9 +594,9 @@ function ReceiptCard({ view, onError, openVault }: Props) {
   const key = recordKey(flow.provider.info.chainId, flow.provider.info.contract.address, order.quote.quote.orderId);
   return (
     <div className={`card ${receipt.status === "verified" ? "done" : "current"}`} data-testid="card-receipt">
-      <h2>7 · Receipt σ and link L (seed step 13)</h2>
+      <h2>Receipt</h2>
       <dl className="kv">
-        <Field label="σ" testid="receipt-signature">
+        <Field label="Provider's signature" testid="receipt-signature">
           <code>{receipt.signature}</code>
         </Field>
         <Field label="L" testid="receipt-link">
@@ -606,6 +661,14 @@ function DeliveryDisputeHint({ view, openVault }: Props) {
       </button>
     </div>
   );
+}
+
+/** The price per GB-month (10^9 bytes × 30 days), the unit storage is sold in. */
+function perGbMonth(price: string, size: string, days: number): string {
+  const bytes = Number(size);
+  if (!bytes || !days) return "—";
+  const wei = (BigInt(price) * 1_000_000_000n * 30n) / (BigInt(bytes) * BigInt(days));
+  return `${formatEth(wei)} ETH`;
 }
 
 export function FlowPanel(props: Props) {

@@ -2,7 +2,8 @@
 // export/import, and the penalty actions of seed step 14 with what happens next and when.
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { HumanError } from "../lib/errors.ts";
-import { formatBytes, formatEth, formatTime, shortHex } from "../lib/format.ts";
+import { fileStatusOf, formatDate } from "../lib/fileStatus.ts";
+import { formatBytes, formatEth, formatTime, relativeTime, shortHex } from "../lib/format.ts";
 import type { AuditAnswer, DownloadTarget, ImportAnswer, VaultListAnswer, View } from "../lib/messages.ts";
 import { chainNowSec, penaltyAdvice } from "../lib/penalty.ts";
 import type { VaultRecord } from "../lib/vault/schema.ts";
@@ -112,6 +113,7 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
             <input
               type="search"
               className="grow"
+              aria-label="Search your receipts"
               placeholder="Search by file name, order id, root, link, tx…"
               data-testid="vault-search"
               value={typed}
@@ -124,7 +126,7 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
             </button>
             <label className="row">
               <span className="muted">Import:</span>
-              <input type="file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+              <input type="file" aria-label="Import receipts from a file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
             </label>
           </div>
           {importing ? <div className="muted" data-testid="vault-import-status">Verifying every σ and importing…</div> : null}
@@ -263,11 +265,32 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
 
   const nowSec = chainNowSec(record.chain, view.now);
   const advice = penaltyAdvice(record, record.chain, nowSec);
+  const detailStatus = fileStatusOf(record, null, view.now);
+  const lastAudit = record.audits.at(-1);
+  // A challenge costs a bond: offered only after a failed check, never after a passed one.
+  const challengeMakesSense = advice.canChallenge && Boolean(lastAudit && !lastAudit.ok);
+  // The advice's challenge sentence only where a challenge is offered (after a failed check).
+  const explainLines = challengeMakesSense
+    ? advice.explain
+    : advice.explain.map((line) => (line.startsWith("Challenge the storage") ? "Nothing to do: the provider has your file. Check it for free from time to time; if a check fails, you can make it prove it on chain." : line));
   const bond = record.chain?.params?.challengeBond ?? (view.contract?.address.toLowerCase() === record.contract.toLowerCase() ? view.contract.params.challengeBond : null);
 
   return (
     <div className="card" data-testid="vault-detail" data-key={record.key}>
       <h2>{record.fileName || "Order"}</h2>
+      <p className={`file-status ${detailStatus.tone}`} data-testid="detail-status" data-status={detailStatus.kind} title={detailStatus.title}>
+        {detailStatus.text}
+      </p>
+      <dl className="kv">
+        <Field label="Price" testid="detail-price">
+          <Eth wei={record.quote.price} /> <span className="muted">· fine if the provider fails: <Eth wei={record.quote.fine} /></span>
+        </Field>
+        <Field label="Stored until" testid="detail-storage-until">
+          <span title={formatTime(Number(record.quote.storageUntil))}>{formatDate(Number(record.quote.storageUntil) * 1000)}</span>
+        </Field>
+      </dl>
+      <details className="technical" data-testid="detail-technical">
+        <summary>Technical details</summary>
       <dl className="kv">
         <Field label="Order" testid="detail-order-id">
           <code>{record.orderId}</code>
@@ -281,19 +304,13 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
         <Field label="Contract" testid="detail-contract">
           <code>{record.contract}</code> (chain {record.chainId})
         </Field>
-        <Field label="Price / fine" testid="detail-price">
-          <Eth wei={record.quote.price} /> / <Eth wei={record.quote.fine} />
-        </Field>
-        <Field label="Stored until" testid="detail-storage-until">
-          {formatTime(Number(record.quote.storageUntil))}
-        </Field>
         <Field label="Payment" testid="detail-payment">
           {record.payTxHash ? <code>{shortHex(record.payTxHash, 10, 8)}</code> : "—"} {record.paymentStatus}
         </Field>
-        <Field label="L" testid="detail-link">
+        <Field label="Link L" testid="detail-link">
           {record.link ? <code>{record.link}</code> : <span className="muted">none yet</span>}
         </Field>
-        <Field label="σ" testid="detail-signature">
+        <Field label="Receipt σ" testid="detail-signature">
           {record.signature ? <code>{shortHex(record.signature, 12, 10)}</code> : <span className="muted">none yet</span>}
         </Field>
         <Field label="Verification" testid="detail-verification">
@@ -318,12 +335,13 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
           </Field>
         ) : null}
       </dl>
+      </details>
       <div className="row">
         <button className="secondary" data-testid="detail-reverify" disabled={pending !== null} onClick={() => run("reverify", () => send({ type: "vault.reverify", key: recordKey }))}>
-          Re-verify σ
+          Check the receipt again
         </button>
         <button className="secondary" data-testid="detail-audit" disabled={pending !== null || !record.link} onClick={() => run("audit", async () => setAudit(await send<AuditAnswer>({ type: "vault.audit", key: recordKey })))}>
-          Free audit
+          Check the provider still has it (free)
         </button>
         <button className="secondary" data-testid="detail-download" disabled={!record.link || download?.state === "running"} onClick={doDownload}>
           Download
@@ -335,8 +353,8 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
       {audit ? (
         <div className={`banner ${audit.ok ? "info" : "error"}`} data-testid="detail-audit-result" data-ok={String(audit.ok)}>
           {audit.ok
-            ? `Audit passed: chunk #${audit.index} and its Merkle proof match the committed root.`
-            : `Audit FAILED on chunk #${audit.index}: ${audit.problem ?? ""} You can challenge the storage on chain.`}
+            ? `Check passed: the provider sent back part #${audit.index} of your file, and it matches your file's fingerprint.`
+            : `Check failed on part #${audit.index} of your file: ${audit.problem ?? ""} You can now make the provider prove it on chain (below).`}
         </div>
       ) : null}
       {download ? (
@@ -353,32 +371,47 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
       ) : null}
       {record.audits.length ? (
         <div className="muted" data-testid="detail-audits">
-          Audits: {record.audits.filter((a) => a.ok).length} passed, {record.audits.filter((a) => !a.ok).length} failed (last {formatTime(record.audits.at(-1)!.at)}).
+          Checks: {record.audits.filter((a) => a.ok).length} passed, {record.audits.filter((a) => !a.ok).length} failed (last{" "}
+          <span title={formatTime(record.audits.at(-1)!.at)}>{relativeTime(record.audits.at(-1)!.at, view.now)}</span>).
         </div>
       ) : null}
 
-      <h3>Penalties (seed step 14)</h3>
+      <h3>If something goes wrong</h3>
       <div data-testid="detail-explain">
-        {advice.explain.map((text, i) => (
+        {explainLines.map((text, i) => (
           <div className="explain" key={i} data-testid="detail-explain-line">
             {text}
           </div>
         ))}
       </div>
       <div className="row">
-        <button className="danger" data-testid="detail-dispute" disabled={!advice.canDispute || pending !== null} onClick={() => run("dispute", () => send({ type: "penalty.dispute", key: recordKey }))}>
-          Dispute delivery
-        </button>
-        <button className="danger" data-testid="detail-challenge" disabled={!advice.canChallenge || pending !== null} onClick={() => run("challenge", () => send({ type: "penalty.challenge", key: recordKey }))}>
-          Challenge storage{bond ? ` (bond ${formatEth(bond)} ETH)` : ""}
-        </button>
-        <button data-testid="detail-claim" disabled={!advice.canClaim || pending !== null} onClick={() => run("claim", () => send({ type: "penalty.claim", key: recordKey }))}>
+        {advice.canDispute ? (
+          <button className="danger" data-testid="detail-dispute" disabled={pending !== null} onClick={() => run("dispute", () => send({ type: "penalty.dispute", key: recordKey }))}>
+            Dispute delivery
+          </button>
+        ) : null}
+        {challengeMakesSense ? (
+          <button className="danger" data-testid="detail-challenge" disabled={pending !== null} onClick={() => run("challenge", () => send({ type: "penalty.challenge", key: recordKey }))}>
+            Challenge storage{bond ? ` (bond ${formatEth(bond)} ETH)` : ""}
+          </button>
+        ) : null}
+        <button data-testid="detail-claim" hidden={!advice.canClaim} disabled={!advice.canClaim || pending !== null} onClick={() => run("claim", () => send({ type: "penalty.claim", key: recordKey }))}>
           Claim penalty{advice.claimable !== null ? ` (${formatEth(advice.claimable)} ETH)` : ""}
         </button>
       </div>
-      {bond ? (
+      {advice.canDispute ? (
+        <p className="muted" data-testid="detail-dispute-explain">
+          A dispute asks the provider, through its contract, to deliver your receipt or refund you; if it does neither in time, you claim the price and the fine.
+        </p>
+      ) : null}
+      {challengeMakesSense ? (
+        <p className="muted" data-testid="detail-challenge-explain">
+          A challenge makes the provider prove on chain, in time, that it still has the part of your file that failed the check; if it cannot, you claim the fine. The bond is a deposit: it pays the provider's cost of answering if it proves it, and comes back to you otherwise.
+        </p>
+      ) : null}
+      {bond && challengeMakesSense ? (
         <div className="muted" data-testid="detail-bond" data-bond={bond}>
-          Challenge bond (from the contract's params()): {formatEth(bond)} ETH
+          Bond: {formatEth(bond)} ETH
         </div>
       ) : null}
       {record.actions.length ? (

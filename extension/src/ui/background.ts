@@ -68,13 +68,20 @@ export function useView(): View | null {
 }
 
 export function openApp(hash = ""): void {
+  // The background focuses the one Pekanu tab if it is open, and opens it otherwise.
+  void send({ type: "app.open", hash }).catch(() => chrome.tabs.create({ url: chrome.runtime.getURL(`tabs/app.html${hash}`) }));
+}
+
+export function openAppNewTab(hash = ""): void {
   const url = chrome.runtime.getURL(`tabs/app.html${hash}`);
   void chrome.tabs.create({ url });
 }
 
-/** Marks the first React commit (bench: time to first render). */
-export function useFirstRenderMark(): void {
+/** Marks the first React commit (bench: time to first render); names the page for assistive tech. */
+export function useFirstRenderMark(title = "Pekanu"): void {
   useEffect(() => {
+    document.documentElement.lang = "en";
+    document.title = title;
     if (!performance.getEntriesByName("pekanu:first-render").length) performance.mark("pekanu:first-render");
   }, []);
 }

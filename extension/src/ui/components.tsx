@@ -6,10 +6,10 @@ export function Eth({ wei, testid }: { wei: bigint | string | null | undefined; 
   return <span data-testid={testid}>{formatEth(wei)} ETH</span>;
 }
 
-export function Progress({ value, total, testid }: { value: number; total: number; testid: string }) {
+export function Progress({ value, total, testid, label = "Progress" }: { value: number; total: number; testid: string; label?: string }) {
   const pct = total > 0 ? Math.min(100, (value / total) * 100) : 0;
   return (
-    <div className="progress" data-testid={testid} data-value={value} data-total={total} role="progressbar" aria-valuenow={Math.round(pct)}>
+    <div className="progress" data-testid={testid} data-value={value} data-total={total} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
       <div style={{ width: `${pct}%` }} />
     </div>
   );

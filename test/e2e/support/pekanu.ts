@@ -129,12 +129,15 @@ export class PekanuBrowser {
 
   // ───────────────────────────── pages ─────────────────────────────
 
-  /** The full page (tabs/app.html), once the background's view arrived. */
-  async openApp(hash = ""): Promise<Page> {
+  /**
+   * The full page (tabs/app.html), once the background's view arrived. The flow tests work on the
+   * store page (`#store`); the files home is the page without a hash (`""`).
+   */
+  async openApp(hash = "#store"): Promise<Page> {
     const page = await this.browser.newPage();
     await page.setViewport(APP_VIEWPORT);
     await page.goto(`chrome-extension://${this.extensionId}/tabs/app.html${hash}`, { waitUntil: "load" });
-    if (!hash) await page.waitForSelector(`${sel("app")}[data-step]`, { timeout: 30_000 });
+    if (!hash.startsWith("#vault")) await page.waitForSelector(`${sel("app")}[data-step]`, { timeout: 30_000 });
     return page;
   }
 
@@ -211,12 +214,29 @@ export class PekanuBrowser {
     return page.$eval(sel(testid), (el) => el.textContent?.trim() ?? "");
   }
 
-  /** The flow state the background persisted (chrome.storage.local "flow"). */
+  /**
+   * The state of the order on screen with its provider session, as the background persisted it:
+   * the session under "session", each order under "order/<id>", the one on screen under
+   * "orders.current" (composed here from storage, not from the page).
+   */
   async flowState(page: Page): Promise<FlowStateJson> {
     return page.evaluate(async () => {
-      const stored = await chrome.storage.local.get("flow");
-      return JSON.parse((stored.flow as string | undefined) ?? "null");
+      const stored = await chrome.storage.local.get(null);
+      const session = (stored.session ?? { provider: null, session: null, registration: null, error: null }) as Record<string, unknown>;
+      const current = stored["orders.current"] as string | null | undefined;
+      const entry = current ? (stored[`order/${current}`] as { flow: unknown; error: unknown } | undefined) : undefined;
+      return { ...session, order: entry?.flow ?? null, error: entry?.error ?? session.error ?? null };
     }) as Promise<FlowStateJson>;
+  }
+
+  /** Every order the background keeps (chrome.storage.local "order/<id>"). */
+  async orders(page: Page): Promise<{ id: string; flow: NonNullable<FlowStateJson["order"]>; error: { code: string } | null }[]> {
+    return page.evaluate(async () => {
+      const stored = await chrome.storage.local.get(null);
+      return Object.entries(stored)
+        .filter(([key]) => key.startsWith("order/"))
+        .map(([, value]) => value);
+    }) as Promise<{ id: string; flow: NonNullable<FlowStateJson["order"]>; error: { code: string } | null }[]>;
   }
 
   /** Every record of the receipts vault, read with the plain IndexedDB API in an extension page. */

@@ -27,7 +27,7 @@ import ObjectMultiplex from "@metamask/object-multiplex";
 import { JsonRpcError, providerErrors, rpcErrors } from "@metamask/rpc-errors";
 import { PortDuplexStream } from "extension-port-stream";
 import { pipeline } from "readable-stream";
-import { createWalletClient, getAddress, http, isHex, type Hex, type TypedDataDefinition } from "viem";
+import { bytesToHex, createWalletClient, getAddress, http, isHex, type Hex, type TypedDataDefinition } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import {
   APPROVAL_METHODS,
@@ -40,6 +40,7 @@ import {
   type WalletLogEntry,
   type WalletOptions,
 } from "./options.ts";
+import { signInProblem, typedDataProblem } from "./metamaskChecks.ts";
 
 /** Build-time defaults (build.ts `defaults`), replaced by esbuild's `define`. */
 declare const __WALLET_DEFAULTS__: Partial<WalletOptions>;
@@ -487,6 +488,8 @@ async function dispatch(origin: string, method: string, params: unknown, options
       const [data, address] = list as [unknown, unknown];
       if (typeof data !== "string") throw rpcErrors.invalidParams({ message: "personal_sign: data must be a string" });
       requireAccount(address, accountOf(options));
+      const signInIssue = signInProblem({ origin, from: String(address), data: isHex(data) ? data : bytesToHex(new TextEncoder().encode(data)) });
+      if (signInIssue) throw rpcErrors.invalidRequest({ message: `Refused as MetaMask would flag it: ${signInIssue}`, data: { metamaskCheck: "isValidSIWEOrigin" } });
       const approved = await approve(method);
       requireAccount(address, accountOf(approved));
       return accountOf(approved).signMessage({ message: isHex(data) ? { raw: data } : data });
@@ -496,6 +499,8 @@ async function dispatch(origin: string, method: string, params: unknown, options
       const [address, raw] = list as [unknown, unknown];
       requireAccount(address, accountOf(options));
       const typedData = parseTypedData(raw);
+      const typedIssue = typedDataProblem({ raw, parsed: typedData });
+      if (typedIssue) throw rpcErrors.invalidParams({ message: `Refused as MetaMask would: ${typedIssue}`, data: { metamaskCheck: "typedData" } });
       const chainId = typedData.domain?.chainId;
       if (chainId !== undefined && chainId !== null) {
         const active = await chainIdOf(options.rpcUrl);

@@ -14,7 +14,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { contractError, UserFacingError } from "../lib/errors.ts";
+import { contractError, UserFacingError } from "../../lib/errors.ts";
 import type { WalletConnection } from "./wallet.ts";
 
 export type ContractParams = { settleDelay: bigint; responseWindow: bigint; challengeCooldown: bigint; challengeBond: bigint };

@@ -3,8 +3,8 @@
 // speaking that protocol works. Follows accounts and chain id. Never sees a private key: signing
 // and sending happen in the wallet (personal_sign, eth_sendTransaction).
 import { createExternalExtensionProvider } from "@metamask/providers";
-import { UserFacingError, walletErrors } from "../lib/errors.ts";
-import type { WalletView } from "../lib/messages.ts";
+import { UserFacingError, walletErrors } from "../../lib/errors.ts";
+import type { WalletView } from "../../lib/messages.ts";
 
 type Eip1193 = {
   request(args: { method: string; params?: unknown }): Promise<unknown>;

@@ -1,0 +1,36 @@
+// The settings controller: the wallet's extension id and the default storage period, persisted.
+import { defaultSettings, EXTENSION_ID_PATTERN, type Settings } from "../../lib/settings.ts";
+import type { KeyValueStore } from "../store.ts";
+import type { BackgroundMessenger } from "../types.ts";
+
+export const SETTINGS_KEY = "settings";
+
+export class SettingsController {
+  private settings: Settings = defaultSettings();
+
+  constructor(private readonly deps: { messenger: BackgroundMessenger; store: KeyValueStore }) {
+    deps.messenger.registerAction("settings:get", () => this.settings);
+  }
+
+  async load(): Promise<Settings> {
+    const stored = await this.deps.store.get<Partial<Settings>>(SETTINGS_KEY);
+    this.settings = { ...defaultSettings(), ...(stored ?? {}) };
+    if (!EXTENSION_ID_PATTERN.test(this.settings.walletExtensionId)) this.settings.walletExtensionId = defaultSettings().walletExtensionId;
+    return this.settings;
+  }
+
+  get state(): Settings {
+    return this.settings;
+  }
+
+  async set(patch: Partial<Settings>): Promise<Settings> {
+    this.settings = {
+      ...this.settings,
+      ...(patch.walletExtensionId ? { walletExtensionId: patch.walletExtensionId } : {}),
+      ...(patch.defaultStorageDays ? { defaultStorageDays: patch.defaultStorageDays } : {}),
+    };
+    await this.deps.store.set(SETTINGS_KEY, this.settings);
+    this.deps.messenger.publish("settings:changed", this.settings);
+    return this.settings;
+  }
+}
