@@ -68,6 +68,8 @@ export type ProviderConfig = {
   trustProxy: boolean | string;
   /** How often due settle / release transactions are sent (0: never). */
   collectIntervalMs: number;
+  /** Ceiling of the max fee per gas (wei) the server offers, also for an answer about to miss its deadline. */
+  maxFeePerGas: bigint;
   logLevel: string;
 };
 
@@ -120,6 +122,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "maxLiveNonces", flag: "--max-live-nonces", env: "PEKANU_MAX_LIVE_NONCES", default: "10000", doc: "unused, unexpired sign-in nonces kept at once (then 429)" },
   { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
   { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
+  { key: "maxFeePerGas", flag: "--max-fee-per-gas", env: "PEKANU_MAX_FEE_PER_GAS", default: "200000000000", doc: "ceiling of the fee per gas in wei (200 gwei) the server pays, reached as an answer's deadline nears" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
@@ -236,6 +239,7 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     maxLiveNonces: positiveInt("max live nonces", input.maxLiveNonces ?? 10_000),
     trustProxy: trustProxy(input.trustProxy ?? false),
     collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
+    maxFeePerGas: input.maxFeePerGas ?? 200_000_000_000n,
     logLevel: input.logLevel ?? "info",
   };
 }
@@ -361,6 +365,7 @@ export function loadConfig({
     maxLiveNonces: int("maxLiveNonces"),
     trustProxy: raw("trustProxy"),
     collectIntervalMs: int("collectIntervalMs"),
+    maxFeePerGas: wei("maxFeePerGas"),
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
 }

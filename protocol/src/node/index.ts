@@ -8,3 +8,5 @@ export {
 } from "./fileCommitment.ts";
 export { nodeSha256 } from "./nodeSha256.ts";
 export { proveFileChunk, type FileChunkProof, type ProveFileChunkParameters } from "./proveFileChunk.ts";
+export { writeFileTree, type WriteFileTreeParameters } from "./writeFileTree.ts";
+export { DEFAULT_BLOCK_BITS, fileTreeLevels } from "./fileTree.ts";

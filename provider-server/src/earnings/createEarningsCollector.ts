@@ -127,7 +127,14 @@ export function createEarningsCollector({
     // Wait for every transaction: until they are mined, the orders still look due.
     // A shutdown stops waiting: the next start finds the transactions pending or mined.
     for (const { orderId, action, txHash } of sent) {
-      const receipt = await untilAborted(client.waitForTransactionReceipt({ hash: txHash, timeout: 180_000 }), controller?.signal);
+      const receipt = await untilAborted(ctx.txSender.wait(txHash), controller?.signal).catch((error: Error) => {
+        log.warn({ orderId, action, err: error.message }, "earnings: transaction lost");
+        return null;
+      });
+      if (receipt === null) {
+        result.failed.push(orderId);
+        continue;
+      }
       if (receipt === undefined) break;
       if (receipt.status !== "success") {
         refusedUntilRun.set(orderId, runs + BACKOFF_RUNS);
