@@ -82,6 +82,8 @@ const message = (error: unknown) => ((error as Error)?.message ?? String(error))
 const isKnown = (text: string) => /already known|known transaction|already imported|already in the mempool/i.test(text);
 const isNonceUsed = (text: string) => /nonce too low|nonce has already been used|nonce is too low/i.test(text);
 const isUnderpriced = (text: string) => /underpriced|replacement transaction|fee too low|too low for the next block|max fee per gas less than block base fee/i.test(text);
+/** A later nonce before an earlier one reached the node (Hardhat's automine refuses to queue it). */
+const isNonceGap = (text: string) => /nonce too high|nonce gap|can't be queued/i.test(text);
 const isTransient = (text: string) => /fetch failed|timed? ?out|ECONNREFUSED|ECONNRESET|socket|HTTP request failed|network/i.test(text);
 
 export type TxSender = ReturnType<typeof createTxSender>;
@@ -126,6 +128,7 @@ export function createTxSender({
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let stopped = false;
+  let inOrder: Promise<unknown> = Promise.resolve();
   const tickMs = Math.min(Math.max(pollIntervalMs, 100), 1000);
 
   const suggestedTip = async (): Promise<bigint> => {
@@ -154,6 +157,11 @@ export function createTxSender({
     loaded ??= (async () => {
       const pending = store.outbox.pending(account);
       for (const record of pending) newEntry(record);
+      // Sent (or only stored) before a restart: broadcast again, in nonce order.
+      for (const record of pending) {
+        const outcome = await broadcast(record.raw);
+        if (outcome !== "gap") entries.get(record.nonce)!.broadcastAt = Date.now();
+      }
       const chainCount = await chain.publicClient.getTransactionCount({ address: account, blockTag: "pending" });
       nextNonce = Math.max(nextNonce, chainCount);
       if (pending.length > 0) {
@@ -181,7 +189,7 @@ export function createTxSender({
     });
 
   /** Broadcasts `raw`; answers how the node took it. */
-  const broadcast = async (raw: Hex): Promise<"ok" | "nonceUsed" | "underpriced" | "transient" | { refused: string }> => {
+  const broadcast = async (raw: Hex): Promise<"ok" | "nonceUsed" | "underpriced" | "transient" | "gap" | { refused: string }> => {
     try {
       await chain.ownerWallet.sendRawTransaction({ serializedTransaction: raw });
       return "ok";
@@ -189,22 +197,30 @@ export function createTxSender({
       const text = error instanceof BaseError ? `${error.shortMessage} ${error.details ?? ""}` : message(error);
       if (isKnown(text)) return "ok";
       if (isNonceUsed(text)) return "nonceUsed";
+      if (isNonceGap(text)) return "gap";
       if (isUnderpriced(text)) return "underpriced";
       if (isTransient(text)) return "transient";
       return { refused: text.trim() };
     }
   };
 
-  /** The window a pending nonce must meet: its own or any later pending nonce's, whichever is most used up. */
-  const urgency = (sorted: Entry[], now: number): number[] => {
-    const used = new Array<number>(sorted.length).fill(-1);
-    let most = -1;
+  /**
+   * The window each pending nonce must meet: its own or any later pending nonce's, whichever is
+   * most used up (a later nonce cannot be mined before it). `used` is -1 with no deadline at all.
+   */
+  const urgency = (sorted: Entry[], now: number): { used: number; spanSeconds: number }[] => {
+    const out = new Array<{ used: number; spanSeconds: number }>(sorted.length);
+    let most = { used: -1, spanSeconds: 0 };
     for (let i = sorted.length - 1; i >= 0; i--) {
       const { deadline, openedAt } = sorted[i]!.record;
-      if (deadline !== null) most = Math.max(most, windowUsed({ window: { deadline, openedAt: openedAt ?? deadline - 60 }, now }));
-      used[i] = most;
+      if (deadline !== null) {
+        const window = { deadline, openedAt: openedAt ?? deadline - 60 };
+        const used = windowUsed({ window, now });
+        if (used > most.used) most = { used, spanSeconds: Math.max(1, window.deadline - window.openedAt) };
+      }
+      out[i] = most;
     }
-    return used;
+    return out;
   };
 
   const replace = async (entry: Entry, next: Fees, why: string): Promise<void> => {
@@ -212,7 +228,7 @@ export function createTxSender({
     const raw = await sign(record, next);
     const hash = keccak256(raw);
     const outcome = await broadcast(raw);
-    if (outcome !== "ok" && outcome !== "transient") {
+    if (outcome !== "ok" && outcome !== "transient" && outcome !== "gap") {
       log.debug({ nonce: record.nonce, outcome }, "fee bump not accepted");
       return;
     }
@@ -264,12 +280,12 @@ export function createTxSender({
     for (let i = 0; i < pending.length; i++) {
       const entry = pending[i]!;
       const { record } = entry;
-      const u = used[i]!;
+      const { used: u, spanSeconds } = used[i]!;
       const current = { maxFeePerGas: record.maxFeePerGas, maxPriorityFeePerGas: record.maxPriorityFeePerGas };
       const target = escalateFees({ baseFee, tip: suggested, ceiling: fees.maxFeePerGas, used: Math.max(0, u) });
       const sinceSent = wall - record.lastSentAt;
       // With a deadline, look again often (a tenth of the time left, at least a second); without, wait bumpAfterMs.
-      const left = u < 0 ? Infinity : (1 - u) * Math.max(1, (record.deadline ?? now) - (record.openedAt ?? now)) * 1000;
+      const left = u < 0 ? Infinity : (1 - u) * spanSeconds * 1000;
       const interval = u < 0 ? fees.bumpAfterMs : Math.min(fees.bumpAfterMs, Math.max(1000, left / 10));
       const belowMarket = record.maxFeePerGas < baseFee + (suggested < record.maxPriorityFeePerGas ? suggested : record.maxPriorityFeePerGas);
       const behindTarget = target.maxFeePerGas * 10n > record.maxFeePerGas * 11n;
@@ -320,30 +336,39 @@ export function createTxSender({
     for (;;) {
       const nonce = Math.max(nextNonce, store.outbox.maxNonce(account) + 1);
       nextNonce = nonce + 1;
-      const raw = await sign({ ...body, nonce }, f);
-      const hash = keccak256(raw);
-      const now = Date.now();
-      const record: OutboxRecord = {
-        account,
-        nonce,
-        label: label ?? functionName,
-        ...body,
-        deadline: window?.deadline ?? null,
-        openedAt: window?.openedAt ?? null,
-        ...f,
-        raw,
-        hashes: [hash],
-        status: "pending",
-        minedHash: null,
-        sends: 1,
-        firstSentAt: now,
-        lastSentAt: now,
-      };
-      // Another process on this data dir took the nonce meanwhile: take the next one.
-      if (!store.outbox.add(record)) continue;
-      const entry = newEntry(record);
-      entry.broadcastAt = now;
-      const outcome = await broadcast(raw);
+      // Sign, store and broadcast in nonce order (a node may refuse a nonce ahead of a gap).
+      const turn = inOrder.then(async () => {
+        const raw = await sign({ ...body, nonce }, f);
+        const hash = keccak256(raw);
+        const now = Date.now();
+        const record: OutboxRecord = {
+          account,
+          nonce,
+          label: label ?? functionName,
+          ...body,
+          deadline: window?.deadline ?? null,
+          openedAt: window?.openedAt ?? null,
+          ...f,
+          raw,
+          hashes: [hash],
+          status: "pending",
+          minedHash: null,
+          sends: 1,
+          firstSentAt: now,
+          lastSentAt: now,
+        };
+        // Another process on this data dir took the nonce meanwhile: take the next one.
+        if (!store.outbox.add(record)) return undefined;
+        const entry = newEntry(record);
+        const outcome = await broadcast(raw);
+        // Behind a gap: the tracker broadcasts it again once the earlier nonce is in.
+        entry.broadcastAt = outcome === "gap" ? 0 : now;
+        return { record, entry, hash, raw, outcome };
+      });
+      inOrder = turn.catch(() => {});
+      const sent = await turn;
+      if (!sent) continue;
+      const { record, entry, hash, outcome } = sent;
       if (outcome === "nonceUsed") {
         // Someone else (another wallet with this key) used the nonce: count again from the chain.
         store.outbox.finish({ account, nonce, status: "lost", minedHash: null });
@@ -361,11 +386,12 @@ export function createTxSender({
         const cancelRaw = await sign(cancel, f);
         Object.assign(record, { ...cancel, label: `cancel ${record.label}`, raw: cancelRaw, hashes: [...record.hashes, keccak256(cancelRaw)], sends: 2 });
         store.outbox.resent(record);
+        byHash.set(keccak256(cancelRaw), nonce);
         await broadcast(cancelRaw);
         schedule(0);
         throw new TxLostError(`${record.label} refused by the node: ${outcome.refused}`);
       }
-      schedule(tickMs);
+      schedule(outcome === "gap" ? 0 : tickMs);
       return hash;
     }
   };

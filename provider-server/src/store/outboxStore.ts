@@ -43,7 +43,7 @@ export function createOutboxStore(db: Database) {
   const maxNonce = db.prepare("SELECT MAX(nonce) AS n FROM outbox WHERE account = ?");
   const pending = db.prepare("SELECT * FROM outbox WHERE account = ? AND status = 'pending' ORDER BY nonce");
   const byHash = db.prepare("SELECT * FROM outbox WHERE account = ? AND hashes LIKE ? ORDER BY nonce DESC LIMIT 1");
-  const resend = db.prepare("UPDATE outbox SET max_fee = ?, tip = ?, raw = ?, hashes = ?, sends = ?, last_sent_at = ? WHERE account = ? AND nonce = ?");
+  const resend = db.prepare("UPDATE outbox SET label = ?, to_address = ?, data = ?, value = ?, gas = ?, max_fee = ?, tip = ?, raw = ?, hashes = ?, sends = ?, last_sent_at = ? WHERE account = ? AND nonce = ?");
   const finish = db.prepare("UPDATE outbox SET status = ?, mined_hash = ? WHERE account = ? AND nonce = ?");
   const fromRow = (row: Row): OutboxRecord => ({
     account: row.account as Address,
@@ -106,9 +106,14 @@ export function createOutboxStore(db: Database) {
       const row = byHash.get(account, `%${hash.toLowerCase()}%`) as Row | undefined;
       return row ? fromRow(row) : undefined;
     },
-    /** A new version (higher fees) of a pending nonce. */
+    /** A new version (higher fees, or a cancel) of a pending nonce. */
     resent(record: OutboxRecord): void {
       resend.run(
+        record.label,
+        record.to,
+        record.data,
+        String(record.value),
+        String(record.gas),
         String(record.maxFeePerGas),
         String(record.maxPriorityFeePerGas),
         record.raw,
