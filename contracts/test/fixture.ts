@@ -19,6 +19,13 @@ export const testParams: ContractParams = {
   responseWindow: 50n,
   challengeCooldown: 20n,
   challengeBond: parseEther("0.01"),
+  maxChallengeChunks: 4n,
+  bondMarginPercent: 200n,
+  minFine: parseEther("0.001"),
+  maxFine: parseEther("5"),
+  maxFineMultiple: 10n,
+  fineLockLimit: parseEther("100"),
+  fineLockPeriod: 3_600n,
 };
 
 export const INITIAL_STAKE = parseEther("10");

@@ -1070,6 +1070,7 @@ export class Engine {
         deadline: pending.deadline,
         lastChallengeAt: pending.lastChallengeAt,
         chunkIndex: pending.chunkIndex,
+        bondHeld: pending.bondHeld.toString(),
         readAt: Date.now(),
         blockTime,
         params: {
@@ -1098,7 +1099,10 @@ export class Engine {
       if (!record.signature || !record.link) {
         throw new UserFacingError(humanError("NoReceipt", "No receipt σ", "A storage challenge needs the provider's receipt σ. Without σ, dispute the delivery instead.", "none"));
       }
-      args = [quote, record.link, record.signature];
+      // Contract v2: the client names the chunk: the one its last failed audit found, else a random one.
+      const failed = [...record.audits].reverse().find((a) => !a.ok);
+      const chunkIndex = BigInt(failed ? failed.index : randomChunkIndex(record.size));
+      args = [quote, record.link, record.signature, [chunkIndex]];
       value = (await this.chain.params(record.contract)).challengeBond;
     }
     const txHash = await this.chain.send({ contract: record.contract, from: record.client, functionName: kind, args, value });

@@ -1,19 +1,21 @@
 import { orderStateName, serverContractAbi } from "@pekanu/protocol";
-import { toHex } from "viem";
+import { type Hex, toHex } from "viem";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
 import type { AnswerOutcome } from "./answerDeliveryDispute.ts";
 import { proveBlobChunk } from "./proveBlobChunk.ts";
 
 /**
- * A client challenged storage: read the challenged chunk index (pendingOf), prove that chunk from
- * the blob (reading only the chunk's 64 KiB block and the stored tree's hashes) and answer with
- * respondStorage. A missing or corrupt blob cannot be proven: the outcome is "impossible" and the
- * client will be able to claim the penalty, which is the protocol working as intended.
+ * A client challenged storage naming chunk indices (contract v2: `StorageChallenged(orderId,
+ * chunkIndices, deadline)`): read them (pendingOf), prove each chunk from the blob — reading only
+ * the chunk's 64 KiB block and the stored tree's hashes — and answer with
+ * `respondStorage(orderId, size, chunks, proofs)`, one chunk and proof per index in the named
+ * order. A missing or corrupt blob cannot be proven: the outcome is "impossible" and the client
+ * will be able to claim the penalty, which is the protocol working as intended.
  */
 export async function answerStorageChallenge({ ctx, order, now }: { ctx: ServerContext; order: OrderRecord; now: number }): Promise<AnswerOutcome> {
   const contract = { address: ctx.deployment.address, abi: serverContractAbi } as const;
-  const [[state], [deadlineRaw, , chunkIndex]] = await Promise.all([
+  const [[state], [deadlineRaw, , , chunkIndices]] = await Promise.all([
     ctx.chain.publicClient.readContract({ ...contract, functionName: "orderOf", args: [order.orderId] }),
     ctx.chain.publicClient.readContract({ ...contract, functionName: "pendingOf", args: [order.orderId] }),
   ]);
@@ -21,11 +23,17 @@ export async function answerStorageChallenge({ ctx, order, now }: { ctx: ServerC
   if (name !== "Challenged") return { kind: "obsolete", reason: `order is ${name}` };
   const deadline = Number(deadlineRaw);
   if (now > deadline) return { kind: "impossible", reason: `the challenge's deadline ${deadline} has passed` };
-  const proved = await proveBlobChunk({ ctx, fileRoot: order.fileRoot, size: order.size, index: Number(chunkIndex) });
-  if (proved.kind === "impossible") return proved;
+  const chunks: Hex[] = [];
+  const proofs: Hex[][] = [];
+  for (const chunkIndex of chunkIndices) {
+    const proved = await proveBlobChunk({ ctx, fileRoot: order.fileRoot, size: order.size, index: Number(chunkIndex) });
+    if (proved.kind === "impossible") return proved;
+    chunks.push(toHex(proved.proof.chunk));
+    proofs.push(proved.proof.proof);
+  }
   const txHash = await ctx.txSender.submit({
     functionName: "respondStorage",
-    args: [order.orderId, BigInt(order.size), toHex(proved.proof.chunk), proved.proof.proof],
+    args: [order.orderId, BigInt(order.size), chunks, proofs],
     window: { deadline, openedAt: deadline - Number(ctx.contract.params.responseWindow) },
     label: `respondStorage ${order.orderId}`,
   });
