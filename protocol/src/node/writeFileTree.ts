@@ -9,7 +9,7 @@ import { nodeSha256 } from "./nodeSha256.ts";
 export type WriteFileTreeParameters = {
   /** The committed file. */
   path: string;
-  /** Where the tree goes (written to `<treePath>.tmp`, then renamed into place). */
+  /** Where the tree goes (written to a temp name beside it, then renamed into place). */
   treePath: string;
   /** log2 of the chunks per block (default 6: 64 chunks, 64 KiB); the tree is ~1/1000 of the file. */
   blockBits?: number | undefined;
@@ -68,7 +68,8 @@ export async function writeFileTree({ path, treePath, blockBits = DEFAULT_BLOCK_
   }
   const out = Buffer.allocUnsafe(all.length * HASH_SIZE);
   all.forEach((h, i) => out.set(h, i * HASH_SIZE));
-  const tmp = `${treePath}.tmp`;
+  // A name of its own, so two builds of one tree at once never write into the same file.
+  const tmp = `${treePath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const file = await open(tmp, "w", 0o600);
   try {
     await file.writev([fileTreeHeader({ size, blockBits }), out]);

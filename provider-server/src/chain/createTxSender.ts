@@ -323,7 +323,9 @@ export function createTxSender({
     const data = encodeFunctionData({ abi: serverContractAbi, functionName, args } as never);
     let gas: bigint;
     try {
-      gas = await chain.publicClient.estimateContractGas({ address, abi: serverContractAbi, functionName, args, value, account: chain.owner } as never);
+      // Against the latest block: a node builds its "pending" block from the whole mempool for every
+      // estimate, which slows down with hundreds of answers waiting to be mined.
+      gas = await chain.publicClient.estimateContractGas({ address, abi: serverContractAbi, functionName, args, value, account: chain.owner, blockTag: "latest" } as never);
     } catch (error) {
       const reason = revertReason(error);
       if (reason !== undefined) throw new TxRevertedError(`${functionName} would revert: ${reason}`, { reason, cause: error });
@@ -427,7 +429,8 @@ export function createTxSender({
       return { txHash: receipt.transactionHash, receipt };
     },
     /** Transactions sent and not mined yet (by label). */
-    pending(): { label: string; nonce: number; sends: number; maxFeePerGas: bigint }[] {
+    async pending(): Promise<{ label: string; nonce: number; sends: number; maxFeePerGas: bigint }[]> {
+      await ensureLoaded();
       return [...entries.values()].map(({ record }) => ({ label: record.label, nonce: record.nonce, sends: record.sends, maxFeePerGas: record.maxFeePerGas }));
     },
     /** Stops the tracker (what is pending stays in the outbox for the next start). */

@@ -3,6 +3,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { ApiError } from "../ApiError.ts";
 import type { ServerContext } from "../context.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
+import { buildBlobTree } from "../disputes/proveBlobChunk.ts";
 import { createUploadHasher } from "./createUploadHasher.ts";
 import { issueReceipt } from "./issueReceipt.ts";
 
@@ -93,6 +94,8 @@ export async function receiveUpload({
     kept = true;
     ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
     ctx.log.info({ orderId: order.orderId, fileRoot: order.fileRoot, size, created }, "content stored");
+    // The blob's stored tree, so a storage challenge reads one block and a few hashes (disputes/).
+    if (created) void buildBlobTree({ ctx, fileRoot: order.fileRoot }).catch((error) => ctx.log.warn({ fileRoot: order.fileRoot, err: (error as Error).message }, "blob tree not built"));
   } finally {
     if (!closed) await file.close().catch(() => {});
     if (!kept) await ctx.blobs.discard(tempPath);
