@@ -10,6 +10,7 @@ import {
   type Hex,
   keccak256,
   type TransactionReceipt,
+  TransactionReceiptNotFoundError,
 } from "viem";
 import type { OutboxRecord, OutboxStore } from "../store/outboxStore.ts";
 import type { ChainConnection } from "./connectChain.ts";
@@ -235,7 +236,7 @@ export function createTxSender({
     Object.assign(record, { ...next, raw, hashes: [...record.hashes, hash], sends: record.sends + 1, lastSentAt: Date.now() });
     store.outbox.resent(record);
     byHash.set(hash, record.nonce);
-    entry.broadcastAt = Date.now();
+    entry.broadcastAt = outcome === "gap" ? 0 : Date.now();
     log.info(
       { label: record.label, nonce: record.nonce, txHash: hash, maxFeePerGas: String(next.maxFeePerGas), tip: String(next.maxPriorityFeePerGas), why },
       "transaction re-sent with higher fees",
@@ -252,11 +253,15 @@ export function createTxSender({
     const done = sorted.filter((e) => e.record.nonce < mined);
     // Which version of each used nonce was mined (newest first: it is the likely one).
     for (let i = 0; i < done.length; i += 32) {
-      await Promise.all(
+      await Promise.allSettled(
         done.slice(i, i + 32).map(async (entry) => {
           const { record } = entry;
           for (const hash of [...record.hashes].reverse()) {
-            const receipt = await chain.publicClient.getTransactionReceipt({ hash }).catch(() => null);
+            // "Not found" means this version was not mined; any other error: look again next pass.
+            const receipt = await chain.publicClient.getTransactionReceipt({ hash }).catch((error: Error) => {
+              if (error instanceof TransactionReceiptNotFoundError) return null;
+              throw error;
+            });
             if (!receipt) continue;
             store.outbox.finish({ account, nonce: record.nonce, status: "mined", minedHash: hash });
             entries.delete(record.nonce);
@@ -277,6 +282,7 @@ export function createTxSender({
     const suggested = await suggestedTip();
     const used = urgency(pending, now);
     const wall = Date.now();
+    const work: Promise<void>[] = [];
     for (let i = 0; i < pending.length; i++) {
       const entry = pending[i]!;
       const { record } = entry;
@@ -292,16 +298,22 @@ export function createTxSender({
       if (sinceSent >= interval && (behindTarget || belowMarket)) {
         const next = bumpFees({ current, target, ceiling: fees.maxFeePerGas });
         if (next) {
-          await replace(entry, next, behindTarget ? `deadline window ${Math.round(Math.max(0, u) * 100)}% used` : "base fee above its max fee");
+          // Requests leave in nonce order without waiting for each other's answers.
+          work.push(replace(entry, next, behindTarget ? `deadline window ${Math.round(Math.max(0, u) * 100)}% used` : "base fee above its max fee"));
           continue;
         }
       }
       if (wall - entry.broadcastAt >= REBROADCAST_MS) {
         entry.broadcastAt = wall;
-        const outcome = await broadcast(record.raw);
-        if (typeof outcome === "object") log.warn({ label: record.label, nonce: record.nonce, err: outcome.refused }, "re-broadcast refused");
+        work.push(
+          broadcast(record.raw).then((outcome) => {
+            if (outcome === "gap") entry.broadcastAt = 0;
+            if (typeof outcome === "object") log.warn({ label: record.label, nonce: record.nonce, err: outcome.refused }, "re-broadcast refused");
+          }),
+        );
       }
     }
+    await Promise.allSettled(work);
   };
 
   const schedule = (delay: number) => {
@@ -362,15 +374,20 @@ export function createTxSender({
         // Another process on this data dir took the nonce meanwhile: take the next one.
         if (!store.outbox.add(record)) return undefined;
         const entry = newEntry(record);
-        const outcome = await broadcast(raw);
-        // Behind a gap: the tracker broadcasts it again once the earlier nonce is in.
-        entry.broadcastAt = outcome === "gap" ? 0 : now;
+        entry.broadcastAt = now;
+        // Requests leave in nonce order; the next one does not wait for this answer.
+        const outcome = broadcast(raw).then((result) => {
+          // Behind a gap: the tracker broadcasts it again once the earlier nonce is in.
+          entry.broadcastAt = result === "gap" ? 0 : now;
+          return result;
+        });
         return { record, entry, hash, raw, outcome };
       });
       inOrder = turn.catch(() => {});
       const sent = await turn;
       if (!sent) continue;
-      const { record, entry, hash, outcome } = sent;
+      const { record, entry, hash } = sent;
+      const outcome = await sent.outcome;
       if (outcome === "nonceUsed") {
         // Someone else (another wallet with this key) used the nonce: count again from the chain.
         store.outbox.finish({ account, nonce, status: "lost", minedHash: null });

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { TransactionReceipt } from "viem";
+import { type TransactionReceipt, WaitForTransactionReceiptTimeoutError } from "viem";
 import { TxLostError } from "../chain/createTxSender.ts";
 import type { ServerContext } from "../context.ts";
 import { createPollingLoop } from "../createPollingLoop.ts";
@@ -107,8 +107,11 @@ export function createTaskRunner({
       try {
         receipt = await untilStopped(ctx.txSender.wait(task.txHash!));
       } catch (error) {
-        if (!(error instanceof TxLostError)) throw error;
-        log.warn({ task: task.id, orderId: task.orderId, err: error.message }, "answer lost: deciding again");
+        // Lost (nonce used elsewhere), or a transaction from before the outbox existed that did not
+        // show up in time: decide again from the chain's state (a second answer to a settled
+        // question is refused by the gas estimate, not sent).
+        if (!(error instanceof TxLostError) && !(error instanceof WaitForTransactionReceiptTimeoutError)) throw error;
+        log.warn({ task: task.id, orderId: task.orderId, err: error.message.split("\n")[0] }, "answer lost: deciding again");
         return false;
       }
       if (receipt === undefined) return true; // stopping: the next start follows it again
