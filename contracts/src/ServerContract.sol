@@ -54,8 +54,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         uint64 responseWindow;
         /// Minimum seconds between two storage challenges on one order (anti-griefing).
         uint64 challengeCooldown;
-        /// Wei a client deposits per named chunk (a multiple of 1 gwei). The provider gets its
-        /// answer's gas out of it, the rest returns to the client at once.
+        /// Wei a client deposits per named chunk. On an answer the provider gets its answer's gas out
+        /// of it and the rest is credited back to the client.
         uint128 challengeBond;
         /// K: the most chunks one challenge may name (1..7).
         uint64 maxChallengeChunks;
@@ -103,9 +103,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         /// `_moreIndices`.
         uint8 chunkCount;
         uint40 chunkIndex;
-        /// Part of the bond held for the provider's answer, in gwei.
-        uint40 heldGwei;
-        uint104 rootTag;
+        /// Tag of the committed (fileRoot, size, client), so the answer need not repeat the quote.
+        uint144 rootTag;
     }
 
     struct ClientAccount {
@@ -262,8 +261,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (
             params_.responseWindow == 0 || params_.settleDelay == 0 || params_.maxChallengeChunks == 0
                 || params_.maxChallengeChunks > MAX_CHALLENGE_CHUNKS || params_.bondMarginPercent < 100
-                || params_.bondMarginPercent > 10_000 || params_.challengeBond % 1 gwei != 0
-                || params_.challengeBond > 100 ether || params_.minFine > params_.maxFine
+                || params_.bondMarginPercent > 10_000 || params_.challengeBond > 100 ether || params_.minFine > params_.maxFine
                 || params_.maxFineMultiple == 0 || params_.fineLockPeriod == 0 || params_.fineLockLimit == 0
                 || params_.responseWindow > type(uint32).max || params_.challengeCooldown > type(uint32).max
         ) revert ServerContractInvalidParams();
@@ -505,9 +503,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     /**
      * @notice The client challenges the provider to prove it still stores the file, naming 1..K chunk
      * indices (typically the one its free audit failed on, or chunks not yet revealed) and depositing
-     * `challengeBond` per index. The part of the bond that pays the provider's answer
-     * (answerGas × basefee × margin, at most the bond) is held; the rest is credited back to the
-     * client at once. σ is needed only while it was never shown on chain (see {isDelivered});
+     * `challengeBond` per index; an answer pays the provider its gas out of it and returns the rest
+     * (see {respondStorage}), no answer returns all of it with the penalty. σ is needed only while it was never shown on chain (see {isDelivered});
      * afterwards `link` and `receiptSignature` may be empty. Client only, before `storageUntil`, one
      * open challenge per order, at most one per `challengeCooldown`.
      * @param quote the order's terms
@@ -542,22 +539,28 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (flags & FLAG_DELIVERED == 0) _checkReceipt(quote, link, receiptSignature, order.signerEpoch);
         order.state = OrderState.Challenged;
         order.flags = flags | FLAG_DELIVERED;
-        _openChallenge(quote, chunkIndices, bond);
+        _openChallenge(quote, chunkIndices);
     }
 
     /**
      * @notice Answers an open storage challenge, before its deadline, with one chunk and its RFC 6962
      * inclusion proof per named index, in the order they were named. Anyone may submit it: the
-     * proofs authenticate themselves. The provider is paid the held part of the bond. The event
-     * names the file root and the indices: those chunks are public from now on.
+     * proofs authenticate themselves. Out of the bond the provider is paid what the answer costs,
+     * min(bond, answerGas × basefee × bondMarginPercent / 100), and the rest is credited back to the
+     * client. The event names the file root and the indices: those chunks are public from now on.
      * @param orderId the challenged order
      * @param size the file size in bytes, as committed in the order
      * @param chunks the challenged 1024-byte chunks (the last chunk of the file may be shorter)
      * @param proofs each chunk's audit path from the leaf upward (RFC 9162 §2.1.3)
+     * @param client the order's client (bound by the challenge; credited the rest of the bond)
      */
-    function respondStorage(bytes32 orderId, uint64 size, bytes[] calldata chunks, bytes32[][] calldata proofs)
-        external
-    {
+    function respondStorage(
+        bytes32 orderId,
+        uint64 size,
+        bytes[] calldata chunks,
+        bytes32[][] calldata proofs,
+        address client
+    ) external {
         Order storage order = _orders[orderId];
         if (order.state != OrderState.Challenged) revert ServerContractInvalidState(orderId, order.state);
         Pending memory pending = _pending[orderId];
@@ -566,19 +569,18 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         if (chunks.length != count) revert ServerContractLengthMismatch(count, chunks.length);
         if (proofs.length != count) revert ServerContractLengthMismatch(count, proofs.length);
         (bytes32 root, uint64[] memory indices) = _provenRoot(orderId, size, pending, chunks, proofs);
-        if (_rootTag(root, size) != pending.rootTag) revert ServerContractInvalidProof(orderId);
+        if (_rootTag(root, size, client) != pending.rootTag) revert ServerContractInvalidProof(orderId);
 
+        // The pending slot is left as it is (pendingOf reports no deadline once the order is not
+        // open): the answer stays below its calldata floor.
         order.state = order.flags & FLAG_SETTLED != 0 ? OrderState.Settled : OrderState.Paid;
-        _pending[orderId].deadline = 0;
-        uint256 paid = uint256(pending.heldGwei) * 1 gwei;
-        if (paid != 0) _provider.earned += _toUint96(paid);
-        emit StorageProven(orderId, root, indices, paid, uint256(_challengeBond) * count - paid);
+        _payAnswer(orderId, root, indices, proofs, client);
     }
 
     /**
      * @notice The client collects the penalty after the provider left a delivery dispute or a
      * storage challenge unanswered past its deadline (seed step 14): the unsettled price, the fine
-     * and the held part of the bond become the client's credit. Client only.
+     * and the whole bond become the client's credit. Client only.
      */
     function claimPenalty(Quote calldata quote) external {
         Order storage order = _loadOrder(quote);
@@ -592,7 +594,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
 
         uint256 amount = quote.fine;
         if (order.flags & FLAG_SETTLED == 0) amount += quote.price;
-        if (state == OrderState.Challenged) amount += uint256(pending.heldGwei) * 1 gwei;
+        if (state == OrderState.Challenged) amount += uint256(_challengeBond) * pending.chunkCount;
         order.state = OrderState.Penalized;
         delete _pending[quote.orderId];
         if (pending.chunkCount > 1) delete _moreIndices[quote.orderId];
@@ -694,8 +696,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     }
 
     /**
-     * @notice How a challenge naming `count` chunks of a `size`-byte file splits its bond at base fee
-     * `baseFee`: the answer's gas bound, the part held for the provider, the part returned at once.
+     * @notice How an answer to a challenge naming `count` chunks of a `size`-byte file splits the bond
+     * at base fee `baseFee`: the answer's gas bound, the provider's pay, the part credited back.
      */
     function bondSplit(uint64 size, uint256 count, uint256 baseFee)
         external
@@ -704,7 +706,7 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
     {
         answerGas = _answerGas(_chunkCount(size), count);
         uint256 bond = uint256(_challengeBond) * count;
-        toProvider = _heldGwei(answerGas * baseFee, bond) * 1 gwei;
+        toProvider = _providerShare(answerGas * baseFee, bond);
         toClient = bond - toProvider;
     }
 
@@ -731,8 +733,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
 
     /**
      * @notice The open deadline (0 when nothing is open), the last challenge time, the first named
-     * chunk index, all indices the last challenge named, and the part of its bond held for the
-     * provider's answer (0 once paid out).
+     * chunk index, all indices the last challenge named, and the bond the open challenge holds (0
+     * when none is open).
      */
     function pendingOf(bytes32 orderId)
         external
@@ -751,8 +753,10 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         for (uint256 i = 0; i < chunkIndices.length; ++i) {
             chunkIndices[i] = i == 0 ? uint64(pending.chunkIndex) : uint64(uint40(more >> (40 * (i - 1))));
         }
-        bondHeld = _orders[orderId].state == OrderState.Challenged ? uint256(pending.heldGwei) * 1 gwei : 0;
-        return (pending.deadline, pending.lastChallengeAt, pending.chunkIndex, chunkIndices, bondHeld);
+        OrderState state = _orders[orderId].state;
+        bondHeld = state == OrderState.Challenged ? uint256(_challengeBond) * pending.chunkCount : 0;
+        deadline = state == OrderState.Challenged || state == OrderState.DeliveryDisputed ? pending.deadline : 0;
+        return (deadline, pending.lastChallengeAt, pending.chunkIndex, chunkIndices, bondHeld);
     }
 
     /// @notice When `signer_` was rotated out (0 if it never was, or is current again).
@@ -854,8 +858,8 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         emit OrderReleased(quote.orderId);
     }
 
-    /// Records an open challenge (indices, held bond, root tag), credits the unheld bond back.
-    function _openChallenge(Quote calldata quote, uint64[] calldata chunkIndices, uint256 bond) private {
+    /// Records an open challenge: the named indices and the tag of the committed root.
+    function _openChallenge(Quote calldata quote, uint64[] calldata chunkIndices) private {
         uint256 count = chunkIndices.length;
         uint256 chunks = _chunkCount(quote.size);
         uint256 more;
@@ -865,19 +869,36 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
             if (i != 0) more |= index << (40 * (i - 1));
         }
         if (count > 1) _moreIndices[quote.orderId] = more;
-        uint256 heldGwei = _heldGwei(_answerGas(chunks, count) * block.basefee, bond);
         uint256 deadline = block.timestamp + _responseWindow;
         _pending[quote.orderId] = Pending({
             deadline: uint32(deadline),
             lastChallengeAt: uint32(block.timestamp),
             chunkCount: uint8(count),
             chunkIndex: uint40(chunkIndices[0]),
-            heldGwei: uint40(heldGwei),
-            rootTag: _rootTag(quote.fileRoot, quote.size)
+            rootTag: _rootTag(quote.fileRoot, quote.size, quote.client)
         });
-        uint256 returned = bond - heldGwei * 1 gwei;
-        if (returned != 0) _clients[msg.sender].credit += uint128(returned);
         emit StorageChallenged(quote.orderId, chunkIndices, deadline);
+    }
+
+    /// Splits the bond of an answered challenge: the answer's cost to the provider, the rest back.
+    function _payAnswer(
+        bytes32 orderId,
+        bytes32 root,
+        uint64[] memory indices,
+        bytes32[][] calldata proofs,
+        address client
+    ) private {
+        uint256 count = indices.length;
+        uint256 bond = uint256(_challengeBond) * count;
+        // The answer's gas bound from its actual proof lengths (each at most ⌈log2(chunks)⌉).
+        uint256 gasBound = ANSWER_GAS_BASE + count * ANSWER_GAS_PER_CHUNK;
+        for (uint256 i = 0; i < count; ++i) {
+            gasBound += proofs[i].length * ANSWER_GAS_PER_NODE;
+        }
+        uint256 paid = _providerShare(gasBound * block.basefee, bond);
+        if (paid != 0) _provider.earned += _toUint96(paid);
+        if (bond != paid) _clients[client].credit += uint128(bond - paid);
+        emit StorageProven(orderId, root, indices, paid, bond - paid);
     }
 
     /// The root every answered chunk proves (all must agree), and the indices they answer.
@@ -957,10 +978,10 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         }
     }
 
-    /// A 104-bit tag of the committed root and size kept with an open challenge, so the answer need
-    /// not repeat the quote. Forging an answer means a second preimage of 104 bits within the window.
-    function _rootTag(bytes32 root, uint64 size) private pure returns (uint104) {
-        return uint104(uint256(keccak256(abi.encode(root, size))));
+    /// A 144-bit tag of the committed root, size and client kept with an open challenge, so the
+    /// answer need not repeat the quote. Forging an answer means a second preimage of 144 bits.
+    function _rootTag(bytes32 root, uint64 size, address client) private pure returns (uint144) {
+        return uint144(uint256(keccak256(abi.encode(root, size, client))));
     }
 
     /// Upper bound of the gas of an answer naming `count` chunks of a file of `chunks` chunks.
@@ -970,11 +991,13 @@ contract ServerContract is Ownable2Step, ReentrancyGuardTransient, EIP712 {
         return ANSWER_GAS_BASE + count * (ANSWER_GAS_PER_CHUNK + depth * ANSWER_GAS_PER_NODE);
     }
 
-    /// The provider's part of `bond`, in gwei (rounded up): cost × margin, at most the bond.
-    function _heldGwei(uint256 costAtBaseFee, uint256 bond) private view returns (uint256) {
-        uint256 held = (costAtBaseFee * _bondMarginPercent / 100 + 1 gwei - 1) / 1 gwei;
-        uint256 cap = bond / 1 gwei;
-        return held < cap ? held : cap;
+    /// The provider's part of `bond`: the answer's cost at base fee × margin, at most the bond, and
+    /// at least 1 wei: with a base fee of 0 (how eth_estimateGas runs on Hardhat, and on geth without
+    /// fee fields) the answer must write the same slots as when mined, or its gas is underestimated.
+    function _providerShare(uint256 costAtBaseFee, uint256 bond) private view returns (uint256) {
+        uint256 share = costAtBaseFee * _bondMarginPercent / 100;
+        if (share == 0) share = 1;
+        return share < bond ? share : bond;
     }
 
     function _chunkCount(uint64 size) private pure returns (uint256) {

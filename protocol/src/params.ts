@@ -10,11 +10,11 @@ export type ContractParams = {
   responseWindow: bigint;
   /** Minimum seconds between two storage challenges on one order. */
   challengeCooldown: bigint;
-  /** Wei per named chunk deposited with a challenge (a multiple of 1 gwei). */
+  /** Wei per named chunk deposited with a challenge; an answer pays the provider its gas out of it. */
   challengeBond: bigint;
   /** K: the most chunk indices one challenge may name (1..7). */
   maxChallengeChunks: bigint;
-  /** The provider gets min(bond, answerGas × basefee × this / 100); the client the rest, at once. */
+  /** On an answer the provider gets min(bond, answerGas × basefee × this / 100); the client the rest. */
   bondMarginPercent: bigint;
   /** The smallest fine a quote may carry: a justified penalty pays the client's enforcement gas. */
   minFine: bigint;
@@ -64,7 +64,7 @@ export const localDevParams: ContractParams = {
   settleDelay: 120n,
   responseWindow: 60n,
   challengeCooldown: 30n,
-  challengeBond: 1_000_000n * GWEI, // 0.001 ETH: pays an answer up to ~4.5 gwei (local chains run near 1)
+  challengeBond: 1_000_000n * GWEI, // 0.001 ETH: pays an answer in full up to ~4.5 gwei (local chains run near 1)
   maxChallengeChunks: 4n,
   bondMarginPercent: 200n,
   // Local chains: the server's smallest default quote (price 1e13 wei, fine 2e13) stays payable.
@@ -99,9 +99,9 @@ function depthOf(chunks: bigint): bigint {
 }
 
 /**
- * How a challenge naming `count` chunks of a `size`-byte file splits its bond at `baseFee` (mirrors
- * the contract's `bondSplit`): the answer's gas bound, what the provider is paid on an answer, and
- * what returns to the client at once.
+ * How the answer to a challenge naming `count` chunks of a `size`-byte file splits the bond at
+ * `baseFee` (mirrors the contract's `bondSplit`): the answer's gas bound, what the provider is paid,
+ * and what is credited back to the client.
  */
 export function bondSplit({ params, size, count, baseFee }: { params: ContractParams; size: bigint; count: bigint; baseFee: bigint }): {
   answerGas: bigint;
@@ -111,8 +111,8 @@ export function bondSplit({ params, size, count, baseFee }: { params: ContractPa
   const chunks = size === 0n ? 1n : (size + 1023n) / 1024n;
   const gas = answerGas.base + count * (answerGas.perChunk + depthOf(chunks) * answerGas.perNode);
   const bond = params.challengeBond * count;
-  const heldGwei = ((gas * baseFee * params.bondMarginPercent) / 100n + GWEI - 1n) / GWEI;
-  const capGwei = bond / GWEI;
-  const toProvider = (heldGwei < capGwei ? heldGwei : capGwei) * GWEI;
+  const share = (gas * baseFee * params.bondMarginPercent) / 100n;
+  const atLeastOne = share === 0n ? 1n : share;
+  const toProvider = atLeastOne < bond ? atLeastOne : bond;
   return { answerGas: gas, toProvider, toClient: bond - toProvider };
 }

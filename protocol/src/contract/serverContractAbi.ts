@@ -2033,6 +2033,11 @@ export const serverContractAbi = [
         "internalType": "bytes32[][]",
         "name": "proofs",
         "type": "bytes32[][]"
+      },
+      {
+        "internalType": "address",
+        "name": "client",
+        "type": "address"
       }
     ],
     "name": "respondStorage",

@@ -9,8 +9,8 @@ import { proveBlobChunk } from "./proveBlobChunk.ts";
  * A client challenged storage naming chunk indices (contract v2: `StorageChallenged(orderId,
  * chunkIndices, deadline)`): read them (pendingOf), prove each chunk from the blob — reading only
  * the chunk's 64 KiB block and the stored tree's hashes — and answer with
- * `respondStorage(orderId, size, chunks, proofs)`, one chunk and proof per index in the named
- * order. A missing or corrupt blob cannot be proven: the outcome is "impossible" and the client
+ * `respondStorage(orderId, size, chunks, proofs, client)`, one chunk and proof per index in the
+ * named order, and the order's client, who is credited what the answer's gas leaves of the bond. A missing or corrupt blob cannot be proven: the outcome is "impossible" and the client
  * will be able to claim the penalty, which is the protocol working as intended.
  */
 export async function answerStorageChallenge({ ctx, order, now }: { ctx: ServerContext; order: OrderRecord; now: number }): Promise<AnswerOutcome> {
@@ -33,7 +33,7 @@ export async function answerStorageChallenge({ ctx, order, now }: { ctx: ServerC
   }
   const txHash = await ctx.txSender.submit({
     functionName: "respondStorage",
-    args: [order.orderId, BigInt(order.size), chunks, proofs],
+    args: [order.orderId, BigInt(order.size), chunks, proofs, order.client],
     window: { deadline, openedAt: deadline - Number(ctx.contract.params.responseWindow) },
     label: `respondStorage ${order.orderId}`,
   });
