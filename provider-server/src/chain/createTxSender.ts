@@ -327,7 +327,8 @@ export function createTxSender({
           if (entries.size > 0) schedule(tickMs);
         });
     }, delay);
-    timer.unref?.();
+    // Not unref'd: a caller waiting for a receipt (e.g. a CLI command) needs the process to stay up.
+    // stop() ends the loop.
   };
 
   const submit = async <name extends WriteName>({ functionName, args, value = 0n, window, label }: SendParameters<name>): Promise<Hex> => {
