@@ -68,7 +68,8 @@ beforeAll(async () => {
 
   // An order left unpaid until its quote expired (chain time moved past expiresAt).
   const expired = await a.quote({ fileRoot: expiredFile.root, size: expiredFile.size, storageDays: 1 });
-  await chainControl({ rpcUrl: node.rpcUrl }).increaseTime(901);
+  // Well past 900 s: automined blocks may already be stamped a few seconds ahead of the wall clock.
+  await chainControl({ rpcUrl: node.rpcUrl }).increaseTime(960);
 
   const paid = await a.quote({ fileRoot: paidFile.root, size: paidFile.size, storageDays: 1 });
   await payQuote({ clients: aliceChain, contract: main.contract, quote: paid });
