@@ -13,6 +13,7 @@ export function createChainClock({ chain, maxAgeMs = 500 }: { chain: ChainConnec
   let fetchedAt = 0;
   let baseFee = 0n;
   let blockNumber = -1n;
+  let spareGas = 0n;
   let fetching: Promise<void> | undefined;
 
   const refresh = (): Promise<void> => {
@@ -25,6 +26,7 @@ export function createChainClock({ chain, maxAgeMs = 500 }: { chain: ChainConnec
           seenAt = Date.now();
         }
         baseFee = block.baseFeePerGas ?? 0n;
+        spareGas = block.gasLimit - block.gasUsed;
         fetchedAt = Date.now();
       })
       .finally(() => {
@@ -46,5 +48,9 @@ export function createChainClock({ chain, maxAgeMs = 500 }: { chain: ChainConnec
     },
     baseFee: (): bigint => baseFee,
     blockNumber: (): bigint => blockNumber,
+    /** Wall-clock ms when the latest block was first seen. */
+    blockSeenAt: (): number => seenAt,
+    /** Gas the latest block left unused. */
+    spareGas: (): bigint => spareGas,
   };
 }

@@ -69,6 +69,9 @@ const GAS_MARGIN = (gas: bigint) => gas + gas / 5n;
 /** A pending version is broadcast again this often (the node may have dropped it). */
 const REBROADCAST_MS = 30_000;
 const TIP_MAX_AGE_MS = 10_000;
+/** Replacements and re-broadcasts per tracker pass, lowest nonces first (later ones wait behind them anyway). */
+const MAX_BUMPS_PER_PASS = 200;
+const MAX_REBROADCASTS_PER_PASS = 100;
 
 type Entry = {
   record: OutboxRecord;
@@ -283,6 +286,8 @@ export function createTxSender({
     const used = urgency(pending, now);
     const wall = Date.now();
     const work: Promise<void>[] = [];
+    let bumps = 0;
+    let rebroadcasts = 0;
     for (let i = 0; i < pending.length; i++) {
       const entry = pending[i]!;
       const { record } = entry;
@@ -294,16 +299,22 @@ export function createTxSender({
       const left = u < 0 ? Infinity : (1 - u) * spanSeconds * 1000;
       const interval = u < 0 ? fees.bumpAfterMs : Math.min(fees.bumpAfterMs, Math.max(1000, left / 10));
       const belowMarket = record.maxFeePerGas < baseFee + (suggested < record.maxPriorityFeePerGas ? suggested : record.maxPriorityFeePerGas);
-      const behindTarget = target.maxFeePerGas * 10n > record.maxFeePerGas * 11n;
-      if (sinceSent >= interval && (behindTarget || belowMarket)) {
+      // It was with the node before the latest block was built, the block had room, and it is not
+      // in it: its fees (or an earlier nonce's) are what holds it back. A transaction that merely
+      // waits for the next block is not re-sent: hundreds of replacements would only slow the node.
+      const missedBlock = record.lastSentAt + tickMs + 1000 < clock.blockSeenAt() && clock.spareGas() >= record.gas;
+      const behindTarget = missedBlock && target.maxFeePerGas * 10n > record.maxFeePerGas * 11n;
+      if (sinceSent >= interval && (behindTarget || belowMarket) && bumps < MAX_BUMPS_PER_PASS) {
         const next = bumpFees({ current, target, ceiling: fees.maxFeePerGas });
         if (next) {
+          bumps++;
           // Requests leave in nonce order without waiting for each other's answers.
           work.push(replace(entry, next, behindTarget ? `deadline window ${Math.round(Math.max(0, u) * 100)}% used` : "base fee above its max fee"));
           continue;
         }
       }
-      if (wall - entry.broadcastAt >= REBROADCAST_MS) {
+      if ((entry.broadcastAt === 0 || (missedBlock && wall - entry.broadcastAt >= REBROADCAST_MS)) && rebroadcasts < MAX_REBROADCASTS_PER_PASS) {
+        rebroadcasts++;
         entry.broadcastAt = wall;
         work.push(
           broadcast(record.raw).then((outcome) => {
