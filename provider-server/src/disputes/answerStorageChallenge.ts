@@ -15,12 +15,13 @@ import { proveBlobChunk } from "./proveBlobChunk.ts";
  */
 export async function answerStorageChallenge({ ctx, order, now }: { ctx: ServerContext; order: OrderRecord; now: number }): Promise<AnswerOutcome> {
   const contract = { address: ctx.deployment.address, abi: serverContractAbi } as const;
-  const [[state], [deadlineRaw, , , chunkIndices]] = await Promise.all([
-    ctx.chain.publicClient.readContract({ ...contract, functionName: "orderOf", args: [order.orderId] }),
-    ctx.chain.publicClient.readContract({ ...contract, functionName: "pendingOf", args: [order.orderId] }),
-  ]);
-  const name = orderStateName(state);
-  if (name !== "Challenged") return { kind: "obsolete", reason: `order is ${name}` };
+  // One read: pendingOf's deadline is 0 unless the order is DeliveryDisputed or Challenged, and a
+  // delivered order (one with σ, which a challenge needs) cannot be disputed any more.
+  const [deadlineRaw, , , chunkIndices] = await ctx.chain.publicClient.readContract({ ...contract, functionName: "pendingOf", args: [order.orderId] });
+  if (deadlineRaw === 0n) {
+    const [state] = await ctx.chain.publicClient.readContract({ ...contract, functionName: "orderOf", args: [order.orderId] });
+    return { kind: "obsolete", reason: `order is ${orderStateName(state)}` };
+  }
   const deadline = Number(deadlineRaw);
   if (now > deadline) return { kind: "impossible", reason: `the challenge's deadline ${deadline} has passed` };
   const chunks: Hex[] = [];
