@@ -120,18 +120,20 @@ describe("encrypted files at a real provider", () => {
     const clients = chainClients({ rpcUrl: node.rpcUrl, key: testKey(1) });
     const reader = contractReader({ rpcUrl: node.rpcUrl, address: provider.contract });
     const { challengeBond } = await reader.params();
-    const hash = await clients.walletClient.writeContract({ address: provider.contract, abi: serverContractAbi, functionName: "challengeStorage", args: [quote.quote, link, signature], value: challengeBond });
+    // Contract v2: the client names the chunk it challenges (here chunk 1), one bond per named chunk.
+    const hash = await clients.walletClient.writeContract({ address: provider.contract, abi: serverContractAbi, functionName: "challengeStorage", args: [quote.quote, link, signature, [1n]], value: challengeBond });
     expect((await clients.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
     const events = () => provider.server.context.store.chainEvents.forOrder(orderId);
     await waitFor(() => events().some((e) => e.name === "StorageProven"), { what: "challenge answered" });
     const challenged = events().find((e) => e.name === "StorageChallenged")!;
     const proven = events().find((e) => e.name === "StorageProven")!;
-    const index = Number(challenged.args.chunkIndex);
+    const index = Number((challenged.args.chunkIndices as string[])[0]);
+    expect(index).toBe(1);
 
     const tx = await clients.publicClient.getTransaction({ hash: proven.txHash as Hex });
     const call = decodeFunctionData({ abi: serverContractAbi, data: tx.input });
     expect(call.functionName).toBe("respondStorage");
-    const chunk = (call.args as readonly unknown[])[2] as Hex;
+    const chunk = ((call.args as readonly unknown[])[2] as readonly Hex[])[0];
     // The answer is the ciphertext's chunk …
     expect(chunk).toBe(bytesToHex(ciphertext.subarray(index * 1024, (index + 1) * 1024)));
     // … and no plaintext chunk appears anywhere in the calldata (nor any 32-byte window of one).
