@@ -422,7 +422,8 @@ export function createTxSender({
         schedule(0);
         throw new TxLostError(`${record.label} refused by the node: ${outcome.refused}`);
       }
-      schedule(outcome === "gap" ? 0 : tickMs);
+      // First look soon (a CLI command waits for this receipt); then every tickMs.
+      schedule(outcome === "gap" ? 0 : Math.min(tickMs, 250));
       return hash;
     }
   };
