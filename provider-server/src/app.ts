@@ -13,7 +13,7 @@ import type { Address, Hex } from "viem";
 import { openBlobStore } from "./blobs/openBlobStore.ts";
 import { connectChain } from "./chain/connectChain.ts";
 import { createEventFollower } from "./chain/createEventFollower.ts";
-import { createTxSender } from "./chain/createTxSender.ts";
+import { createTxSender, defaultFeePolicy } from "./chain/createTxSender.ts";
 import { ensureDeployment } from "./chain/ensureDeployment.ts";
 import { readContractInfo } from "./chain/readContractInfo.ts";
 import { waitForChain } from "./chain/waitForChain.ts";
@@ -106,7 +106,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     }
     const confirmations = requiredConfirmations({ config, chainId: chain.chainId });
     const domain: PekanuDomain = { chainId: chain.chainId, verifyingContract: deployment.address };
-    const txSender = createTxSender({ chain, address: deployment.address, log });
+    const txSender = createTxSender({ chain, address: deployment.address, log, store, fees: { ...defaultFeePolicy, maxFeePerGas: config.maxFeePerGas }, pollIntervalMs: config.pollIntervalMs });
     const tasks = createTaskRunner({ getContext: () => context!, log, pollIntervalMs: Math.max(config.pollIntervalMs, 250) });
     const collector = createEarningsCollector({ getContext: () => context!, log, intervalMs: config.collectIntervalMs });
     const follower = createEventFollower({

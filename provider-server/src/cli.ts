@@ -9,7 +9,7 @@ import { type Address, formatEther, getAddress, isAddress, parseEther } from "vi
 import { privateKeyToAccount } from "viem/accounts";
 import { createProviderServer } from "./app.ts";
 import { connectChain } from "./chain/connectChain.ts";
-import { createTxSender } from "./chain/createTxSender.ts";
+import { createTxSender, defaultFeePolicy } from "./chain/createTxSender.ts";
 import { ensureDeployment } from "./chain/ensureDeployment.ts";
 import { ConfigError } from "./ConfigError.ts";
 import { configHelp, loadConfig, parseFlags, type ProviderConfig } from "./config.ts";
@@ -59,8 +59,11 @@ async function openAdmin(config: ProviderConfig, { allowDeploy = false } = {}) {
     }
     const chain = await connectChain({ rpcUrl: config.rpcUrl, ownerKey: config.ownerKey, signerKey: config.signerKey, expectedChainId: config.chainId });
     const deployment = await ensureDeployment({ config, store, chain, log });
-    const txSender = createTxSender({ chain, address: deployment.address, log });
-    return { log, store, chain, deployment, txSender, close: () => db.close() };
+    const txSender = createTxSender({ chain, address: deployment.address, log, store, fees: { ...defaultFeePolicy, maxFeePerGas: config.maxFeePerGas } });
+    return { log, store, chain, deployment, txSender, close: async () => {
+      await txSender.stop();
+      db.close();
+    } };
   } catch (error) {
     db.close();
     throw error;
@@ -109,7 +112,7 @@ export async function runCli(argv: string[] = process.argv.slice(2), env: NodeJS
 
   if (command === "status") {
     const admin = await openAdmin(config);
-    admin.close();
+    await admin.close();
     const server = await createProviderServer({ config, logger: admin.log, maxConnectAttempts: 1 });
     try {
       await server.context.follower.syncNow();
@@ -168,7 +171,7 @@ export async function runCli(argv: string[] = process.argv.slice(2), env: NodeJS
       }
     }
   } finally {
-    admin.close();
+    await admin.close();
   }
   return 0;
 }

@@ -107,6 +107,8 @@ export type ProviderConfig = {
   uploadLeaseMs: number;
   /** A PATCH that sends no bytes for this long is ended (what arrived is kept). */
   uploadStallMs: number;
+  /** Ceiling of the max fee per gas (wei) the server offers, also for an answer about to miss its deadline. */
+  maxFeePerGas: bigint;
   logLevel: string;
 };
 
@@ -180,6 +182,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "s3SecretAccessKey", env: "PEKANU_S3_SECRET_ACCESS_KEY", fileEnv: "PEKANU_S3_SECRET_ACCESS_KEY_FILE", fileFlag: "--s3-secret-access-key-file", default: "<AWS SDK default chain>", doc: "S3 secret access key (never logged)" },
   { key: "uploadLeaseMs", flag: "--upload-lease-ms", env: "PEKANU_UPLOAD_LEASE_MS", default: "15000", doc: "resumable uploads: one writer per order holds a lease this long (renewed while bytes flow); a crashed writer's order is free again after it" },
   { key: "uploadStallMs", flag: "--upload-stall-ms", env: "PEKANU_UPLOAD_STALL_MS", default: "30000", doc: "resumable uploads: a PATCH that sends no bytes for this long is ended; what arrived is kept" },
+  { key: "maxFeePerGas", flag: "--max-fee-per-gas", env: "PEKANU_MAX_FEE_PER_GAS", default: "200000000000", doc: "ceiling of the fee per gas in wei (200 gwei) the server pays, reached as an answer's deadline nears" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
@@ -369,6 +372,7 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     s3: s3Settings(input.blobStore ?? "disk", input.s3 ?? {}),
     uploadLeaseMs: positiveInt("upload lease", input.uploadLeaseMs ?? 15_000, { min: 100 }),
     uploadStallMs: positiveInt("upload stall timeout", input.uploadStallMs ?? 30_000, { min: 100 }),
+    maxFeePerGas: input.maxFeePerGas ?? 200_000_000_000n,
     logLevel: input.logLevel ?? "info",
   };
 }
@@ -523,6 +527,7 @@ export function loadConfig({
     },
     uploadLeaseMs: int("uploadLeaseMs"),
     uploadStallMs: int("uploadStallMs"),
+    maxFeePerGas: wei("maxFeePerGas"),
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
 }

@@ -81,6 +81,8 @@ describe("automatic answers", () => {
     await waitFor(() => eventNames(orderId).includes("ReceiptPublished"), { what: "ReceiptPublished applied" });
     const published = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "ReceiptPublished")!;
     expect(published.args.link).toBe(receipt!.link);
+    // The task learns of the receipt from the transaction tracker, independently of the follower.
+    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done" });
     const tasks = provider.server.context.store.tasks.forOrder(orderId);
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ kind: "answerDeliveryDispute", status: "done" });
@@ -127,6 +129,7 @@ describe("automatic answers", () => {
     const proven = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "StorageProven")!;
     expect((challenged.args.chunkIndices as unknown[]).map(String)).toEqual(["7", "48"]);
     expect(proven.args.chunkIndices).toEqual(challenged.args.chunkIndices);
+    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done" });
     expect(provider.server.context.store.tasks.forOrder(orderId)[0]).toMatchObject({ kind: "answerStorageChallenge", status: "done" });
     const [deadline] = await contractReader({ rpcUrl: node.rpcUrl, address: provider.contract }).pendingOf(orderId);
     expect(deadline).toBe(0n);

@@ -106,7 +106,7 @@ describe("earnings collector", () => {
     expect(await stateOf(challenged.quote.orderId)).toBe("Challenged");
     // Idempotent: more runs send nothing more.
     await idle();
-    expect(await ownerNonce()).toBe(nonce + 2);
+    expect(await ownerNonce()).toBe(nonce + 1); // one settleBatch for both
     expect(provider.server.context.collector.status()).toMatchObject({ settled: 2, released: 0 });
   });
 
@@ -121,7 +121,7 @@ describe("earnings collector", () => {
     await idle();
     expect(await stateOf(b.quote.orderId)).toBe("Settled");
     expect(await stateOf(challenged.quote.orderId)).toBe("Challenged");
-    expect(await ownerNonce()).toBe(nonce + 2); // release(a), release(d): no settle for d
+    expect(await ownerNonce()).toBe(nonce + 1); // releaseBatch([a, d]): no settle for d
     expect(await earned()).toBe(earnedBefore + d.quote.price);
     const [, lockedAfter] = await reader().stake();
     expect(lockedAfter).toBe(lockedBefore - a.quote.fine - d.quote.fine);

@@ -120,6 +120,7 @@ describe("encrypted files at a real provider", () => {
     const clients = chainClients({ rpcUrl: node.rpcUrl, key: testKey(1) });
     const reader = contractReader({ rpcUrl: node.rpcUrl, address: provider.contract });
     const { challengeBond } = await reader.params();
+    // Contract v2: the client names the chunk it challenges (here chunk 1), one bond per named chunk.
     const hash = await clients.walletClient.writeContract({ address: provider.contract, abi: serverContractAbi, functionName: "challengeStorage", args: [quote.quote, link, signature, [1n]], value: challengeBond });
     expect((await clients.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
     const events = () => provider.server.context.store.chainEvents.forOrder(orderId);

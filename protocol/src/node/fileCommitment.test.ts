@@ -68,7 +68,11 @@ describe("proveFileChunk", () => {
       const proof = inclusionProof({ chunks, index });
       const expected = { chunk: new Uint8Array(chunks[index]!), proof, root, size, chunks: n };
       const proved = await proveFileChunk({ path, index });
-      expect({ ...proved, chunk: new Uint8Array(proved.chunk) }).toEqual(expected);
+      // bytesRead / fromTree describe how the proof was made (fileTree.test.ts covers them).
+      const { bytesRead, fromTree, ...rest } = proved;
+      expect(fromTree).toBe(false);
+      expect(bytesRead).toBeLessThanOrEqual(size);
+      expect({ ...rest, chunk: new Uint8Array(proved.chunk) }).toEqual(expected);
       const small = await proveFileChunk({ path, index, readSize: 3000 });
       expect(small.proof).toEqual(proof);
       expect(verifyInclusion({ root, chunk: proved.chunk, index, treeSize: n, proof: proved.proof })).toBe(true);

@@ -76,7 +76,7 @@ export function applyChainEvents({
         case "DeliveryDisputed":
           if (order) {
             store.orders.setChainState({ orderId: order.orderId, state: "DeliveryDisputed" });
-            if (store.tasks.add({ kind: "answerDeliveryDispute", orderId: order.orderId, trigger, now })) tasksAdded++;
+            if (store.tasks.add({ kind: "answerDeliveryDispute", orderId: order.orderId, trigger, now, deadline: deadlineOf(args) })) tasksAdded++;
           }
           break;
         case "ReceiptPublished":
@@ -88,7 +88,7 @@ export function applyChainEvents({
         case "StorageChallenged":
           if (order) {
             store.orders.setChainState({ orderId: order.orderId, state: "Challenged" });
-            if (store.tasks.add({ kind: "answerStorageChallenge", orderId: order.orderId, trigger, now })) tasksAdded++;
+            if (store.tasks.add({ kind: "answerStorageChallenge", orderId: order.orderId, trigger, now, deadline: deadlineOf(args) })) tasksAdded++;
           }
           break;
         case "StorageProven":
@@ -108,6 +108,11 @@ export function applyChainEvents({
     store.meta.set(LAST_BLOCK_KEY, String(toBlock));
     return { applied, tasksAdded, signerRotatedTo };
   });
+}
+
+/** The answer's deadline an event carries (chain time), if it does. */
+function deadlineOf(args: Record<string, unknown>): number | null {
+  return typeof args.deadline === "bigint" ? Number(args.deadline) : null;
 }
 
 export type { Log };

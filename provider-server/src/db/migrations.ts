@@ -121,4 +121,33 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 4: answers scheduled by deadline, and the owner's outgoing transactions (one row per nonce,
+  // with every fee-bumped version sent for it) so nonces are allocated without collisions across
+  // restarts and processes, and a transaction sent before a crash is tracked and re-sent after it.
+  `
+  ALTER TABLE tasks ADD COLUMN deadline INTEGER;
+  CREATE INDEX tasks_by_deadline ON tasks (status, deadline);
+  CREATE TABLE outbox (
+    account TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    to_address TEXT NOT NULL,
+    data TEXT NOT NULL,
+    value TEXT NOT NULL,
+    gas TEXT NOT NULL,
+    deadline INTEGER,
+    opened_at INTEGER,
+    max_fee TEXT NOT NULL,
+    tip TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    hashes TEXT NOT NULL,
+    status TEXT NOT NULL,
+    mined_hash TEXT,
+    sends INTEGER NOT NULL,
+    first_sent_at INTEGER NOT NULL,
+    last_sent_at INTEGER NOT NULL,
+    PRIMARY KEY (account, nonce)
+  );
+  CREATE INDEX outbox_by_status ON outbox (account, status);
+  `,
 ];

@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { type TransactionReceipt, WaitForTransactionReceiptTimeoutError } from "viem";
+import { TxLostError } from "../chain/createTxSender.ts";
 import type { ServerContext } from "../context.ts";
 import { createPollingLoop } from "../createPollingLoop.ts";
 import type { TaskRecord } from "../store/taskStore.ts";
@@ -6,55 +8,137 @@ import { answerDeliveryDispute } from "./answerDeliveryDispute.ts";
 import { answerStorageChallenge } from "./answerStorageChallenge.ts";
 
 const MAX_ATTEMPTS = 12;
-/** A sent transaction not mined after this long is re-evaluated (dropped from the mempool?). */
-const SENT_GRACE_SECONDS = 180;
+/** Tasks prepared (state read, proof built, transaction signed and handed to the node) at once. */
+const DEFAULT_CONCURRENCY = 32;
+/** Due tasks looked at per pass, earliest deadline first. */
+const PASS_LIMIT = 2000;
 
 export type TaskRunner = ReturnType<typeof createTaskRunner>;
 
 /**
  * Works the `tasks` table: the automatic answers to delivery disputes and storage challenges.
  * Tasks are created by the event follower in the same transaction as the event, so they survive
- * restarts; each is acted on at once (well before the deadline), retried with backoff on RPC
- * errors, and never sent twice: a task that already has a transaction waits for it, and every
- * answer re-reads the order's on-chain state before sending.
+ * restarts. Every pass takes the due tasks earliest deadline first and prepares up to
+ * `concurrency` of them at once (a FIFO of slots, so the order holds); a task gives its slot back
+ * as soon as its transaction is with the node, and waits for it to be mined apart from the rest.
+ * The transaction sender gives each answer its own nonce and raises its fees as the deadline
+ * nears. A task is never worked on twice at a time, and every answer re-reads the order's
+ * on-chain state before sending, so nothing is sent twice.
  */
-export function createTaskRunner({ getContext, log, pollIntervalMs }: { getContext: () => ServerContext; log: Logger; pollIntervalMs: number }) {
+export function createTaskRunner({
+  getContext,
+  log,
+  pollIntervalMs,
+  concurrency = DEFAULT_CONCURRENCY,
+}: {
+  getContext: () => ServerContext;
+  log: Logger;
+  pollIntervalMs: number;
+  concurrency?: number;
+}) {
   let stopping = false;
-  let running: Promise<void> = Promise.resolve();
+  const stopped = new AbortController();
+  const inFlight = new Map<number, Promise<void>>();
+  let free = concurrency;
+  const queue: (() => void)[] = [];
+  const acquire = () =>
+    free > 0
+      ? (free--, Promise.resolve())
+      : new Promise<void>((resolve) => {
+          queue.push(resolve);
+        });
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else free++;
+  };
 
-  const now = () => Math.floor(Date.now() / 1000);
+  const wallNow = () => Math.floor(Date.now() / 1000);
+
+  /** The receipt, or undefined when the runner stops first (the task is picked up after a restart). */
+  const untilStopped = <T>(promise: Promise<T>): Promise<T | undefined> =>
+    new Promise<T | undefined>((resolve, reject) => {
+      if (stopped.signal.aborted) return resolve(undefined);
+      const onAbort = () => resolve(undefined);
+      stopped.signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (value) => {
+          stopped.signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error) => {
+          stopped.signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
 
   async function runTask(task: TaskRecord): Promise<void> {
     const ctx = getContext();
     const order = ctx.store.orders.get(task.orderId);
     const save = (changes: Partial<TaskRecord>) => {
       Object.assign(task, changes);
-      ctx.store.tasks.update(task, now());
+      ctx.store.tasks.update(task, wallNow());
     };
     if (!order) {
       log.error({ task: task.id, orderId: task.orderId }, "task for an order this server does not know");
       return save({ status: "failed", lastError: "unknown order" });
     }
-    // Content for this order is arriving right now: decide after it is in (or refused), so a
-    // dispute is not refunded while σ is about to be issued.
-    if (task.kind === "answerDeliveryDispute" && ctx.busyOrders.has(order.orderId)) {
-      return save({ nextAttemptAt: now() + 2 });
-    }
-    try {
-      if (task.txHash) {
-        const receipt = await ctx.chain.publicClient.getTransactionReceipt({ hash: task.txHash }).catch(() => null);
-        if (receipt?.status === "success") return save({ status: "done", lastError: null });
-        if (!receipt && now() - task.updatedAt < SENT_GRACE_SECONDS) {
-          const mined = await ctx.chain.publicClient
-            .waitForTransactionReceipt({ hash: task.txHash, timeout: 60_000 })
-            .catch(() => null);
-          if (mined?.status === "success") return save({ status: "done", lastError: null });
-          if (!mined) return save({ nextAttemptAt: now() + 10 });
-        }
-        // Reverted or dropped: decide again from the chain's state.
+    const clock = ctx.txSender.clock;
+    /** Retry later, but never so late that the deadline is missed for it. */
+    const retry = (error: unknown, { countAttempt }: { countAttempt: boolean }) => {
+      const attempts = task.attempts + (countAttempt ? 1 : 0);
+      const text = ((error as Error).message ?? String(error)).split("\n")[0]!;
+      const now = clock.now();
+      const beforeDeadline = task.deadline !== null && now < task.deadline;
+      if (attempts >= MAX_ATTEMPTS && !beforeDeadline) {
+        log.error({ task: task.id, orderId: task.orderId, err: text }, "task failed for good");
+        return save({ status: "failed", attempts, lastError: text });
       }
-      const answer = task.kind === "answerDeliveryDispute" ? answerDeliveryDispute : answerStorageChallenge;
-      const outcome = await answer({ ctx, order });
+      let delay = Math.min(2 ** Math.min(attempts, 9), 300);
+      if (beforeDeadline) delay = Math.max(1, Math.min(delay, Math.floor((task.deadline! - now) / 4)));
+      log.warn({ task: task.id, orderId: task.orderId, err: text, retryInS: delay }, "task failed, will retry");
+      save({ status: task.txHash ? "sent" : "pending", attempts, lastError: text, nextAttemptAt: wallNow() + delay });
+    };
+
+    /** Follows a sent answer to its receipt; true when the task is finished. */
+    const follow = async (): Promise<boolean> => {
+      let receipt: TransactionReceipt | undefined;
+      try {
+        receipt = await untilStopped(ctx.txSender.wait(task.txHash!));
+      } catch (error) {
+        // Lost (nonce used elsewhere), or a transaction from before the outbox existed that did not
+        // show up in time: decide again from the chain's state (a second answer to a settled
+        // question is refused by the gas estimate, not sent).
+        if (!(error instanceof TxLostError) && !(error instanceof WaitForTransactionReceiptTimeoutError)) throw error;
+        log.warn({ task: task.id, orderId: task.orderId, err: error.message.split("\n")[0] }, "answer lost: deciding again");
+        return false;
+      }
+      if (receipt === undefined) return true; // stopping: the next start follows it again
+      if (receipt.status === "success") {
+        save({ status: "done", lastError: null });
+        return true;
+      }
+      log.warn({ task: task.id, orderId: task.orderId, txHash: receipt.transactionHash }, "answer reverted: deciding again");
+      return false;
+    };
+
+    try {
+      // Already sent (by this run or before a restart): wait for it, fee bumps included.
+      if (task.txHash && (await follow())) return;
+      await acquire();
+      let outcome;
+      try {
+        if (stopping) return;
+        await clock.fresh();
+        const answer = task.kind === "answerDeliveryDispute" ? answerDeliveryDispute : answerStorageChallenge;
+        outcome = await answer({ ctx, order, now: clock.now() });
+      } finally {
+        release();
+      }
+      if (outcome.kind === "later") {
+        return save({ nextAttemptAt: wallNow() + Math.max(1, outcome.until - clock.now()), lastError: outcome.reason });
+      }
       if (outcome.kind === "obsolete") {
         log.info({ task: task.id, orderId: order.orderId, reason: outcome.reason }, "task no longer needed");
         return save({ status: task.txHash ? "done" : "obsolete", lastError: outcome.reason });
@@ -65,37 +149,41 @@ export function createTaskRunner({ getContext, log, pollIntervalMs }: { getConte
       }
       save({ status: "sent", txHash: outcome.txHash, attempts: task.attempts + 1 });
       log.info({ task: task.id, orderId: order.orderId, action: outcome.action, txHash: outcome.txHash }, "answer sent");
-      const receipt = await ctx.chain.publicClient.waitForTransactionReceipt({ hash: outcome.txHash, timeout: 120_000 });
-      if (receipt.status === "success") return save({ status: "done", lastError: null });
-      throw new Error(`${outcome.action} reverted in ${outcome.txHash}`);
+      if (await follow()) return;
+      // Reverted or lost: decide again from the chain's state at once.
+      save({ status: "pending", nextAttemptAt: wallNow() });
     } catch (error) {
-      const attempts = task.attempts + (task.status === "sent" ? 0 : 1);
-      const message = (error as Error).message.split("\n")[0]!;
-      if (attempts >= MAX_ATTEMPTS) {
-        log.error({ task: task.id, orderId: task.orderId, err: message }, "task failed for good");
-        return save({ status: "failed", attempts, lastError: message });
-      }
-      const delay = Math.min(2 ** attempts, 300);
-      log.warn({ task: task.id, orderId: task.orderId, err: message, retryInS: delay }, "task failed, will retry");
-      save({ status: task.status === "sent" ? "sent" : "pending", attempts, lastError: message, nextAttemptAt: now() + delay });
+      retry(error, { countAttempt: task.status !== "sent" });
     }
   }
 
-  /** Runs every due task once; serialized, so one task is never worked on twice at the same time. */
-  function runDue(): Promise<void> {
-    running = running.catch(() => {}).then(async () => {
-      const ctx = getContext();
-      for (const task of ctx.store.tasks.due({ now: now(), limit: 50 })) {
-        if (stopping) break;
-        await runTask(task);
-      }
-    });
-    return running;
+  /** Starts every due task not already in flight, earliest deadline first; does not wait for them. */
+  function launchDue(): Promise<void>[] {
+    if (stopping) return [];
+    const ctx = getContext();
+    const started: Promise<void>[] = [];
+    for (const task of ctx.store.tasks.due({ now: wallNow(), limit: PASS_LIMIT })) {
+      if (inFlight.has(task.id)) continue;
+      const work = runTask(task)
+        .catch((error) => log.error({ task: task.id, err: (error as Error).message }, "task runner error"))
+        .finally(() => inFlight.delete(task.id));
+      inFlight.set(task.id, work);
+      started.push(work);
+    }
+    return started;
+  }
+
+  /** Starts the due tasks and waits until each one in flight is mined, rescheduled or finished. */
+  async function runDue(): Promise<void> {
+    launchDue();
+    while (inFlight.size > 0) await Promise.all([...inFlight.values()]);
   }
 
   const polling = createPollingLoop({
     intervalMs: pollIntervalMs,
-    run: () => runDue(),
+    run: async () => {
+      launchDue();
+    },
     onError: (error) => {
       log.error({ err: (error as Error).message }, "task runner error");
       return pollIntervalMs;
@@ -104,6 +192,8 @@ export function createTaskRunner({ getContext, log, pollIntervalMs }: { getConte
 
   return {
     runDue,
+    /** Tasks being worked on right now. */
+    inFlight: () => inFlight.size,
     kick() {
       polling.wake();
     },
@@ -113,8 +203,10 @@ export function createTaskRunner({ getContext, log, pollIntervalMs }: { getConte
     },
     async stop() {
       stopping = true;
+      stopped.abort();
       await polling.stop();
-      await running.catch(() => {});
+      await Promise.all([...inFlight.values()]);
+      await getContext().txSender.stop();
     },
   };
 }

@@ -4,10 +4,12 @@ import type { Hex } from "viem";
 import { TxRevertedError } from "../chain/createTxSender.ts";
 import type { ServerContext } from "../context.ts";
 import { sleep } from "../sleep.ts";
-import { quoteOf } from "../store/orderStore.ts";
+import { type OrderRecord, quoteOf } from "../store/orderStore.ts";
 
 /** Orders looked at per run; the rest wait for the next run. */
-const BATCH = 50;
+const SCAN = 500;
+/** Orders per settleBatch / releaseBatch transaction (bench:gas measures the per-order cost at 100). */
+const BATCH = 100;
 /** An order whose transaction was refused is left alone for this many intervals. */
 const BACKOFF_RUNS = 10;
 
@@ -55,15 +57,17 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 export type EarningsCollector = ReturnType<typeof createEarningsCollector>;
 
 /**
- * The provider collects what it earned: `settle(quote)` for an order that is Paid (undisputed)
- * once `paidAt + settleDelay` has passed, and `release(quote)` once `storageUntil` has passed
- * (which also waits for the settle delay; an unsettled price is paid by release itself, so an order
- * found past both is released in one transaction). Candidates come from the database; each one's
+ * The provider collects what it earned, in batches: `settleBatch(quotes)` for orders that are
+ * Paid (undisputed) once `paidAt + settleDelay` has passed, and `releaseBatch(quotes)` once
+ * `storageUntil` has passed (which also waits for the settle delay; an unsettled price is paid by
+ * release itself, so an order found past both is released directly), up to 100 orders per
+ * transaction; a single order goes out as `settle` / `release`, and a batch the contract refuses
+ * goes out order by order. Candidates come from the database; each one's
  * state and payment time are read from the contract again right before sending, against the
  * latest block's time, so a run never sends what the chain would refuse, and an order already
  * settled or released (events not applied yet, or a run before a crash) is left alone. A run
- * waits for its transactions to be mined before the next starts, and no run starts while the
- * owner has transactions pending (e.g. sent just before a restart), so nothing is sent twice.
+ * waits for its transactions to be mined before the next starts, and no run starts while settle /
+ * release transactions are pending (e.g. sent just before a restart), so nothing is sent twice.
  */
 export function createEarningsCollector({
   getContext,
@@ -88,21 +92,19 @@ export function createEarningsCollector({
     const contract = { address: ctx.deployment.address, abi: serverContractAbi } as const;
     const result: CollectResult = { chainTime: null, settled: [], released: [], failed: [], skipped: null };
     runs++;
-    const owner = ctx.chain.owner.address;
-    const [block, minedNonce, pendingNonce] = await Promise.all([
-      client.getBlock({ blockTag: "latest" }),
-      client.getTransactionCount({ address: owner, blockTag: "latest" }),
-      client.getTransactionCount({ address: owner, blockTag: "pending" }),
-    ]);
-    if (pendingNonce > minedNonce) {
-      result.skipped = `the owner has ${pendingNonce - minedNonce} transaction(s) pending`;
+    // Earlier settle / release transactions still pending (e.g. sent just before a restart): wait
+    // for them, or the same orders would be sent again. Answers in flight do not hold this up.
+    const ours = (await ctx.txSender.pending()).filter((p) => /^(settle|release)/.test(p.label));
+    if (ours.length > 0) {
+      result.skipped = `${ours.length} settle / release transaction(s) pending`;
       return result;
     }
+    const block = await client.getBlock({ blockTag: "latest" });
     const now = Number(block.timestamp);
     result.chainTime = now;
     const settleDelay = Number(ctx.contract.params.settleDelay);
-    const sent: { orderId: Hex; action: CollectAction; txHash: Hex }[] = [];
-    for (const order of ctx.store.orders.collectable({ now, settleDelay, limit: BATCH })) {
+    const due: Record<CollectAction, OrderRecord[]> = { settle: [], release: [] };
+    for (const order of ctx.store.orders.collectable({ now, settleDelay, limit: SCAN })) {
       if (controller?.signal.aborted) break;
       if (ctx.busyOrders.has(order.orderId)) continue;
       if ((refusedUntilRun.get(order.orderId) ?? 0) > runs) continue;
@@ -113,30 +115,59 @@ export function createEarningsCollector({
       let action: CollectAction | undefined;
       if (name === "Paid" && now >= paidAt + settleDelay) action = now >= order.storageUntil ? "release" : "settle";
       else if (name === "Settled" && now >= order.storageUntil) action = "release";
-      if (!action) continue;
-      try {
-        const txHash = await ctx.txSender.submit({ functionName: action, args: [quoteOf(order)] });
-        sent.push({ orderId: order.orderId, action, txHash });
-      } catch (error) {
-        if (!(error instanceof TxRevertedError)) throw error;
-        refusedUntilRun.set(order.orderId, runs + BACKOFF_RUNS);
-        result.failed.push(order.orderId);
-        log.warn({ orderId: order.orderId, action, reason: error.reason }, "earnings: transaction refused");
+      if (action) due[action].push(order);
+    }
+    // One settleBatch / releaseBatch per up to BATCH orders (the contract reverts the whole batch
+    // if one order cannot be collected: then that batch goes out order by order).
+    const sent: { orderIds: Hex[]; action: CollectAction; txHash: Hex }[] = [];
+    const refuse = (orderId: Hex, action: CollectAction, reason: string | undefined) => {
+      refusedUntilRun.set(orderId, runs + BACKOFF_RUNS);
+      result.failed.push(orderId);
+      log.warn({ orderId, action, reason }, "earnings: transaction refused");
+    };
+    for (const action of ["settle", "release"] as const) {
+      for (let i = 0; i < due[action].length; i += BATCH) {
+        if (controller?.signal.aborted) break;
+        const batch = due[action].slice(i, i + BATCH);
+        if (batch.length > 1) {
+          try {
+            const txHash = await ctx.txSender.submit({
+              functionName: action === "settle" ? "settleBatch" : "releaseBatch",
+              args: [batch.map(quoteOf)],
+              label: `${action}Batch ×${batch.length}`,
+            });
+            sent.push({ orderIds: batch.map((o) => o.orderId), action, txHash });
+            continue;
+          } catch (error) {
+            if (!(error instanceof TxRevertedError)) throw error;
+            log.warn({ action, orders: batch.length, reason: error.reason }, "earnings: batch refused, sending its orders one by one");
+          }
+        }
+        for (const order of batch) {
+          try {
+            const txHash = await ctx.txSender.submit({ functionName: action, args: [quoteOf(order)], label: `${action} ${order.orderId}` });
+            sent.push({ orderIds: [order.orderId], action, txHash });
+          } catch (error) {
+            if (!(error instanceof TxRevertedError)) throw error;
+            refuse(order.orderId, action, error.reason);
+          }
+        }
       }
     }
     // Wait for every transaction: until they are mined, the orders still look due.
     // A shutdown stops waiting: the next start finds the transactions pending or mined.
-    for (const { orderId, action, txHash } of sent) {
-      const receipt = await untilAborted(client.waitForTransactionReceipt({ hash: txHash, timeout: 180_000 }), controller?.signal);
+    for (const { orderIds, action, txHash } of sent) {
+      const receipt = await untilAborted(ctx.txSender.wait(txHash), controller?.signal).catch((error: Error) => {
+        log.warn({ orders: orderIds.length, action, err: error.message }, "earnings: transaction lost");
+        return null;
+      });
       if (receipt === undefined) break;
-      if (receipt.status !== "success") {
-        refusedUntilRun.set(orderId, runs + BACKOFF_RUNS);
-        result.failed.push(orderId);
-        log.warn({ orderId, action, txHash }, "earnings: transaction reverted");
+      if (receipt === null || receipt.status !== "success") {
+        for (const orderId of orderIds) refuse(orderId, action, receipt ? `reverted in ${txHash}` : "lost");
         continue;
       }
-      (action === "settle" ? result.settled : result.released).push(orderId);
-      log.info({ orderId, action, txHash }, action === "settle" ? "order settled" : "order released");
+      (action === "settle" ? result.settled : result.released).push(...orderIds);
+      log.info({ orders: orderIds.length, action, txHash: receipt.transactionHash }, action === "settle" ? "orders settled" : "orders released");
     }
     status.settled += result.settled.length;
     status.released += result.released.length;

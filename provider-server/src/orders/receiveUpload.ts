@@ -73,6 +73,7 @@ export async function receiveUpload({
     const created = await writer.commit({ fileRoot: order.fileRoot, size });
     ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
     ctx.log.info({ orderId: order.orderId, fileRoot: order.fileRoot, size, created }, "content stored");
+    // The blob's stored tree, so a storage challenge reads one block and a few hashes (disputes/).
   } finally {
     if (!kept) await writer.abort();
   }

@@ -7,6 +7,7 @@ import { createFileStore } from "./fileStore.ts";
 import { createInviteStore } from "./inviteStore.ts";
 import { createMetaStore } from "./metaStore.ts";
 import { createOrderStore } from "./orderStore.ts";
+import { createOutboxStore } from "./outboxStore.ts";
 import { createTaskStore } from "./taskStore.ts";
 import { createUploadStore } from "./uploadStore.ts";
 
@@ -22,6 +23,7 @@ export function createStore(db: Database) {
     invites: createInviteStore(db),
     meta: createMetaStore(db),
     orders: createOrderStore(db),
+    outbox: createOutboxStore(db),
     tasks: createTaskStore(db),
     uploads: createUploadStore(db),
   };
