@@ -6,7 +6,7 @@
 //        from the challenges' blocks to the last answer mined, per-answer latency p50 / p99, how
 //        many landed before their deadline (the local 60 s response window), the blocks used, and
 //        the provider's RSS (peak sampled during the run, and VmHWM).
-//  (ii)  a chunk proof of a large file: from the stored tree (one 64 KiB block + a hash per level)
+//  (ii)  a chunk proof of a large file: from the stored tree (file-based variant in @pekanu/protocol/node: one 64 KiB block + a hash per level)
 //        against the full-read path it replaces (baseline in the same run): time and bytes read.
 //   npm run bench:disputes                  → table
 //   npm run bench:disputes -- --json        → JSON
@@ -111,7 +111,7 @@ async function throughput() {
     server = await startProviderProcess({
       rpcUrl: node.rpcUrl,
       dataDir: join(dir, "provider"),
-      env: { PEKANU_LOG_LEVEL: "warn", PEKANU_STAKE: "1000", PEKANU_POLL_INTERVAL_MS: "250", PEKANU_COLLECT_INTERVAL_MS: "0" },
+      env: { PEKANU_LOG_LEVEL: "warn", PEKANU_STAKE: "1000", PEKANU_POLL_INTERVAL_MS: "250", PEKANU_COLLECT_INTERVAL_MS: "0", PEKANU_QUOTE_BURST: "1000", PEKANU_QUOTES_PER_MINUTE: "100000" },
     });
     const provider = server;
     say(`setup: ${CLIENTS} clients, ${N} orders of ${FILE_BYTES / 1024} KiB (sign-in, quote, payBatch, upload) …`);
