@@ -18,7 +18,7 @@ export default defineConfig({
         settings: {
           // OpenZeppelin 5 uses mcopy/transient-free cancun opcodes.
           evmVersion: "cancun",
-          optimizer: { enabled: true, runs: 10_000 },
+          optimizer: { enabled: true, runs: 2000 },
         },
       },
     ],

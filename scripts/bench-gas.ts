@@ -1,13 +1,23 @@
 // Gas per ServerContract operation on Hardhat's in-process EDR chain (default hardfork = today's
-// mainnet rules), beside a plain ETH transfer measured in the same run.
+// mainnet rules), beside a plain ETH transfer measured in the same run; batch costs per order in a
+// batch of 100; the bond split and minimum-fine arithmetic at 1, 10, 30 and 100 gwei (public params).
 //   npm run bench:gas            → table
 //   npm run bench:gas -- --json  → JSON
 import { createHash } from "node:crypto";
 import { network } from "hardhat";
-import { type Hex, bytesToHex, keccak256, parseEther, toHex } from "viem";
+import { type Hex, bytesToHex, keccak256, parseEther, parseEventLogs, toHex } from "viem";
 import { serverContractBytecode } from "@pekanu/protocol/contract";
 import { inclusionProof, leafHash, nodeSha256, rootFromInclusion } from "@pekanu/protocol/node";
-import { type Quote, localDevParams, serverContractAbi, quoteTypedData, receiptFor, receiptTypedData } from "@pekanu/protocol";
+import {
+  type Quote,
+  bondSplit,
+  localDevParams,
+  publicChainParams,
+  serverContractAbi,
+  quoteTypedData,
+  receiptFor,
+  receiptTypedData,
+} from "@pekanu/protocol";
 
 const json = process.argv.includes("--json");
 const log = (line: string) => {
@@ -19,7 +29,7 @@ const publicClient = await viem.getPublicClient();
 const wallets = await viem.getWalletClients();
 const [owner, signer] = wallets;
 const clients = wallets.slice(2, 8);
-const params = { ...localDevParams, challengeCooldown: 0n };
+const params = { ...localDevParams, challengeCooldown: 0n, minFine: parseEther("0.001"), fineLockLimit: parseEther("10000") };
 
 type Row = { operation: string; gasUsed: bigint; target?: bigint; note?: string };
 const rows: Row[] = [];
@@ -98,7 +108,8 @@ await measure("publishReceipt", contract.write.publishReceipt([disputed.quote, l
 // Refund.
 const refunded = await quoteFor(bob);
 await contract.write.pay([refunded.quote, refunded.sig], { account: bob.account, value: refunded.quote.price });
-await measure("refund", contract.write.refund([refunded.quote], { account: owner.account }));
+await contract.write.disputeDelivery([refunded.quote], { account: bob.account });
+await measure("refund (answering a delivery dispute)", contract.write.refund([refunded.quote], { account: owner.account }));
 
 // Penalty after an unanswered delivery dispute, then the client's withdrawal.
 const silent = await quoteFor(bob);
@@ -129,31 +140,120 @@ const big = await quoteFor(alice, { fileRoot, size: BigInt(CHUNKS) * 1024n });
 await contract.write.pay([big.quote, big.sig], { account: alice.account, value: big.quote.price });
 const bigLink = `/v1/files/${fileRoot}`;
 const bigSig = await signer.signTypedData({ account: signer.account, ...receiptTypedData({ domain, receipt: receiptFor({ quote: big.quote, link: bigLink }) }) });
-await measure("challengeStorage", contract.write.challengeStorage([big.quote, bigLink, bigSig], { account: alice.account, value: params.challengeBond }), 75_000n);
+const bigIndex = 777_777n; // any index: an honest provider answers every index at the same cost
+const challengeReceipt = await measure(
+  "challengeStorage (1 named chunk, σ checked)",
+  contract.write.challengeStorage([big.quote, bigLink, bigSig, [bigIndex]], { account: alice.account, value: params.challengeBond }),
+  75_000n,
+);
+void challengeReceipt;
 const [, , chunkIndex] = await contract.read.pendingOf([big.quote.orderId]);
 const chunk = chunkAt(Number(chunkIndex));
 const proof = inclusionProof({ leafHashes, index: Number(chunkIndex), sha256: nodeSha256 });
-const respondData = { chunk, proof };
 const respondReceipt = await measure(
-  "respondStorage (2^20 chunks, 20-level proof)",
-  contract.write.respondStorage([big.quote.orderId, big.quote.size, bytesToHex(chunk), proof]),
+  "respondStorage (1 chunk of 2^20, 20-level proof)",
+  contract.write.respondStorage([big.quote.orderId, big.quote.size, [bytesToHex(chunk)], [proof], alice.account.address]),
   95_000n,
 );
-const respondTx = await publicClient.getTransaction({ hash: respondReceipt.transactionHash });
-const calldata = Buffer.from(respondTx.input.slice(2), "hex");
-let zeros = 0;
-for (const b of calldata) if (b === 0) zeros++;
-const tokens = BigInt(zeros + (calldata.length - zeros) * 4);
-const floor = 21_000n + 10n * tokens; // EIP-7623 floor: 10 gas per calldata token
-rows[rows.length - 1]!.note = `EIP-7623 calldata floor ${floor} (${calldata.length} bytes calldata, chunk ${respondData.chunk.length} B, ${respondData.proof.length} proof nodes)`;
+const floorOf = async (hash: Hex) => {
+  const tx = await publicClient.getTransaction({ hash });
+  const calldata = Buffer.from(tx.input.slice(2), "hex");
+  let zeros = 0;
+  for (const b of calldata) if (b === 0) zeros++;
+  const tokens = BigInt(zeros + (calldata.length - zeros) * 4);
+  return { floor: 21_000n + 10n * tokens, bytes: calldata.length }; // EIP-7623 floor: 10 gas per calldata token
+};
+const respondFloor = await floorOf(respondReceipt.transactionHash);
+const respondBlock = await publicClient.getBlock({ blockNumber: respondReceipt.blockNumber });
+const [proven] = parseEventLogs({ abi: serverContractAbi, eventName: "StorageProven", logs: respondReceipt.logs });
+const answerPaid = proven!.args.paidToProvider;
+rows[rows.length - 1]!.note = `EIP-7623 calldata floor ${respondFloor.floor}${respondReceipt.gasUsed === respondFloor.floor ? " = gasUsed (at the floor)" : ""}; ${respondFloor.bytes} bytes calldata; provider paid ${answerPaid} wei at base fee ${respondBlock.baseFeePerGas} (answer's gas × base fee ${respondReceipt.gasUsed * respondBlock.baseFeePerGas!})`;
+const answerBound = bondSplit({ params, size: big.quote.size, count: 1n, baseFee: 1n }).answerGas;
+rows.push({ operation: "answer gas bound (contract's ANSWER_GAS_*), 1 chunk of 1 GiB", gasUsed: answerBound, note: `≥ measured ${respondReceipt.gasUsed}: ${answerBound >= respondReceipt.gasUsed ? "yes" : "NO"}` });
+
+// Every index answers at the same cost: first, middle, last chunk.
+for (const index of [0n, BigInt(CHUNKS / 2 + 1), BigInt(CHUNKS - 1)]) {
+  const q = await quoteFor(alice, { fileRoot, size: BigInt(CHUNKS) * 1024n });
+  await contract.write.pay([q.quote, q.sig], { account: alice.account, value: q.quote.price });
+  const s = await signer.signTypedData({ account: signer.account, ...receiptTypedData({ domain, receipt: receiptFor({ quote: q.quote, link: bigLink }) }) });
+  await contract.write.challengeStorage([q.quote, bigLink, s, [index]], { account: alice.account, value: params.challengeBond });
+  const c = chunkAt(Number(index));
+  const p = inclusionProof({ leafHashes, index: Number(index), sha256: nodeSha256 });
+  await measure(`respondStorage, chunk #${index}`, contract.write.respondStorage([q.quote.orderId, q.quote.size, [bytesToHex(c)], [p], alice.account.address]), 95_000n);
+}
+
+// A delivered order: σ not needed again; K = 4 named chunks answered in one transaction.
+{
+  const q = await quoteFor(alice, { fileRoot, size: BigInt(CHUNKS) * 1024n });
+  await contract.write.pay([q.quote, q.sig], { account: alice.account, value: q.quote.price });
+  const s = await signer.signTypedData({ account: signer.account, ...receiptTypedData({ domain, receipt: receiptFor({ quote: q.quote, link: bigLink }) }) });
+  await contract.write.challengeStorage([q.quote, bigLink, s, [1n]], { account: alice.account, value: params.challengeBond });
+  await contract.write.respondStorage([q.quote.orderId, q.quote.size, [bytesToHex(chunkAt(1))], [inclusionProof({ leafHashes, index: 1, sha256: nodeSha256 })], alice.account.address]);
+  await measure("challengeStorage (1 chunk, delivered: no σ)", contract.write.challengeStorage([q.quote, "", "0x", [5n]], { account: alice.account, value: params.challengeBond }), 75_000n);
+  await contract.write.respondStorage([q.quote.orderId, q.quote.size, [bytesToHex(chunkAt(5))], [inclusionProof({ leafHashes, index: 5, sha256: nodeSha256 })], alice.account.address]);
+  const four = [10n, 20_000n, 500_000n, 1_048_575n];
+  await measure("challengeStorage (4 chunks, delivered)", contract.write.challengeStorage([q.quote, "", "0x", four], { account: alice.account, value: params.challengeBond * 4n }));
+  const r4 = await measure(
+    "respondStorage (4 chunks of 2^20)",
+    contract.write.respondStorage([q.quote.orderId, q.quote.size, four.map((i) => bytesToHex(chunkAt(Number(i)))), four.map((i) => inclusionProof({ leafHashes, index: Number(i), sha256: nodeSha256 })), alice.account.address]),
+  );
+  const f4 = await floorOf(r4.transactionHash);
+  const bound4 = bondSplit({ params, size: q.quote.size, count: 4n, baseFee: 1n }).answerGas;
+  rows[rows.length - 1]!.note = `floor ${f4.floor}; gas bound ${bound4} ≥ measured: ${bound4 >= r4.gasUsed ? "yes" : "NO"}`;
+}
 
 // A challenge left unanswered: penalty.
 const lost = await quoteFor(alice, { fileRoot, size: BigInt(CHUNKS) * 1024n });
 await contract.write.pay([lost.quote, lost.sig], { account: alice.account, value: lost.quote.price });
 const lostSig = await signer.signTypedData({ account: signer.account, ...receiptTypedData({ domain, receipt: receiptFor({ quote: lost.quote, link: bigLink }) }) });
-await contract.write.challengeStorage([lost.quote, bigLink, lostSig], { account: alice.account, value: params.challengeBond });
+await contract.write.challengeStorage([lost.quote, bigLink, lostSig, [3n]], { account: alice.account, value: params.challengeBond });
 await networkHelpers.time.increase(Number(params.responseWindow) + 1);
 await measure("claimPenalty (storage)", contract.write.claimPenalty([lost.quote], { account: alice.account }), 50_000n);
+
+// Batches of 100: one payment for a folder, then settle and release in one transaction each.
+{
+  const BATCH = 100;
+  const carol = clients[2]!;
+  await contract.write.registerClient([carol.account.address], { account: owner.account });
+  const quotes: Quote[] = [];
+  const sigs: Hex[] = [];
+  for (let i = 0; i < BATCH; i++) {
+    const { quote, sig } = await quoteFor(carol, { size: 1n << 20n, price: parseEther("0.0001"), fine: parseEther("0.001") });
+    quotes.push(quote);
+    sigs.push(sig);
+  }
+  const total = quotes.reduce((sum, q) => sum + q.price, 0n);
+  const payB = await publicClient.waitForTransactionReceipt({ hash: await contract.write.payBatch([quotes, sigs], { account: carol.account, value: total, gas: 15_000_000n }) });
+  if (payB.status !== "success") throw new Error("payBatch reverted");
+  rows.push({ operation: `payBatch (${BATCH}), per order`, gasUsed: payB.gasUsed / BigInt(BATCH), target: 45_000n, note: `total ${payB.gasUsed}` });
+  await networkHelpers.time.increase(Number(params.settleDelay) + 1);
+  const setB = await publicClient.waitForTransactionReceipt({ hash: await contract.write.settleBatch([quotes], { gas: 15_000_000n }) });
+  rows.push({ operation: `settleBatch (${BATCH}), per order`, gasUsed: setB.gasUsed / BigInt(BATCH), target: 15_000n, note: `total ${setB.gasUsed}` });
+  await networkHelpers.time.increaseTo(Number(quotes[BATCH - 1]!.storageUntil));
+  const relB = await publicClient.waitForTransactionReceipt({ hash: await contract.write.releaseBatch([quotes], { gas: 15_000_000n }) });
+  rows.push({ operation: `releaseBatch (${BATCH}), per order`, gasUsed: relB.gasUsed / BigInt(BATCH), target: 15_000n, note: `total ${relB.gasUsed}` });
+}
+
+// Bond arithmetic with the public-chain parameters (the contract's bondSplit, read on chain).
+const publicContract = await viem.deployContract("ServerContract", [signer.account.address, publicChainParams], { client: { wallet: owner } });
+const GWEI = 1_000_000_000n;
+const bondRows: { gwei: number; answerGas: string; answerCostAtBaseFee: string; toProvider: string; toClient: string; providerCovered: boolean }[] = [];
+const measuredAnswer = respondReceipt.gasUsed;
+for (const gwei of [1, 10, 30, 100]) {
+  const [gas, toProvider, toClient] = await publicContract.read.bondSplit([1n << 30n, 1n, BigInt(gwei) * GWEI]);
+  const cost = measuredAnswer * BigInt(gwei) * GWEI;
+  bondRows.push({ gwei, answerGas: gas.toString(), answerCostAtBaseFee: cost.toString(), toProvider: toProvider.toString(), toClient: toClient.toString(), providerCovered: toProvider >= cost });
+}
+const coveredUpTo = Number(publicChainParams.challengeBond / (measuredAnswer * GWEI));
+
+// Minimum fine: a client's whole enforcement gas (challenge + claimPenalty + withdraw) at a stated price.
+const gasOf = (name: string) => rows.find((r) => r.operation.startsWith(name))!.gasUsed;
+const enforcementGas = gasOf("challengeStorage (1 named chunk") + gasOf("claimPenalty (storage)") + gasOf("withdraw (client)");
+const deliveryEnforcementGas = gasOf("disputeDelivery") + gasOf("claimPenalty (delivery)") + gasOf("withdraw (client)");
+const fineRows = [1, 10, 30, 100, 125].map((gwei) => {
+  const cost = enforcementGas * BigInt(gwei) * GWEI;
+  return { gwei, enforcementCost: cost.toString(), minFine: publicChainParams.minFine.toString(), covered: publicChainParams.minFine >= cost };
+});
 
 const baseline = rows[0]!.gasUsed;
 const report = {
@@ -161,6 +261,22 @@ const report = {
   baselineTransferGas: baseline.toString(),
   bytecodeBytes: bytecodeSize,
   bytecodeLimit: 24_576,
+  bond: {
+    params: "publicChainParams",
+    challengeBondPerChunk: publicChainParams.challengeBond.toString(),
+    bondMarginPercent: publicChainParams.bondMarginPercent.toString(),
+    measuredAnswerGas1GiB: measuredAnswer.toString(),
+    bondCoversMeasuredAnswerUpToGwei: coveredUpTo,
+    rows: bondRows,
+  },
+  minFine: {
+    params: "publicChainParams",
+    minFine: publicChainParams.minFine.toString(),
+    enforcementGasStorage: enforcementGas.toString(),
+    enforcementGasDelivery: deliveryEnforcementGas.toString(),
+    coversUpToGwei: Number(publicChainParams.minFine / (enforcementGas * GWEI)),
+    rows: fineRows,
+  },
   rows: rows.map((r) => ({
     operation: r.operation,
     gasUsed: r.gasUsed.toString(),
@@ -180,4 +296,12 @@ if (json) {
     console.log(`${pad(r.operation, 46)}${pad(r.gasUsed, 10)}${pad(r.ratioToTransfer.toFixed(2), 12)}${pad(r.target ?? "-", 10)}${r.met === null ? "-" : r.met ? "yes" : "NO"}${r.note ? `  (${r.note})` : ""}`);
   }
   console.log(`bytecode size: ${bytecodeSize} bytes (limit 24576) ${bytecodeSize < 24_576 ? "yes" : "NO"}`);
+  const eth = (wei: string) => `${(Number(wei) / 1e18).toFixed(6)} ETH`;
+  console.log(`\nbond split, public params (bond ${eth(publicChainParams.challengeBond.toString())} per chunk, margin ${publicChainParams.bondMarginPercent}%), one chunk of a 1 GiB file, measured answer ${measuredAnswer} gas:`);
+  console.log(`${pad("base fee", 10)}${pad("answer cost", 18)}${pad("to provider", 18)}${pad("back to client", 18)}covered`);
+  for (const r of bondRows) console.log(`${pad(`${r.gwei} gwei`, 10)}${pad(eth(r.answerCostAtBaseFee), 18)}${pad(eth(r.toProvider), 18)}${pad(eth(r.toClient), 18)}${r.providerCovered ? "yes" : "NO"}`);
+  console.log(`the bond pays the measured answer in full up to ${coveredUpTo} gwei (the answer gas bound × margin up to ${Number(publicChainParams.challengeBond / (bondSplit({ params: publicChainParams, size: 1n << 30n, count: 1n, baseFee: 1n }).answerGas * publicChainParams.bondMarginPercent / 100n) / GWEI)} gwei)`);
+  console.log(`\nminimum fine ${eth(publicChainParams.minFine.toString())} vs a client's enforcement gas: storage ${enforcementGas} (challenge + claim + withdraw), delivery ${deliveryEnforcementGas}:`);
+  for (const r of fineRows) console.log(`${pad(`${r.gwei} gwei`, 10)}enforcement ${pad(eth(r.enforcementCost), 18)}covered by minFine: ${r.covered ? "yes" : "NO"}`);
+  console.log(`minFine covers the storage enforcement up to ${report.minFine.coversUpToGwei} gwei`);
 }

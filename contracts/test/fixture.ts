@@ -13,18 +13,45 @@ import {
   receiptTypedData,
 } from "@pekanu/protocol";
 
+/**
+ * Parameters of the lifecycle tests (orders, stake, registration): short windows, a bond far below
+ * any answer's gas cost (so an answer always earns the provider the whole bond, whatever the base
+ * fee: amounts stay exact), and fine bounds wide enough not to interfere. The v2 rules (fine bounds,
+ * lock limit, bond split) are tested with `v2Params`.
+ */
 export const testParams: ContractParams = {
   ...localDevParams,
   settleDelay: 100n,
   responseWindow: 50n,
   challengeCooldown: 20n,
+  challengeBond: 1_000n,
+  maxChallengeChunks: 4n,
+  bondMarginPercent: 200n,
+  minFine: 0n,
+  maxFine: parseEther("1000000"),
+  maxFineMultiple: 1_000_000n,
+  fineLockLimit: parseEther("1000000"),
+  fineLockPeriod: 3_600n,
+};
+
+/** Realistic v2 money rules, scaled for the tests' 10 ETH stake. */
+export const v2Params: ContractParams = {
+  ...testParams,
   challengeBond: parseEther("0.01"),
+  bondMarginPercent: 200n,
+  minFine: parseEther("0.02"),
+  maxFine: parseEther("2"),
+  maxFineMultiple: 4n,
+  fineLockLimit: parseEther("5"),
+  fineLockPeriod: 3_600n,
 };
 
 export const INITIAL_STAKE = parseEther("10");
 
-export async function deployFixture(options: { stake?: bigint; params?: ContractParams } = {}) {
-  const connection = await network.create();
+export async function deployFixture(options: { stake?: bigint; params?: ContractParams; sameTimestampBlocks?: boolean } = {}) {
+  const connection = options.sameTimestampBlocks
+    ? await network.create({ override: { allowBlocksWithSameTimestamp: true } })
+    : await network.create();
   const { viem, networkHelpers } = connection;
   const [owner, signer, alice, bob, stranger, newSigner] = await viem.getWalletClients();
   const publicClient = await viem.getPublicClient();

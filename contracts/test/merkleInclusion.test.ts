@@ -37,13 +37,6 @@ const randomSizes = [
 ];
 const sizes = [0, 1, 1023, 1024, 1025, 2047, 3 * KiB + 1, 4 * MiB, 4 * MiB + 1, 5 * MiB, ...randomSizes];
 
-/** The contract's chunk draw: keccak256(abi.encode(prevrandao, orderId, block.number)) % chunks. */
-function drawnIndex(prevRandao: bigint, orderId: Hex, blockNumber: bigint, chunks: number): number {
-  const word = keccak256(
-    encodeAbiParameters([{ type: "uint256" }, { type: "bytes32" }, { type: "uint256" }], [prevRandao, orderId, blockNumber]),
-  );
-  return Number(hexToBigInt(word) % BigInt(chunks));
-}
 
 type File = {
   data: Uint8Array;
@@ -92,18 +85,15 @@ describe(`MerkleInclusion through respondStorage (sizes 0…5 MiB, seed ${seed})
     f = await deployFixture();
   });
 
-  /** Opens a challenge whose drawn index is `target`, by choosing the next block's prevrandao. */
+  /** Opens a challenge naming chunk `target` (v2: the client names it). */
   async function challengeAt(quote: Quote, sigma: Hex, chunks: number, target: number): Promise<void> {
-    const next = (await f.publicClient.getBlockNumber()) + 1n;
-    let randao = 1n;
-    while (drawnIndex(randao, quote.orderId, next, chunks) !== target) randao += 1n;
-    await f.networkHelpers.setPrevRandao(randao);
-    await f.contract.write.challengeStorage([quote, LINK, sigma], {
+    void chunks;
+    await f.contract.write.challengeStorage([quote, LINK, sigma, [BigInt(target)]], {
       account: f.alice.account,
       value: f.params.challengeBond,
     });
     const [, , chunkIndex] = await f.contract.read.pendingOf([quote.orderId]);
-    assert.equal(Number(chunkIndex), target, "the contract draws the index as documented");
+    assert.equal(Number(chunkIndex), target, "the contract keeps the named index");
   }
 
   /**
@@ -114,7 +104,7 @@ describe(`MerkleInclusion through respondStorage (sizes 0…5 MiB, seed ${seed})
     const n = size === 0n ? 1 : Math.ceil(Number(size) / KiB);
     const fits = index < n && hexToBytes(chunk).length === (index + 1 < n ? KiB : Number(size) - (n - 1) * KiB);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.contract.write.respondStorage([quote.orderId, size, chunk, proof]),
+      f.contract.write.respondStorage([quote.orderId, size, [chunk], [proof], quote.client]),
       f.contract,
       fits ? "ServerContractInvalidProof" : "ServerContractInvalidChunk",
       [quote.orderId],
@@ -186,10 +176,10 @@ describe(`MerkleInclusion through respondStorage (sizes 0…5 MiB, seed ${seed})
         }
 
         await f.viem.assertions.emitWithArgs(
-          f.contract.write.respondStorage([id, sz, chunk, proof]),
+          f.contract.write.respondStorage([id, sz, [chunk], [proof], quote.client]),
           f.contract,
           "StorageProven",
-          [id, BigInt(index)],
+          [id, quote.fileRoot, [BigInt(index)], f.params.challengeBond, 0n],
         );
         await f.networkHelpers.time.increase(f.params.challengeCooldown);
       }

@@ -70,9 +70,9 @@ async function storedOrder(f: Fixture, client: Wallet = f.alice, size = 4196, ov
 }
 type Stored = Awaited<ReturnType<typeof storedOrder>>;
 
-/** Opens a storage challenge on `order`; returns the drawn chunk index and the deadline. */
-async function challenge(f: Fixture, order: Stored) {
-  await f.contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+/** Opens a storage challenge on `order` naming chunk `named` (v2: the client names it); returns the index and the deadline. */
+async function challenge(f: Fixture, order: Stored, named = order.file.chunkCount - 1) {
+  await f.contract.write.challengeStorage([order.quote, LINK, order.sigma, [BigInt(named)]], {
     account: order.client.account,
     value: f.params.challengeBond,
   });
@@ -82,9 +82,15 @@ async function challenge(f: Fixture, order: Stored) {
 
 async function respond(f: Fixture, order: Stored, index: number, by: Wallet = f.signer) {
   return f.contract.write.respondStorage(
-    [order.quote.orderId, order.quote.size, order.file.chunk(index), order.file.proof(index)],
+    [order.quote.orderId, order.quote.size, [order.file.chunk(index)], [order.file.proof(index)], order.client.account.address],
     { account: by.account },
   );
+}
+
+/** v2: a refund only answers an open delivery dispute, so the client disputes first. */
+async function disputeAndRefund(f: Fixture, quote: Quote) {
+  await f.contract.write.disputeDelivery([quote], { account: quote.client });
+  return f.contract.write.refund([quote], { account: f.owner.account });
 }
 
 async function stateOf(f: Fixture, orderId: Hex): Promise<number> {
@@ -206,7 +212,8 @@ describe("ServerContract.pay", () => {
 
   it("accepts a zero price, a zero fine, a zero size and the maximum size", async () => {
     const f = await deployFixture();
-    const free = await f.paidOrder(f.alice, { price: 0n });
+    // v2: a zero price allows at most minFine (0 in testParams) as the fine
+    const free = await f.paidOrder(f.alice, { price: 0n, fine: 0n });
     assert.equal(await stateOf(f, free.orderId), OrderState.Paid);
     await f.paidOrder(f.alice, { fine: 0n });
     await f.paidOrder(f.alice, { size: 0n });
@@ -307,7 +314,8 @@ describe("ServerContract.pay", () => {
   });
 
   it("rejects a replayed order id (ServerContractOrderExists), whatever the other terms", async () => {
-    const { viem, contract, alice, bob, paidOrder, makeQuote, signQuote, owner } = await deployFixture();
+    const f = await deployFixture();
+    const { viem, contract, alice, bob, paidOrder, makeQuote, signQuote, owner } = f;
     const quote = await paidOrder(alice);
     const sig = await signQuote(quote);
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -326,7 +334,7 @@ describe("ServerContract.pay", () => {
       [quote.orderId],
     );
     // and after the order ended (refunded) the id stays used
-    await contract.write.refund([quote], { account: owner.account });
+    await disputeAndRefund(f, quote);
     await viem.assertions.revertWithCustomErrorWithArgs(
       contract.write.pay([quote, sig], { account: alice.account, value: quote.price }),
       contract,
@@ -592,7 +600,7 @@ describe("ServerContract.settle", () => {
       contract.write.disputeDelivery([bad], { account: alice.account }),
       contract.write.publishReceipt([bad, LINK, order.sigma]),
       contract.write.refund([bad], { account: owner.account }),
-      contract.write.challengeStorage([bad, LINK, order.sigma], { account: alice.account, value: f.params.challengeBond }),
+      contract.write.challengeStorage([bad, LINK, order.sigma, [0n]], { account: alice.account, value: f.params.challengeBond }),
       contract.write.claimPenalty([bad], { account: alice.account }),
       contract.write.release([bad]),
     ];
@@ -632,7 +640,7 @@ describe("ServerContract.disputeDelivery", () => {
       [quote.orderId, t + params.responseWindow],
     );
     assert.equal(await stateOf(f, quote.orderId), OrderState.DeliveryDisputed);
-    assert.deepEqual(await contract.read.pendingOf([quote.orderId]), [t + params.responseWindow, 0n, 0n]);
+    assert.deepEqual((await contract.read.pendingOf([quote.orderId])).slice(0, 3), [t + params.responseWindow, 0n, 0n]);
     await viem.assertions.revertWithCustomErrorWithArgs(
       contract.write.disputeDelivery([quote], { account: alice.account }),
       contract,
@@ -733,7 +741,7 @@ describe("ServerContract.disputeDelivery", () => {
     const id = order.quote.orderId;
     const forged = await f.signReceipt(order.quote, LINK, stranger);
     await viem.assertions.revertWithCustomError(
-      contract.write.challengeStorage([order.quote, LINK, forged], { account: alice.account, value: params.challengeBond }),
+      contract.write.challengeStorage([order.quote, LINK, forged, [0n]], { account: alice.account, value: params.challengeBond }),
       contract,
       "ServerContractInvalidReceiptSignature",
     );
@@ -762,7 +770,7 @@ describe("ServerContract.publishReceipt", () => {
       contract.write.publishReceipt([quote, LINK, sigma], { account: stranger.account }),
       contract,
       "ReceiptPublished",
-      [quote.orderId, LINK],
+      [quote.orderId, LINK, sigma],
     );
     assert.equal(await stateOf(f, quote.orderId), OrderState.Paid);
     const [deadline] = await contract.read.pendingOf([quote.orderId]);
@@ -791,7 +799,7 @@ describe("ServerContract.publishReceipt", () => {
     await acceptedAt(f, deadline, publish);
     assert.equal(await stateOf(f, quote.orderId), OrderState.Paid);
     assert.equal(await contract.read.isDelivered([quote.orderId]), true);
-    assert.deepEqual(await contract.read.pendingOf([quote.orderId]), [0n, 0n, 0n]);
+    assert.deepEqual((await contract.read.pendingOf([quote.orderId])).slice(0, 3), [0n, 0n, 0n]);
     await snapshot.restore();
 
     assert.equal(await contract.read.isDelivered([quote.orderId]), false);
@@ -912,6 +920,7 @@ describe("ServerContract.publishReceipt", () => {
     await contract.write.disputeDelivery([before], { account: alice.account });
     await contract.write.disputeDelivery([before2], { account: alice.account });
     await contract.write.disputeDelivery([after], { account: alice.account });
+    const beforeSigma = await signReceipt(before, LINK, signer);
 
     await viem.assertions.revertWithCustomErrorWithArgs(
       contract.write.publishReceipt([after, LINK, await signReceipt(after, LINK, signer)]),
@@ -920,10 +929,10 @@ describe("ServerContract.publishReceipt", () => {
       [getAddress(signer.account.address)],
     );
     await viem.assertions.emitWithArgs(
-      contract.write.publishReceipt([before, LINK, await signReceipt(before, LINK, signer)]),
+      contract.write.publishReceipt([before, LINK, beforeSigma]),
       contract,
       "ReceiptPublished",
-      [before.orderId, LINK],
+      [before.orderId, LINK, beforeSigma],
     );
     // the current signer can answer for orders paid before and after the rotation
     await contract.write.publishReceipt([after, LINK, await signReceipt(after, LINK, newSigner)]);
@@ -941,9 +950,9 @@ describe("ServerContract.publishReceipt", () => {
     );
   });
 
-  it("for an order paid in the very block of the rotation, only the new signer's σ counts", async () => {
-    // Documents an edge of _checkReceipt: retiredAt == paidAt counts as "paid after the rotation",
-    // even when the payment (with a quote of the old signer) came first in the block.
+  it("v2: for an order paid in the very block of the rotation, before it, the old signer's σ still counts (finding 7)", async () => {
+    // v1 voided this σ (retiredAt == paidAt counted as "paid after"); v2 orders by signer epoch,
+    // i.e. by transaction order, so a payment mined before the rotation keeps its σ.
     const f = await deployFixture();
     const { viem, contract, alice, owner, signer, newSigner, makeQuote, signQuote, signReceipt, connection } = f;
     await contract.write.registerClient([alice.account.address], { account: owner.account });
@@ -977,14 +986,16 @@ describe("ServerContract.publishReceipt", () => {
     const [, , paidAt] = await contract.read.orderOf([quote.orderId]);
     assert.equal(await contract.read.signerRetiredAt([signer.account.address]), paidAt);
 
+    assert.equal(await contract.read.acceptsReceiptSigner([quote.orderId, signer.account.address]), true);
     await contract.write.disputeDelivery([quote], { account: alice.account });
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.publishReceipt([quote, LINK, await signReceipt(quote, LINK, signer)]),
+    const sigma = await signReceipt(quote, LINK, signer);
+    await viem.assertions.emitWithArgs(
+      contract.write.publishReceipt([quote, LINK, sigma]),
       contract,
-      "ServerContractInvalidReceiptSignature",
-      [getAddress(signer.account.address)],
+      "ReceiptPublished",
+      [quote.orderId, LINK, sigma],
     );
-    await contract.write.publishReceipt([quote, LINK, await signReceipt(quote, LINK, newSigner)]);
+    void newSigner;
   });
 
   it("a signer that was never the signer gets no grace, and rotating back re-validates the old key", async () => {
@@ -1012,10 +1023,11 @@ describe("ServerContract.publishReceipt", () => {
 // ───────────────────────────── refund ──────────────────────────────
 
 describe("ServerContract.refund", () => {
-  it("from Paid: credits the client, unlocks the fine, emits OrderRefunded", async () => {
+  it("answering a delivery dispute: credits the client, unlocks the fine, emits OrderRefunded", async () => {
     const f = await deployFixture();
     const { viem, contract, alice, owner, paidOrder } = f;
     const quote = await paidOrder(alice);
+    await contract.write.disputeDelivery([quote], { account: alice.account });
     await viem.assertions.emitWithArgs(
       contract.write.refund([quote], { account: owner.account }),
       contract,
@@ -1064,7 +1076,7 @@ describe("ServerContract.refund", () => {
     const snapshot = await networkHelpers.takeSnapshot();
     await acceptedAt(f, deadline, refund);
     assert.equal(await stateOf(f, quote.orderId), OrderState.Refunded);
-    assert.deepEqual(await contract.read.pendingOf([quote.orderId]), [0n, 0n, 0n]);
+    assert.deepEqual((await contract.read.pendingOf([quote.orderId])).slice(0, 3), [0n, 0n, 0n]);
     assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, 0n]);
     assert.equal(await contract.read.withdrawable([alice.account.address]), quote.price);
     await snapshot.restore();
@@ -1100,7 +1112,7 @@ describe("ServerContract.refund", () => {
     );
   });
 
-  it("from Paid there is no deadline: after an answered dispute or long after payment the refund works", async () => {
+  it("v2: from Paid it is refused (ServerContractInvalidState): after an answered dispute, long after payment or after storageUntil", async () => {
     const f = await deployFixture();
     const { contract, alice, owner, networkHelpers, params, now } = f;
     // σ published: back to Paid with no open deadline; long past the old deadline
@@ -1110,15 +1122,22 @@ describe("ServerContract.refund", () => {
     await contract.write.publishReceipt([answered, LINK, await f.signReceipt(answered, LINK)]);
     const untouched = await f.paidOrder(alice, { storageUntil: (await now()) + 1000n });
     await networkHelpers.time.increaseTo(oldDeadline + params.responseWindow * 4n);
-    await contract.write.refund([answered], { account: owner.account });
-    assert.equal(await stateOf(f, answered.orderId), OrderState.Refunded);
-    // even after storageUntil an unsettled, unreleased order can be refunded
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.refund([answered], { account: owner.account }),
+      contract,
+      "ServerContractInvalidState",
+      [answered.orderId, OrderState.Paid],
+    );
     await networkHelpers.time.increaseTo(untouched.storageUntil + 1n);
-    await contract.write.refund([untouched], { account: owner.account });
-    assert.equal(await stateOf(f, untouched.orderId), OrderState.Refunded);
-    assert.equal(await contract.read.withdrawable([alice.account.address]), answered.price + untouched.price);
-    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, 0n]);
-    await assertOnlyStakeLeft(f, [alice, owner]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      contract.write.refund([untouched], { account: owner.account }),
+      contract,
+      "ServerContractInvalidState",
+      [untouched.orderId, OrderState.Paid],
+    );
+    assert.equal(await stateOf(f, answered.orderId), OrderState.Paid);
+    assert.equal(await contract.read.withdrawable([alice.account.address]), 0n);
+    assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, answered.fine + untouched.fine]);
   });
 
   it("is owner only, and impossible once settled, challenged or already refunded", async () => {
@@ -1133,7 +1152,7 @@ describe("ServerContract.refund", () => {
         [getAddress(who.account.address)],
       );
     }
-    await contract.write.refund([quote], { account: owner.account });
+    await disputeAndRefund(f, quote);
     await viem.assertions.revertWithCustomErrorWithArgs(
       contract.write.refund([quote], { account: owner.account }),
       contract,
@@ -1163,13 +1182,13 @@ describe("ServerContract.refund", () => {
 // ────────────────────────── challengeStorage ──────────────────────────
 
 describe("ServerContract.challengeStorage", () => {
-  it("takes the bond, draws a chunk index, opens a deadline and emits StorageChallenged", async () => {
+  it("takes the bond, records the named chunk index, opens a deadline and emits StorageChallenged", async () => {
     const f = await deployFixture();
     const { contract, alice, params, networkHelpers, now } = f;
     const order = await storedOrder(f);
     const t = (await now()) + 3n;
     await networkHelpers.time.setNextBlockTimestamp(t);
-    const hash = await contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+    const hash = await contract.write.challengeStorage([order.quote, LINK, order.sigma, [3n]], {
       account: alice.account,
       value: params.challengeBond,
     });
@@ -1178,29 +1197,27 @@ describe("ServerContract.challengeStorage", () => {
     assert.ok(event);
     assert.equal(event.args.orderId, order.quote.orderId);
     assert.equal(event.args.deadline, t + params.responseWindow);
-    const index = event.args.chunkIndex!;
-    assert.ok(index < BigInt(order.file.chunkCount));
+    assert.deepEqual(event.args.chunkIndices, [3n]);
+    const index = 3n;
     assert.equal(await stateOf(f, order.quote.orderId), OrderState.Challenged);
-    assert.deepEqual(await contract.read.pendingOf([order.quote.orderId]), [t + params.responseWindow, t, index]);
+    assert.deepEqual((await contract.read.pendingOf([order.quote.orderId])).slice(0, 3), [t + params.responseWindow, t, index]);
     assert.equal(
       await f.publicClient.getBalance({ address: contract.address }),
       INITIAL_STAKE + order.quote.price + params.challengeBond,
     );
   });
 
-  it("draws the index from prevrandao: different randomness gives different chunks", async () => {
+  it("v2: the named index is used whatever prevrandao is (no on-chain randomness)", async () => {
     const f = await deployFixture();
     const { alice, networkHelpers, params } = f;
     const order = await storedOrder(f, alice, 64 * 1024);
-    const seen = new Set<number>();
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 3; i++) {
       await networkHelpers.setPrevRandao(BigInt(keccak256(toHex(`randao-${i}`))));
-      const { index } = await challenge(f, order);
-      seen.add(index);
+      const { index } = await challenge(f, order, 17);
+      assert.equal(index, 17);
       await respond(f, order, index);
       await networkHelpers.time.increase(params.challengeCooldown);
     }
-    assert.ok(seen.size >= 3, `expected varied indices, got ${[...seen]}`);
   });
 
   it("is client only: another client challenging someone else's order gets ServerContractUnauthorized", async () => {
@@ -1210,7 +1227,7 @@ describe("ServerContract.challengeStorage", () => {
     await f.paidOrder(bob); // bob is a registered client with his own order
     for (const who of [bob, stranger, owner]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+        contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
           account: who.account,
           value: params.challengeBond,
         }),
@@ -1227,7 +1244,7 @@ describe("ServerContract.challengeStorage", () => {
     const order = await storedOrder(f);
     for (const value of [0n, params.challengeBond - 1n, params.challengeBond + 1n]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        contract.write.challengeStorage([order.quote, LINK, order.sigma], { account: alice.account, value }),
+        contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], { account: alice.account, value }),
         contract,
         "ServerContractIncorrectPayment",
         [params.challengeBond, value],
@@ -1241,7 +1258,7 @@ describe("ServerContract.challengeStorage", () => {
     const order = await storedOrder(f, alice, 4196, { storageUntil: (await now()) + 500n });
     await networkHelpers.time.setNextBlockTimestamp(order.quote.storageUntil);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+      contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1251,7 +1268,7 @@ describe("ServerContract.challengeStorage", () => {
     );
     await networkHelpers.time.increase(1000);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+      contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1276,7 +1293,7 @@ describe("ServerContract.challengeStorage", () => {
     const first = await challenge(f, order);
     await networkHelpers.time.increase(params.challengeCooldown + 1n);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+      contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1291,7 +1308,7 @@ describe("ServerContract.challengeStorage", () => {
     await respond(f, order, second.index);
     const availableAt = second.lastChallengeAt + params.challengeCooldown;
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+      contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1301,7 +1318,7 @@ describe("ServerContract.challengeStorage", () => {
     );
     await networkHelpers.time.setNextBlockTimestamp(availableAt - 1n);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+      contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1328,7 +1345,7 @@ describe("ServerContract.challengeStorage", () => {
     const { viem, contract, alice, stranger, params, signReceipt } = f;
     const order = await storedOrder(f);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, await signReceipt(order.quote, LINK, stranger)], {
+      contract.write.challengeStorage([order.quote, LINK, await signReceipt(order.quote, LINK, stranger), [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1338,7 +1355,7 @@ describe("ServerContract.challengeStorage", () => {
     );
     // the client forging σ itself does not work either
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.challengeStorage([order.quote, LINK, await signReceipt(order.quote, LINK, alice)], {
+      contract.write.challengeStorage([order.quote, LINK, await signReceipt(order.quote, LINK, alice), [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1347,7 +1364,7 @@ describe("ServerContract.challengeStorage", () => {
       [getAddress(alice.account.address)],
     );
     await viem.assertions.revertWithCustomError(
-      contract.write.challengeStorage([order.quote, "https://elsewhere", order.sigma], {
+      contract.write.challengeStorage([order.quote, "https://elsewhere", order.sigma, [0n]], {
         account: alice.account,
         value: params.challengeBond,
       }),
@@ -1371,13 +1388,13 @@ describe("ServerContract.challengeStorage", () => {
     const disputed = await storedOrder(f);
     await contract.write.disputeDelivery([disputed.quote], { account: alice.account });
     const refunded = await storedOrder(f);
-    await contract.write.refund([refunded.quote], { account: owner.account });
+    await disputeAndRefund(f, refunded.quote);
     for (const [order, state] of [
       [disputed, OrderState.DeliveryDisputed],
       [refunded, OrderState.Refunded],
     ] as const) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        contract.write.challengeStorage([order.quote, LINK, order.sigma], {
+        contract.write.challengeStorage([order.quote, LINK, order.sigma, [0n]], {
           account: alice.account,
           value: params.challengeBond,
         }),
@@ -1401,7 +1418,7 @@ describe("ServerContract.respondStorage", () => {
       respond(f, order, index, stranger),
       contract,
       "StorageProven",
-      [order.quote.orderId, BigInt(index)],
+      [order.quote.orderId, order.file.root, [BigInt(index)], params.challengeBond, 0n],
     );
     assert.equal(await stateOf(f, order.quote.orderId), OrderState.Paid);
     const [deadline, lastChallengeAt, chunkIndex] = await contract.read.pendingOf([order.quote.orderId]);
@@ -1442,7 +1459,7 @@ describe("ServerContract.respondStorage", () => {
     );
     const unknownId = keccak256(toHex("nope"));
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.contract.write.respondStorage([unknownId, 0n, "0x", []]),
+      f.contract.write.respondStorage([unknownId, 0n, ["0x"], [[]], f.alice.account.address]),
       f.contract,
       "ServerContractInvalidState",
       [unknownId, OrderState.None],
@@ -1462,7 +1479,13 @@ describe("ServerContract.respondStorage", () => {
     const expectFail = async (
       args: readonly [Hex, bigint, Hex, Hex[]],
       error: "ServerContractInvalidChunk" | "ServerContractInvalidProof",
-    ) => viem.assertions.revertWithCustomErrorWithArgs(contract.write.respondStorage(args), contract, error, [id]);
+    ) =>
+      viem.assertions.revertWithCustomErrorWithArgs(
+        contract.write.respondStorage([args[0], args[1], [args[2]], [args[3]], order.client.account.address]),
+        contract,
+        error,
+        [id],
+      );
 
     // the chunk of another index (with its own valid proof)
     if (order.file.chunk(other).length === chunk.length) {
@@ -1518,7 +1541,7 @@ describe("ServerContract.respondStorage", () => {
     const id = order.quote.orderId;
     const { index, deadline } = await challenge(f, order);
     const answer = (by: Wallet) => () =>
-      contract.write.respondStorage([id, order.quote.size, order.file.chunk(index), order.file.proof(index)], {
+      contract.write.respondStorage([id, order.quote.size, [order.file.chunk(index)], [order.file.proof(index)], order.client.account.address], {
         account: by.account,
         gas: GAS,
       });
@@ -1534,7 +1557,7 @@ describe("ServerContract.respondStorage", () => {
     await assertRefusedAt(f, deadline + 5000n, signer, answer(signer), "ServerContractTooLate", deadline, [id]);
     // the bond is still held, the fine still locked, the provider earned nothing
     assert.equal(await stateOf(f, id), OrderState.Challenged);
-    assert.deepEqual(await contract.read.pendingOf([id]), [deadline, deadline - params.responseWindow, BigInt(index)]);
+    assert.deepEqual((await contract.read.pendingOf([id])).slice(0, 3), [deadline, deadline - params.responseWindow, BigInt(index)]);
     assert.equal(await contract.read.withdrawable([owner.account.address]), 0n);
     assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE, order.quote.fine]);
     assert.equal(
@@ -1543,7 +1566,7 @@ describe("ServerContract.respondStorage", () => {
     );
     // an invalid answer after the deadline is reported as TooLate too (checked before the proof)
     await viem.assertions.revertWithCustomErrorWithArgs(
-      contract.write.respondStorage([id, order.quote.size, "0x", []]),
+      contract.write.respondStorage([id, order.quote.size, ["0x"], [[]], order.client.account.address]),
       contract,
       "ServerContractTooLate",
       [deadline],
@@ -1570,7 +1593,7 @@ describe("ServerContract.respondStorage", () => {
       signer,
       () =>
         contract.write.respondStorage(
-          [order.quote.orderId, order.quote.size, order.file.chunk(index), order.file.proof(index)],
+          [order.quote.orderId, order.quote.size, [order.file.chunk(index)], [order.file.proof(index)], order.client.account.address],
           { account: signer.account, gas: GAS },
         ),
       "ServerContractTooLate",
@@ -1617,7 +1640,7 @@ describe("ServerContract.claimPenalty", () => {
       [quote.orderId, getAddress(alice.account.address), amount],
     );
     assert.equal(await stateOf(f, quote.orderId), OrderState.Penalized);
-    assert.deepEqual(await contract.read.pendingOf([quote.orderId]), [0n, 0n, 0n]);
+    assert.deepEqual((await contract.read.pendingOf([quote.orderId])).slice(0, 3), [0n, 0n, 0n]);
     assert.deepEqual(await contract.read.stake(), [INITIAL_STAKE - quote.fine, 0n]);
     assert.equal(await contract.read.withdrawable([alice.account.address]), amount);
     await viem.assertions.balancesHaveChanged(contract.write.withdraw({ account: alice.account }), [
@@ -1662,7 +1685,7 @@ describe("ServerContract.claimPenalty", () => {
       "ServerContractInvalidState",
       [order.quote.orderId, OrderState.Penalized],
     );
-    await contract.write.refund([other], { account: owner.account });
+    await disputeAndRefund(f, other);
     await assertOnlyStakeLeft(f, [alice, owner]);
   });
 
@@ -1879,7 +1902,7 @@ describe("ServerContract.release", () => {
     const challenged = await storedOrder(f, alice, 4196, { storageUntil });
     const disputed = await f.paidOrder(alice, { storageUntil });
     const refunded = await f.paidOrder(alice, { storageUntil });
-    await contract.write.refund([refunded], { account: owner.account });
+    await disputeAndRefund(f, refunded);
     await contract.write.disputeDelivery([disputed], { account: alice.account });
     await networkHelpers.time.setNextBlockTimestamp(storageUntil - 1n);
     const { index } = await challenge(f, challenged);
@@ -1911,7 +1934,7 @@ describe("ServerContract.withdraw", () => {
     const { viem, contract, alice, bob, owner, stranger, paidOrder, networkHelpers, params } = f;
     const a = await paidOrder(alice);
     const b = await paidOrder(bob);
-    await contract.write.refund([a], { account: owner.account });
+    await disputeAndRefund(f, a);
     await networkHelpers.time.increase(params.settleDelay);
     await contract.write.settle([b]);
     await viem.assertions.emitWithArgs(
@@ -1939,7 +1962,7 @@ describe("ServerContract.withdraw", () => {
     const f = await deployFixture();
     const { viem, contract, owner, paidOrder } = f;
     const asClient = await paidOrder(owner);
-    await contract.write.refund([asClient], { account: owner.account });
+    await disputeAndRefund(f, asClient);
     await contract.write.withdrawStake([1000n], { account: owner.account });
     assert.equal(await contract.read.withdrawable([owner.account.address]), asClient.price + 1000n);
     await viem.assertions.balancesHaveChanged(contract.write.withdraw({ account: owner.account }), [
@@ -1978,6 +2001,7 @@ describe("ServerContract.withdraw", () => {
     await contract.write.registerClient([receiver.address], { account: owner.account });
     const quote = await makeQuote({ client: receiver.address });
     await receiver.write.pay([quote, await signQuote(quote)], { account: alice.account, value: quote.price });
+    await receiver.write.disputeDelivery([quote], { account: alice.account });
     await contract.write.refund([quote], { account: owner.account });
     // a second credit, from a penalty, that a re-entrant call could try to take twice
     const q2 = await makeQuote({ client: receiver.address });
@@ -2056,7 +2080,7 @@ describe("ServerContract views", () => {
     assert.equal(await contract.read.withdrawable([owner.account.address]), 0n);
     const id = keccak256(toHex("none"));
     assert.deepEqual(await contract.read.orderOf([id]), [OrderState.None, false, 0n, 0n]);
-    assert.deepEqual(await contract.read.pendingOf([id]), [0n, 0n, 0n]);
+    assert.deepEqual((await contract.read.pendingOf([id])).slice(0, 3), [0n, 0n, 0n]);
     assert.equal(await contract.read.signerRetiredAt([signer.account.address]), 0n);
     assert.equal(await contract.read.isDelivered([id]), false);
   });
@@ -2163,7 +2187,7 @@ describe("ServerContract views", () => {
     await networkHelpers.time.increase(params.settleDelay);
     await contract.write.settle([o1.quote]);
     escrow.delete(o1.quote.orderId);
-    await contract.write.refund([o3.quote], { account: owner.account });
+    await disputeAndRefund(f, o3.quote);
     escrow.delete(o3.quote.orderId);
     await check(0n);
     await contract.write.withdraw({ account: bob.account });

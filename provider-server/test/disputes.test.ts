@@ -56,15 +56,15 @@ async function send(functionName: "disputeDelivery" | "claimPenalty", quote: Quo
   return clients.publicClient.waitForTransactionReceipt({ hash });
 }
 
-async function challenge(quote: QuoteResponse, receipt: { link: string; signature: Hex }) {
+async function challenge(quote: QuoteResponse, receipt: { link: string; signature: Hex }, chunkIndices: readonly bigint[] = [0n]) {
   const reader = contractReader({ rpcUrl: node.rpcUrl, address: provider.contract });
   const { challengeBond } = await reader.params();
   const hash = await clients.walletClient.writeContract({
     address: provider.contract,
     abi: serverContractAbi,
     functionName: "challengeStorage",
-    args: [quote.quote, receipt.link, receipt.signature],
-    value: challengeBond,
+    args: [quote.quote, receipt.link, receipt.signature, chunkIndices],
+    value: challengeBond * BigInt(chunkIndices.length),
   });
   return clients.publicClient.waitForTransactionReceipt({ hash });
 }
@@ -115,16 +115,18 @@ describe("automatic answers", () => {
     expect((await client.order(orderId)).chainState).toBe("Refunded");
   });
 
-  it("a storage challenge is answered with the drawn chunk and a valid proof: the order is Paid again", async () => {
+  it("a storage challenge is answered with the named chunks and valid proofs: the order is Paid again", async () => {
     const { quote, receipt } = await paidOrder({ upload: true, size: 50_000 });
     const orderId = quote.quote.orderId;
-    const mined = await challenge(quote, receipt!);
+    // Contract v2: the client names the chunks (here a middle one and the short last one).
+    const mined = await challenge(quote, receipt!, [7n, 48n]);
     expect(mined.status).toBe("success");
     await waitFor(async () => (await stateOf(orderId)) === "Paid", { what: "challenge answered" });
     await waitFor(() => eventNames(orderId).includes("StorageProven"), { what: "StorageProven applied" });
     const challenged = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "StorageChallenged")!;
     const proven = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "StorageProven")!;
-    expect(proven.args.chunkIndex).toBe(challenged.args.chunkIndex);
+    expect((challenged.args.chunkIndices as unknown[]).map(String)).toEqual(["7", "48"]);
+    expect(proven.args.chunkIndices).toEqual(challenged.args.chunkIndices);
     expect(provider.server.context.store.tasks.forOrder(orderId)[0]).toMatchObject({ kind: "answerStorageChallenge", status: "done" });
     const [deadline] = await contractReader({ rpcUrl: node.rpcUrl, address: provider.contract }).pendingOf(orderId);
     expect(deadline).toBe(0n);

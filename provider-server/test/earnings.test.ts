@@ -77,7 +77,7 @@ describe("earnings collector", () => {
       address: provider.contract,
       abi: serverContractAbi,
       functionName: "challengeStorage",
-      args: [c.quote.quote, c.receipt!.link, c.receipt!.signature],
+      args: [c.quote.quote, c.receipt!.link, c.receipt!.signature, [0n]],
       value: challengeBond,
     });
     await clients.publicClient.waitForTransactionReceipt({ hash });

@@ -83,7 +83,7 @@ async function challenge(contract: Hex, quote: QuoteResponse, receipt: { link: s
     address: contract,
     abi: serverContractAbi,
     functionName: "challengeStorage",
-    args: [quote.quote, receipt.link, receipt.signature],
+    args: [quote.quote, receipt.link, receipt.signature, [0n]],
     value: challengeBond,
   });
   expect((await clients.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
@@ -327,7 +327,7 @@ describe("faults", () => {
     expect(await blockTime(published.blockNumber)).toBeLessThanOrEqual((dispute.args as { deadline: bigint }).deadline);
     const challengeEvent = only("StorageChallenged", challenged.quote.quote.orderId);
     const proven = only("StorageProven", challenged.quote.quote.orderId);
-    expect((proven.args as { chunkIndex: bigint }).chunkIndex).toBe((challengeEvent.args as { chunkIndex: bigint }).chunkIndex);
+    expect((proven.args as unknown as { chunkIndices: readonly bigint[] }).chunkIndices).toEqual((challengeEvent.args as unknown as { chunkIndices: readonly bigint[] }).chunkIndices);
     expect(await blockTime(proven.blockNumber)).toBeLessThanOrEqual((challengeEvent.args as { deadline: bigint }).deadline);
   });
 });

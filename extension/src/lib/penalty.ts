@@ -60,13 +60,13 @@ export function penaltyAdvice(record: VaultRecord, chain: ChainView | null, nowS
         } else {
           advice.canChallenge = true;
           advice.explain.push(
-            `Challenge the storage: you deposit a bond of ${bond !== null ? `${formatEth(bond)} ETH` : "the contract's bond"}; the contract picks a random chunk and the provider has ${window} to answer with it and its Merkle proof. A correct answer pays the bond to the provider (it covers its gas); no answer lets you claim ${settled ? "" : `the price (${formatEth(price)} ETH) + `}the fine (${formatEth(fine)} ETH) + your bond back after the deadline.`,
+            `Challenge the storage: you deposit a bond of ${bond !== null ? `${formatEth(bond)} ETH` : "the contract's bond"}; you name a chunk (the one a free audit found missing, or one not yet revealed) and the provider has ${window} to answer with it and its Merkle proof. A correct answer pays the provider its answer's gas out of the bond and the rest comes back to you at once; no answer lets you claim ${settled ? "" : `the price (${formatEth(price)} ETH) + `}the fine (${formatEth(fine)} ETH) + your bond back after the deadline.`,
           );
         }
       }
       if (chain.lastChallengeAt > 0) {
         advice.explain.unshift(
-          `The provider answered your last storage challenge (${new Date(chain.lastChallengeAt * 1000).toLocaleString()}) with chunk #${chain.chunkIndex} and a valid proof: it still stores the file, and your bond paid its gas.`,
+          `The provider answered your last storage challenge (${new Date(chain.lastChallengeAt * 1000).toLocaleString()}) with chunk #${chain.chunkIndex} and a valid proof: it still stores the file, and your bond paid its gas (the rest came back to you).`,
         );
       }
       if (nowSec >= storageUntil) advice.explain.push("The storage period is over: no more challenges; the order can be completed.");
@@ -83,7 +83,11 @@ export function penaltyAdvice(record: VaultRecord, chain: ChainView | null, nowS
         advice.canClaim = true;
         let amount = fine;
         if (!chain.settled) amount += price;
-        if (chain.state === "Challenged" && bond !== null) amount += bond;
+        // v2: only the part of the bond held for the provider's answer is still in the contract.
+        if (chain.state === "Challenged") {
+          if (chain.bondHeld !== undefined) amount += BigInt(chain.bondHeld);
+          else if (bond !== null) amount += bond;
+        }
         advice.claimable = amount;
         advice.explain.push(
           `The provider did not ${what} before the deadline. Claim the penalty: ${formatEth(amount)} ETH is credited to you on the contract, then withdraw it.`,

@@ -28,6 +28,41 @@ export const serverContractAbi = [
             "internalType": "uint128",
             "name": "challengeBond",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "maxChallengeChunks",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "bondMarginPercent",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "minFine",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "maxFine",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "maxFineMultiple",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "fineLockLimit",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "fineLockPeriod",
+            "type": "uint64"
           }
         ],
         "internalType": "struct ServerContract.Params",
@@ -145,6 +180,70 @@ export const serverContractAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "chunkIndex",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "chunkCount",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServerContractChunkOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "available",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServerContractFineLockLimit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "fine",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxFine",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServerContractFineTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "fine",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minFine",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServerContractFineTooLow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
@@ -182,6 +281,22 @@ export const serverContractAbi = [
       }
     ],
     "name": "ServerContractInvalidChunk",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServerContractInvalidChunkCount",
     "type": "error"
   },
   {
@@ -280,6 +395,22 @@ export const serverContractAbi = [
       }
     ],
     "name": "ServerContractInvalidStorageUntil",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "received",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServerContractLengthMismatch",
     "type": "error"
   },
   {
@@ -646,6 +777,12 @@ export const serverContractAbi = [
         "internalType": "string",
         "name": "link",
         "type": "string"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
       }
     ],
     "name": "ReceiptPublished",
@@ -713,9 +850,9 @@ export const serverContractAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint256",
-        "name": "chunkIndex",
-        "type": "uint256"
+        "internalType": "uint64[]",
+        "name": "chunkIndices",
+        "type": "uint64[]"
       },
       {
         "indexed": false,
@@ -737,9 +874,27 @@ export const serverContractAbi = [
         "type": "bytes32"
       },
       {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "fileRoot",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64[]",
+        "name": "chunkIndices",
+        "type": "uint64[]"
+      },
+      {
         "indexed": false,
         "internalType": "uint256",
-        "name": "chunkIndex",
+        "name": "paidToProvider",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "returnedToClient",
         "type": "uint256"
       }
     ],
@@ -764,6 +919,45 @@ export const serverContractAbi = [
     ],
     "name": "Withdrawn",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "ANSWER_GAS_BASE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ANSWER_GAS_PER_CHUNK",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ANSWER_GAS_PER_NODE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -827,6 +1021,69 @@ export const serverContractAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "orderId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer_",
+        "type": "address"
+      }
+    ],
+    "name": "acceptsReceiptSigner",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "size",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "baseFee",
+        "type": "uint256"
+      }
+    ],
+    "name": "bondSplit",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "answerGas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "toProvider",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "toClient",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "components": [
           {
             "internalType": "bytes32",
@@ -882,6 +1139,11 @@ export const serverContractAbi = [
         "internalType": "bytes",
         "name": "receiptSignature",
         "type": "bytes"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "chunkIndices",
+        "type": "uint64[]"
       }
     ],
     "name": "challengeStorage",
@@ -1063,6 +1325,24 @@ export const serverContractAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "fineWindow",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "lockedInPeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "available",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -1095,6 +1375,25 @@ export const serverContractAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      }
+    ],
+    "name": "maxFineFor",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -1172,6 +1471,41 @@ export const serverContractAbi = [
             "internalType": "uint128",
             "name": "challengeBond",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "maxChallengeChunks",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "bondMarginPercent",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "minFine",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "maxFine",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "maxFineMultiple",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "fineLockLimit",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "fineLockPeriod",
+            "type": "uint64"
           }
         ],
         "internalType": "struct ServerContract.Params",
@@ -1245,6 +1579,66 @@ export const serverContractAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "orderId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "client",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "fileRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "price",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fine",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "storageUntil",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiresAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct ServerContract.Quote[]",
+        "name": "quotes",
+        "type": "tuple[]"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "quoteSignatures",
+        "type": "bytes[]"
+      }
+    ],
+    "name": "payBatch",
+    "outputs": [],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "orderId",
         "type": "bytes32"
@@ -1265,6 +1659,16 @@ export const serverContractAbi = [
       {
         "internalType": "uint256",
         "name": "chunkIndex",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "chunkIndices",
+        "type": "uint64[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bondHeld",
         "type": "uint256"
       }
     ],
@@ -1547,6 +1951,61 @@ export const serverContractAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "orderId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "client",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "fileRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "price",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fine",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "storageUntil",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiresAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct ServerContract.Quote[]",
+        "name": "quotes",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "releaseBatch",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
@@ -1566,14 +2025,19 @@ export const serverContractAbi = [
         "type": "uint64"
       },
       {
-        "internalType": "bytes",
-        "name": "chunk",
-        "type": "bytes"
+        "internalType": "bytes[]",
+        "name": "chunks",
+        "type": "bytes[]"
       },
       {
-        "internalType": "bytes32[]",
-        "name": "proof",
-        "type": "bytes32[]"
+        "internalType": "bytes32[][]",
+        "name": "proofs",
+        "type": "bytes32[][]"
+      },
+      {
+        "internalType": "address",
+        "name": "client",
+        "type": "address"
       }
     ],
     "name": "respondStorage",
@@ -1645,6 +2109,61 @@ export const serverContractAbi = [
       }
     ],
     "name": "settle",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "orderId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "client",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "fileRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "price",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fine",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "storageUntil",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiresAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct ServerContract.Quote[]",
+        "name": "quotes",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "settleBatch",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

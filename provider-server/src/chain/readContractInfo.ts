@@ -24,6 +24,13 @@ export async function readContractInfo({ chain, address }: { chain: ChainConnect
       responseWindow: params.responseWindow,
       challengeCooldown: params.challengeCooldown,
       challengeBond: params.challengeBond,
+      maxChallengeChunks: params.maxChallengeChunks,
+      bondMarginPercent: params.bondMarginPercent,
+      minFine: params.minFine,
+      maxFine: params.maxFine,
+      maxFineMultiple: params.maxFineMultiple,
+      fineLockLimit: params.fineLockLimit,
+      fineLockPeriod: params.fineLockPeriod,
     },
   };
 }

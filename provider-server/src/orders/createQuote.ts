@@ -1,4 +1,4 @@
-import { type Quote, quoteTypedData, serverContractAbi } from "@pekanu/protocol";
+import { type Quote, clampFine, quoteTypedData, serverContractAbi } from "@pekanu/protocol";
 import { chunkCount } from "@pekanu/protocol/merkle";
 import { randomBytes } from "node:crypto";
 import { type Address, type Hex, toHex } from "viem";
@@ -68,7 +68,10 @@ export async function createQuote({
     throw new ApiError("QuoteRejected", "the provider is not accepting orders right now (signer key mismatch)");
   }
 
-  const { price, fine } = priceQuote({ pricing, size, storageDays });
+  const priced = priceQuote({ pricing, size, storageDays });
+  const price = priced.price;
+  // The contract refuses a fine below minFine (enforcement must pay) or above its caps.
+  const fine = clampFine({ params: ctx.contract.params, price, fine: priced.fine });
   const [total, locked] = stake;
   if (fine > total - locked) throw new ApiError("QuoteRejected", "the provider's free stake cannot back the fine of this order now");
 

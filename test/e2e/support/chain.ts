@@ -139,6 +139,6 @@ export async function checkReceiptIndependently(chain: ChainView, stack: StackIn
   });
   const order = await chain.orderOf(quote.orderId);
   const structHash = await chain.quoteHash(quote);
-  const commitment = BigInt(structHash) & ((1n << 200n) - 1n);
+  const commitment = BigInt(structHash) & ((1n << 192n) - 1n);
   return { quote, signer, order, structHash, commitment, paid: order.state === OrderState.Paid };
 }

@@ -220,6 +220,7 @@ export class VaultController {
         deadline: pending.deadline,
         lastChallengeAt: pending.lastChallengeAt,
         chunkIndex: pending.chunkIndex,
+        bondHeld: pending.bondHeld.toString(),
         readAt: this.now(),
         blockTime,
         params: {
@@ -248,7 +249,10 @@ export class VaultController {
       if (!record.signature || !record.link) {
         throw new UserFacingError(humanError("NoReceipt", "No receipt", "A storage check on chain needs the provider's signed receipt. Without one, dispute the delivery instead.", "none"));
       }
-      args = [quote, record.link, record.signature];
+      // Contract v2: the client names the chunk: the one its last failed audit found, else a random one.
+      const failed = [...record.audits].reverse().find((a) => !a.ok);
+      const chunkIndex = BigInt(failed ? failed.index : randomChunkIndex(record.size));
+      args = [quote, record.link, record.signature, [chunkIndex]];
       value = (await this.deps.chain.params(record.contract)).challengeBond;
     }
     const txHash = await this.deps.chain.send({ contract: record.contract, from: record.client, functionName: kind, args, value });

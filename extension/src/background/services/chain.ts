@@ -53,8 +53,8 @@ export function createChain(wallet: WalletConnection) {
       return { state: Number(state), settled, paidAt: Number(paidAt), commitment };
     },
     async pendingOf(contract: Address, orderId: Hex) {
-      const [deadline, lastChallengeAt, chunkIndex] = await read<readonly [bigint, bigint, bigint]>(contract, "pendingOf", [orderId]);
-      return { deadline: Number(deadline), lastChallengeAt: Number(lastChallengeAt), chunkIndex: Number(chunkIndex) };
+      const [deadline, lastChallengeAt, chunkIndex, , bondHeld] = await read<readonly [bigint, bigint, bigint, readonly bigint[], bigint]>(contract, "pendingOf", [orderId]);
+      return { deadline: Number(deadline), lastChallengeAt: Number(lastChallengeAt), chunkIndex: Number(chunkIndex), bondHeld };
     },
     balance: (account: Address) => client.getBalance({ address: account }),
     code: (address: Address) => client.getCode({ address }),

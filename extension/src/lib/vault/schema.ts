@@ -63,6 +63,8 @@ export type ChainView = {
   deadline: number;
   lastChallengeAt: number;
   chunkIndex: number;
+  /** Wei of the open challenge's bond held for the provider's answer (contract v2; the rest was credited back). */
+  bondHeld?: string;
   readAt: number;
   /**
    * Timestamp (unix seconds) of the latest block when read: the contract's deadlines are in chain
