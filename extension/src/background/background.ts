@@ -8,6 +8,7 @@ import { CreditsController } from "./controllers/credits.ts";
 import { OrdersController } from "./controllers/orders.ts";
 import { SettingsController } from "./controllers/settings.ts";
 import { VaultController } from "./controllers/vault.ts";
+import { WatchController, type Notifier } from "./controllers/watch.ts";
 import { createChain, type Chain } from "./services/chain.ts";
 import { ProviderSessions } from "./services/providerSessions.ts";
 import { registerVaultDb } from "./services/vaultDb.ts";
@@ -38,6 +39,9 @@ export type BackgroundDeps = {
   siweOrigin: () => { domain: string };
   openApp: (hash: string) => Promise<void>;
   openVault?: () => Promise<Vault>;
+  /** The watchtower's notifications and wake-up alarm (chrome.notifications/alarms in index.ts). */
+  notifier?: Notifier;
+  scheduleWatch?: (when: number) => Promise<void> | void;
   /** Tests pass their own wallet and chain. */
   wallet?: WalletConnection;
   chain?: Chain;
@@ -57,6 +61,13 @@ export function createBackground(deps: BackgroundDeps) {
   const orders = new OrdersController({ messenger, store: deps.store, chain });
   const vault = new VaultController({ messenger, store: deps.store, chain, walletChainId: () => wallet.chainId() });
   const credits = new CreditsController({ messenger, chain, account: () => wallet.account() });
+  const watch = new WatchController({
+    messenger,
+    store: deps.store,
+    notifier: deps.notifier ?? { show: () => undefined, clear: () => undefined, badge: () => undefined },
+    schedule: deps.scheduleWatch ?? (() => undefined),
+    enforce: (key, kind) => withBusy("Confirm in your wallet (sent by the watchtower)…", () => vault.penalty(key, kind)),
+  });
 
   messenger.registerAction("busy:run", async (label, work) => {
     busy = label;
@@ -142,6 +153,7 @@ export function createBackground(deps: BackgroundDeps) {
       sessions.resume();
       orders.resume();
       void vault.resume();
+      void watch.tick();
     });
   }
 
@@ -291,7 +303,7 @@ export function createBackground(deps: BackgroundDeps) {
     });
   }
 
-  return { messenger, settings, sessions, orders, vault, credits, wallet, chain, ready, view, handle, failRequest, addPort, resume };
+  return { messenger, settings, sessions, orders, vault, credits, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
 }
 
 export type Background = ReturnType<typeof createBackground>;
