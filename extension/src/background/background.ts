@@ -12,6 +12,7 @@ import { WatchController, type Notifier } from "./controllers/watch.ts";
 import { createChain, type Chain } from "./services/chain.ts";
 import { ProviderSessions } from "./services/providerSessions.ts";
 import { registerVaultDb } from "./services/vaultDb.ts";
+import { revealedChunks } from "./services/revealedChunks.ts";
 import { WalletConnection } from "./services/wallet.ts";
 import type { KeyValueStore } from "./store.ts";
 import { createBackgroundMessenger, type BackgroundMessenger } from "./types.ts";
@@ -61,6 +62,7 @@ export function createBackground(deps: BackgroundDeps) {
   const orders = new OrdersController({ messenger, store: deps.store, chain });
   const vault = new VaultController({ messenger, store: deps.store, chain, walletChainId: () => wallet.chainId() });
   const credits = new CreditsController({ messenger, chain, account: () => wallet.account() });
+  messenger.registerAction("chain:revealedChunks", (contract, fileRoot) => revealedChunks({ client: chain.client, contract, fileRoot }));
   const watch = new WatchController({
     messenger,
     store: deps.store,
