@@ -1,7 +1,8 @@
 // Wires the background's services and controllers over one messenger, routes the UI's validated
 // requests to them, and composes the view pushed to every open page. index.ts binds it to chrome.*.
 import type { Address } from "viem";
-import { humanError, toHumanError, walletErrors, type HumanError } from "../lib/errors.ts";
+import { humanError, toHumanError, UserFacingError, walletErrors, type HumanError } from "../lib/errors.ts";
+import { renewFile } from "./controllers/renewal.ts";
 import { stepOf } from "../lib/flow.ts";
 import type { PortMessage, Request, View, WalletView } from "../lib/messages.ts";
 import { CreditsController } from "./controllers/credits.ts";
@@ -255,6 +256,17 @@ export function createBackground(deps: BackgroundDeps) {
         return vault.get(request.key);
       case "vault.reverify":
         return vault.reverify(request.key);
+      case "vault.renew": {
+        const record = await vault.get(request.key);
+        if (!record) throw new UserFacingError(humanError("NotInVault", "Not in your files", "This file is not in your list any more.", "none"));
+        return withBusy("Asking the provider for a new price…", () =>
+          renewFile({
+            record,
+            storageDays: settings.state.defaultStorageDays,
+            deps: { providerOrigin: () => messenger.call("session:get").provider?.origin ?? null, addFile: (f, d) => orders.addFile(f, d), quote: (id) => orders.quote(id) },
+          }),
+        );
+      }
       case "vault.audit":
         return vault.audit(request.key);
       case "vault.refreshChain":

@@ -65,6 +65,7 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("vault.list"), query: z.string().max(500).optional(), offset: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(500).optional() }),
   z.object({ type: z.literal("vault.get"), key: recordKey }),
   z.object({ type: z.literal("vault.reverify"), key: recordKey }),
+  z.object({ type: z.literal("vault.renew"), key: recordKey }),
   z.object({ type: z.literal("vault.audit"), key: recordKey }),
   z.object({ type: z.literal("vault.refreshChain"), key: recordKey }),
   z.object({ type: z.literal("vault.downloadTarget"), key: recordKey }),
