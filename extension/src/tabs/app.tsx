@@ -10,6 +10,7 @@ import { FlowPanel } from "../ui/FlowPanel.tsx";
 import { chainName, stepLabels, stepOrder } from "../ui/labels.ts";
 import { VaultPanel } from "../ui/VaultPanel.tsx";
 import { useActionFocus } from "../ui/useActionFocus.ts";
+import { CreditSources } from "../ui/CreditSources.tsx";
 import "../ui/style.css";
 
 type Tab = "files" | "flow" | "vault" | "credits";
@@ -217,6 +218,7 @@ function Credits({ view, onError }: { view: Parameters<typeof FlowPanel>[0]["vie
           Withdraw
         </button>
       </div>
+      <CreditSources version={view.vault.version} />
       {tx ? (
         <p data-testid="credits-withdraw-tx">
           Withdrawal sent: <code>{tx}</code>. The amount reaches your account when the transaction is mined.
