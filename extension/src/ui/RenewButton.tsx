@@ -7,6 +7,9 @@ export function RenewButton({ record, onError }: { record: VaultRecord; onError:
   if (!record.link) return null;
   const until = Number(record.quote.storageUntil) * 1000;
   if (until < Date.now()) return null;
+  // Not for a file with a problem (a failed check, a dispute, a challenge) or whose order ended.
+  if (record.audits.at(-1)?.ok === false) return null;
+  if (record.chain && record.chain.state !== "Paid") return null;
   return (
     <button
       data-testid="detail-renew"

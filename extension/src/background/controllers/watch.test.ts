@@ -56,7 +56,7 @@ async function setup({ mode = "honest" as Mode, lost = new Set<number>(), settin
       fileName: "tax-records.pdf",
       quote: { ...(await makeRecord(1)).quote, storageUntil: String(Math.floor(clock.now / 1000) + 365 * 86_400) },
     };
-  await vault.save(r);
+  if (typeof vault.save === "function") await vault.save(r);
   let seed = 1;
   const watch = new WatchController({
     messenger,
@@ -200,6 +200,21 @@ describe("watch controller", () => {
     // A second failure would exceed the cap (1000 + 1000 > 1500): not sent.
     await t.watch.tick();
     expect(t.enforced).toHaveLength(1);
+  });
+
+  it("a vault that cannot be read changes nothing: schedule and alerts kept, retried in a minute", async () => {
+    const t = await setup({ lost: new Set([...Array(100).keys()]) });
+    await t.watch.tick();
+    t.clock.now += 10 * MIN;
+    await t.watch.tick();
+    expect(t.shown.map((a) => a.kind)).toEqual(["failed"]);
+    const before = structuredClone(await t.store.get<WatchState>(WATCH_KEY));
+    const broken = await setup({ store: t.store, vault: { all: async () => { throw new Error("IndexedDB closed"); } } as never, record: t.record });
+    broken.clock.now = t.clock.now + MIN;
+    await broken.watch.tick();
+    expect(broken.cleared).toEqual([]);
+    expect(await t.store.get<WatchState>(WATCH_KEY)).toEqual(before);
+    expect(broken.alarms).toEqual([broken.clock.now + MIN]);
   });
 
   it("the default of 4 chunks catches a 1 % loss with 1 − 0.99^4 per check", () => {

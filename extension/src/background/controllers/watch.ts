@@ -126,11 +126,13 @@ export class WatchController {
     await this.load();
     const now = this.now();
     const interval = this.interval();
-    let records: VaultRecord[] = [];
+    let records: VaultRecord[];
     try {
       records = await (await this.deps.messenger.call("vaultdb:open")).all();
     } catch {
-      records = [];
+      // The vault cannot be read now: keep the schedule and the alerts as they are, try again soon.
+      await this.deps.schedule(now + MINUTE);
+      return;
     }
     const watched = records.filter((r) => this.isWatched(r, now));
     const keys = new Set(watched.map((r) => r.key));
@@ -190,8 +192,6 @@ export class WatchController {
       file.periodEnd = start + interval;
     };
     if (outcome.kind === "ok" || outcome.kind === "failed") {
-      file.retries = 0;
-      delete file.unreachableSince;
       const at = this.now();
       const results =
         outcome.kind === "ok"
@@ -202,6 +202,9 @@ export class WatchController {
       const vault = await this.deps.messenger.call("vaultdb:open");
       await vault.update(r.key, (rec) => ({ ...rec, audits: [...rec.audits, ...results].slice(-200), updatedAt: at }));
       this.deps.messenger.call("vault:changed");
+      // Only once the answer is in the audit log does the provider count as reachable again.
+      file.retries = 0;
+      delete file.unreachableSince;
       if (outcome.kind === "ok") {
         file.lastOkAt = now;
         delete file.failedIndex;
