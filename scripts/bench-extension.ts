@@ -619,7 +619,7 @@ async function flowScreens(): Promise<void> {
   for (const size of [64 * 1024, 1024 * 1024, 16 * 1024 * 1024]) {
     const c = await measureWatchCheck({ size, checks: 100 });
     const label = `${size / 1024 >= 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`} file (${c.proofLevels}-level proofs)`;
-    record({ metric: `watch: CPU per check, ${label}`, value: Number(c.cpuMsPerCheck.toFixed(2)), unit: "ms", note: `client side in Node, median machine load; wall ${c.wallMsPerCheck.toFixed(0)} ms` });
+    record({ metric: `watch: CPU per check, ${label}`, value: Number(c.cpuMsPerCheck.toFixed(2)), unit: "ms", note: `client side in Node (process.cpuUsage; the audit server is a child process), shared 2-core machine; wall ${c.wallMsPerCheck.toFixed(0)} ms` });
     record({ metric: `watch: bytes fetched per check, ${label}`, value: Math.round(c.bytesPerCheck), unit: "B" });
     const roundMin = (c.cpuMsPerCheck * FILES) / 60_000;
     const roundMiB = (c.bytesPerCheck * FILES) / 1024 / 1024;
