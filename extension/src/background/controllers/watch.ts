@@ -149,7 +149,8 @@ export class WatchController {
     await Promise.all(workers);
     // Deadlines: the chain views of files that have one are read again (chain time decides).
     for (const r of records) {
-      if (this.hasDeadline(r)) await this.deps.messenger.call("vault:refreshChain", r.key).catch(() => undefined);
+      // Bounded: a wallet connection that hangs must not hold every later check back.
+      if (this.hasDeadline(r)) await withTimeout(this.deps.messenger.call("vault:refreshChain", r.key), CHAIN_READ_TIMEOUT_MS).catch(() => undefined);
     }
     let fresh = records;
     try {
@@ -326,6 +327,15 @@ export class WatchController {
     }
     await this.deps.schedule(Math.max(when, now + 1_000));
   }
+}
+
+/** A chain read of one record during a watch run gives up after this (the next run tries again). */
+export const CHAIN_READ_TIMEOUT_MS = 20_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function hostOf(url: string): string {
