@@ -1,4 +1,4 @@
-// Writes the ServerContract ABI and bytecode from Hardhat's artifacts into the shared protocol
+// Writes the ServerContract (and ComputeContract) ABI and bytecode from Hardhat's artifacts into the shared protocol
 // package, so the server and the extension import one typed definition. `--check` only compares
 // and exits 1 when the committed files are stale (run by the test suite after compiling).
 import { readFile, writeFile } from "node:fs/promises";
@@ -32,19 +32,40 @@ export async function renderArtifacts(): Promise<{ abi: string; bytecode: string
   };
 }
 
+// ComputeContract (the compute half): ABI and creation bytecode, same generated form.
+const computeArtifactPath = `${root}artifacts/contracts/src/ComputeContract.sol/ComputeContract.json`;
+const computeOutputs = {
+  abi: `${root}protocol/src/contract/computeContractAbi.ts`,
+  bytecode: `${root}protocol/src/contract/computeContractBytecode.ts`,
+};
+
+export async function renderComputeArtifacts(): Promise<{ abi: string; bytecode: string }> {
+  const artifact = JSON.parse(await readFile(computeArtifactPath, "utf8"));
+  const computeHeader = header.replace("ServerContract", "ComputeContract");
+  return {
+    abi: `${computeHeader}export const computeContractAbi = ${JSON.stringify(artifact.abi, null, 2)} as const;\n`,
+    bytecode: `${computeHeader}export const computeContractBytecode = "${artifact.bytecode}" as const;\n`,
+  };
+}
+
 async function main(): Promise<void> {
   const check = process.argv.includes("--check");
   const rendered = await renderArtifacts();
+  const compute = await renderComputeArtifacts();
+  const files: [string, string][] = [
+    ...(["abi", "bytecode", "runtime"] as const).map((key) => [outputs[key], rendered[key]] as [string, string]),
+    ...(["abi", "bytecode"] as const).map((key) => [computeOutputs[key], compute[key]] as [string, string]),
+  ];
   let stale = false;
-  for (const key of ["abi", "bytecode", "runtime"] as const) {
-    const current = await readFile(outputs[key], "utf8").catch(() => "");
-    if (current === rendered[key]) continue;
+  for (const [path, text] of files) {
+    const current = await readFile(path, "utf8").catch(() => "");
+    if (current === text) continue;
     if (check) {
-      console.error(`stale: ${outputs[key]} differs from the compiled contract; run npm run abi:sync`);
+      console.error(`stale: ${path} differs from the compiled contract; run npm run abi:sync`);
       stale = true;
     } else {
-      await writeFile(outputs[key], rendered[key]);
-      console.log(`wrote ${outputs[key]}`);
+      await writeFile(path, text);
+      console.log(`wrote ${path}`);
     }
   }
   if (stale) process.exit(1);

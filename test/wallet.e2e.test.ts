@@ -12,7 +12,8 @@ import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "puppeteer-core";
-import { createPublicClient, http, parseEther, toHex, verifyMessage, verifyTypedData, type Hex, type PublicClient } from "viem";
+import { createPublicClient, getAddress, http, parseEther, toHex, verifyMessage, verifyTypedData, type Hex, type PublicClient } from "viem";
+import { createSignInMessage } from "../extension/src/lib/signInMessage.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -153,6 +154,30 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("test wallet extension via createExt
     // plain (non-hex) strings are signed as UTF-8, like MetaMask
     const plain = await consumerRpc<Hex>(page, "personal_sign", [message, DEV]);
     expect(plain.result).toBe(signed.result);
+  });
+
+  test("a sign-in MetaMask would flag is refused: the domain must be the requesting extension's id", async () => {
+    const signIn = (domain: string) =>
+      createSignInMessage({
+        domain,
+        address: getAddress(DEV),
+        statement: "Sign in to this Pekanu storage provider.",
+        uri: "http://127.0.0.1:8788",
+        chainId: 31337,
+        nonce: "abcdefgh12345678",
+        issuedAt: new Date(),
+        expirationTime: new Date(Date.now() + 600_000),
+      });
+    // The provider's host as domain, from an extension: MetaMask's isValidSIWEOrigin fails.
+    const flagged = await consumerRpc(page, "personal_sign", [toHex(signIn("127.0.0.1:8788")), DEV]);
+    expect(flagged.ok).toBe(false);
+    expect(flagged.error?.code).toBe(-32600);
+    expect(flagged.error?.message).toMatch(/Refused as MetaMask would flag it: sign-in request for domain "127.0.0.1:8788" comes from chrome-extension:\/\//);
+    // The requesting extension's own id as domain passes, and the signature is the account's.
+    const message = signIn(consumerId);
+    const signed = await consumerRpc<Hex>(page, "personal_sign", [toHex(message), DEV]);
+    expect(signed.ok).toBe(true);
+    expect(await verifyMessage({ address: DEV, message, signature: signed.result! })).toBe(true);
   });
 
   test("eth_signTypedData_v4 signature recovers to the development address", async () => {

@@ -17,16 +17,22 @@ export async function proveOwnership(
     onProgress,
     helpers,
     segmentSize = SEGMENT_SIZE,
+    ciphertext,
   }: {
     expectedRoot?: string;
     /** Bytes processed so far and in all: the file once, then one segment per challenged chunk. */
     onProgress?: (done: number, total: number) => void;
     helpers?: readonly SegmentHelper[];
     segmentSize?: number;
+    /**
+     * For an encrypted file: the stored bytes are the ciphertext of `blob`, of this size, read
+     * segment by segment (`readCiphertextRange`); the proofs are of ciphertext chunks.
+     */
+    ciphertext?: { size: number; readSegment: (index: number) => Promise<Uint8Array> };
   } = {},
 ): Promise<OwnershipProofItem[]> {
-  const size = blob.size;
-  const readSegment = (index: number) => readBlobSegment(blob, index, segmentSize);
+  const size = ciphertext?.size ?? blob.size;
+  const readSegment = ciphertext?.readSegment ?? ((index: number) => readBlobSegment(blob, index, segmentSize));
   const perProof = Math.min(size, segmentSize);
   const total = size + indices.length * perProof;
   const { roots } = await hashSegments({ size, readSegment, segmentSize, helpers, onProgress: ({ bytes }) => onProgress?.(bytes, total) });

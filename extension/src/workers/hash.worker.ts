@@ -15,6 +15,13 @@ import {
   type Commitment,
   type SegmentHelper,
 } from "../lib/commitBlob.ts";
+import { importSegmentKey, type EncryptionMode } from "@pekanu/protocol/encryption";
+import { bytesToHex } from "@pekanu/protocol/merkle";
+import { commitEncryptedBlob } from "../lib/encryption/commitEncryptedBlob.ts";
+import { decryptDownload } from "../lib/encryption/decryptDownload.ts";
+import { encryptedLayout } from "../lib/encryption/encryptedLayout.ts";
+import { opfsSink } from "../lib/encryption/opfsSink.ts";
+import { readCiphertextRange } from "../lib/encryption/readCiphertextRange.ts";
 import { proveOwnership } from "../lib/proveOwnership.ts";
 
 type Parallelism = {
@@ -28,14 +35,32 @@ export type HashRequest =
   | ({ id: number; kind: "commit"; file: Blob } & Parallelism)
   /** The commitment of bytes already in memory (moved here, not copied). */
   | ({ id: number; kind: "commitBytes"; bytes: ArrayBuffer } & Parallelism)
-  | { id: number; kind: "prove"; file: Blob; indices: number[]; expectedRoot: string }
+  /** Ownership proof; with `encryption`, of the ciphertext of `file` (its key and header). */
+  | { id: number; kind: "prove"; file: Blob; indices: number[]; expectedRoot: string; encryption?: { key: Uint8Array; header: Uint8Array } }
+  /**
+   * Encrypt-while-committing (docs/encryption.md): the File is encrypted segment by segment and the
+   * ciphertext committed, in parallel; convergent mode first commits to the plaintext for its key.
+   * Private mode takes `key` or makes a fresh one. Answered with "committedEncrypted".
+   */
+  | ({ id: number; kind: "commitEncrypted"; file: Blob; mode: EncryptionMode; key?: Uint8Array } & Parallelism)
+  /**
+   * Streaming decrypt-download: the ciphertext (`url` fetched, or a Blob) is decrypted segment by
+   * segment into a temporary OPFS file, its root checked against `expectedRoot`; answered with
+   * "decrypted" naming the OPFS file (see lib/encryption/opfsSink.ts), which the page hands to the
+   * Downloads folder. On any failure the temporary file is deleted.
+   */
+  | { id: number; kind: "decrypt"; source: { url: string } | { blob: Blob }; key: Uint8Array; expectedRoot: `0x${string}`; expectedSize?: number }
   /** To a helper: segment `index` of a File, or the segment's own bytes. */
-  | { id: number; kind: "segment"; source: Blob | ArrayBuffer; index: number; segmentSize: number };
+  | { id: number; kind: "segment"; source: Blob | ArrayBuffer; index: number; segmentSize: number }
+  /** To a helper: commitment segment `index` of the ciphertext of the plaintext File `source`. */
+  | { id: number; kind: "encryptedSegment"; source: Blob; key: Uint8Array; header: Uint8Array; index: number; segmentSize: number };
 
 export type HashResponse =
   | { id: number; kind: "progress"; bytes: number; total: number }
   | ({ id: number; kind: "committed"; ms: number } & Commitment)
   | { id: number; kind: "proved"; items: { index: number; chunk: string; proof: `0x${string}`[] }[] }
+  | ({ id: number; kind: "committedEncrypted"; ms: number; mode: EncryptionMode; key: Uint8Array; header: `0x${string}`; plaintextSize: number } & Commitment)
+  | { id: number; kind: "decrypted"; ms: number; name: string; root: `0x${string}`; size: number; plaintextSize: number }
   | { id: number; kind: "segmentRoot"; root: Uint8Array }
   | { id: number; kind: "error"; message: string };
 
@@ -86,8 +111,15 @@ function startHelper(): Helper | null {
   return helper;
 }
 
+type HelperRequest = { kind: "segment"; source: Blob | ArrayBuffer; index: number; segmentSize: number } | Omit<Extract<HashRequest, { kind: "encryptedSegment" }>, "id">;
+
 /** Helpers for one commitment; `sourceOf(index)` is what a helper gets for segment `index`. */
 function helpersFor(size: number, threads: number, sourceOf: (index: number) => Blob | ArrayBuffer): SegmentHelper[] {
+  return helpersWith(size, threads, (index) => ({ kind: "segment", source: sourceOf(index), index, segmentSize: SEGMENT_SIZE }));
+}
+
+/** Helpers for one commitment; `requestOf(index)` is what a helper is asked for segment `index`. */
+function helpersWith(size: number, threads: number, requestOf: (index: number) => HelperRequest): SegmentHelper[] {
   // One segment: this thread hashes it, no helper is started.
   const wanted = threads > 1 && size > SEGMENT_SIZE ? threads : 0;
   while (helpers.length < wanted) {
@@ -101,11 +133,22 @@ function helpersFor(size: number, threads: number, sourceOf: (index: number) => 
         if (helper.lost) return reject(new HelperLostError(helper.lost));
         const id = helper.nextId++;
         helper.pending.set(id, { resolve, reject });
-        const source = sourceOf(index);
-        const request: HashRequest = { id, kind: "segment", source, index, segmentSize: SEGMENT_SIZE };
-        helper.worker.postMessage(request, source instanceof ArrayBuffer ? [source] : []);
+        const request = { id, ...requestOf(index) } as HashRequest;
+        helper.worker.postMessage(request, request.kind === "segment" && request.source instanceof ArrayBuffer ? [request.source] : []);
       }),
   }));
+}
+
+/** Segment keys of the files a helper is encrypting, by header (one import per file, not per segment). */
+const segmentKeys = new Map<string, Promise<CryptoKey>>();
+function segmentKeyOf(key: Uint8Array, header: Uint8Array): Promise<CryptoKey> {
+  const id = bytesToHex(header);
+  let cryptoKey = segmentKeys.get(id);
+  if (!cryptoKey) {
+    if (segmentKeys.size > 8) segmentKeys.clear();
+    segmentKeys.set(id, (cryptoKey = importSegmentKey({ key, header })));
+  }
+  return cryptoKey;
 }
 
 const threadsOf = (request: Parallelism) => Math.max(1, Math.min(request.threads ?? navigator.hardwareConcurrency ?? 1, MAX_THREADS));
@@ -147,15 +190,85 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
         });
       }
       post({ id: request.id, kind: "committed", ...result, ms: performance.now() - started });
+    } else if (request.kind === "commitEncrypted") {
+      const { file, mode } = request;
+      const threads = threadsOf(request);
+      let lastPost = 0;
+      const result = await commitEncryptedBlob({
+        blob: file,
+        mode,
+        key: request.key,
+        ...(request.inFlight ? { inFlight: request.inFlight } : {}),
+        helpers: {
+          plain: helpersFor(file.size, threads, () => file),
+          encrypted: (layout, key) =>
+            helpersWith(layout.size, threads, (index) => ({ kind: "encryptedSegment", source: file, key, header: layout.header, index, segmentSize: SEGMENT_SIZE })),
+        },
+        onProgress: ({ bytes, total, phase }) => {
+          const now = performance.now();
+          if (now - lastPost > 50 || bytes === total) {
+            lastPost = now;
+            // Convergent mode reads the file twice: report both passes as one bar.
+            const passes = mode === "convergent" ? 2 : 1;
+            const base = phase === "ciphertext" && passes === 2 ? 1 : 0;
+            post({ id: request.id, kind: "progress", bytes: Math.round(((base + bytes / Math.max(1, total)) / passes) * file.size), total: file.size });
+          }
+        },
+      });
+      const { layout, ...commitment } = result;
+      post({ id: request.id, kind: "committedEncrypted", ...commitment, header: bytesToHex(layout.header), plaintextSize: layout.plaintextSize, ms: performance.now() - started });
+    } else if (request.kind === "decrypt") {
+      const { source, key, expectedRoot, expectedSize } = request;
+      let body: ReadableStream<Uint8Array>;
+      if ("url" in source) {
+        const response = await fetch(source.url);
+        if (!response.ok || !response.body) throw new Error(`The provider answered ${response.status} to the download.`);
+        body = response.body;
+      } else {
+        body = source.blob.stream();
+      }
+      const sink = await opfsSink();
+      let lastPost = 0;
+      const result = await decryptDownload({
+        source: body,
+        key,
+        expectedRoot,
+        expectedSize,
+        sink,
+        onProgress: (bytes) => {
+          const now = performance.now();
+          if (now - lastPost > 50) {
+            lastPost = now;
+            post({ id: request.id, kind: "progress", bytes, total: expectedSize ?? 0 });
+          }
+        },
+      });
+      post({ id: request.id, kind: "decrypted", name: sink.name, root: result.root, size: result.size, plaintextSize: result.header.plaintextSize, ms: performance.now() - started });
+    } else if (request.kind === "encryptedSegment") {
+      const { source, key, header, index, segmentSize } = request;
+      const bytes = await readCiphertextRange({ blob: source, layout: encryptedLayout(header), cryptoKey: await segmentKeyOf(key, header), start: index * segmentSize, end: (index + 1) * segmentSize });
+      post({ id: request.id, kind: "segmentRoot", root: (await getSubtreeHasher()).subtreeRoot(bytes) });
     } else if (request.kind === "segment") {
       const { source, index, segmentSize } = request;
       const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : await readBlobSegment(source, index, segmentSize);
       post({ id: request.id, kind: "segmentRoot", root: (await getSubtreeHasher()).subtreeRoot(bytes) });
     } else {
       const file = request.file;
+      const encryption = request.encryption;
+      let ciphertext: { size: number; readSegment: (index: number) => Promise<Uint8Array> } | undefined;
+      let proveHelpers: SegmentHelper[];
+      if (encryption) {
+        const layout = encryptedLayout(encryption.header);
+        const cryptoKey = await segmentKeyOf(encryption.key, encryption.header);
+        ciphertext = { size: layout.size, readSegment: (index) => readCiphertextRange({ blob: file, layout, cryptoKey, start: index * SEGMENT_SIZE, end: (index + 1) * SEGMENT_SIZE }) };
+        proveHelpers = helpersWith(layout.size, threadsOf({}), (index) => ({ kind: "encryptedSegment", source: file, key: encryption.key, header: layout.header, index, segmentSize: SEGMENT_SIZE }));
+      } else {
+        proveHelpers = helpersFor(file.size, threadsOf({}), () => file);
+      }
       const items = await proveOwnership(file, request.indices, {
         expectedRoot: request.expectedRoot,
-        helpers: helpersFor(file.size, threadsOf({}), () => file),
+        ciphertext,
+        helpers: proveHelpers,
         onProgress: (done, total) => post({ id: request.id, kind: "progress", bytes: done, total }),
       });
       post({ id: request.id, kind: "proved", items });

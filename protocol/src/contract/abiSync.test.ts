@@ -18,3 +18,14 @@ describe("serverContractAbi", () => {
     expect(serverContractBytecode).toBe(artifact.bytecode);
   });
 });
+
+describe("computeContractAbi", () => {
+  it("matches the compiled ComputeContract artifact, ABI and bytecode", async () => {
+    const { computeContractAbi } = await import("./computeContractAbi.ts");
+    const { computeContractBytecode } = await import("./computeContractBytecode.ts");
+    const artifactUrl = new URL("../../../artifacts/contracts/src/ComputeContract.sol/ComputeContract.json", import.meta.url);
+    const artifact = JSON.parse(await readFile(artifactUrl, "utf8"));
+    expect(computeContractAbi).toEqual(artifact.abi);
+    expect(computeContractBytecode).toBe(artifact.bytecode);
+  });
+});

@@ -8,3 +8,6 @@ export {
 } from "./fileCommitment.ts";
 export { nodeSha256 } from "./nodeSha256.ts";
 export { proveFileChunk, type FileChunkProof, type ProveFileChunkParameters } from "./proveFileChunk.ts";
+export { decryptFile, type DecryptFileParameters, type DecryptFileResult } from "./decryptFile.ts";
+export { encryptFile, type EncryptFileParameters, type EncryptFileResult } from "./encryptFile.ts";
+export * from "../encryption/index.ts";

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DestinationStream } from "pino";
 import type { Hex } from "viem";
 import { createProviderServer, type ProviderServer } from "../../src/app.ts";
 import type { ProviderConfigInput } from "../../src/config.ts";
@@ -25,10 +26,13 @@ export async function startProvider({
   rpcUrl,
   dataDir,
   config = {},
+  log,
 }: {
   rpcUrl: string;
   dataDir?: string;
   config?: Partial<ProviderConfigInput>;
+  /** Capture the server's log lines (at `log.level`) instead of the default (silent unless PEKANU_TEST_LOG). */
+  log?: { level: string; destination: DestinationStream };
 }): Promise<TestProvider> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "pekanu-provider-")));
   const port = config.port ?? (await freePort());
@@ -48,7 +52,7 @@ export async function startProvider({
       logLevel: process.env.PEKANU_TEST_LOG ?? "silent",
       ...config,
     },
-    logger: createLogger({ level: process.env.PEKANU_TEST_LOG ?? "silent" }),
+    logger: log ? createLogger(log) : createLogger({ level: process.env.PEKANU_TEST_LOG ?? "silent" }),
     maxConnectAttempts: 1,
   });
   const baseUrl = await server.start();

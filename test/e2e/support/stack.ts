@@ -165,6 +165,10 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         authBurst: 1_000_000,
         // No automatic settle/release: the penalty test asserts the exact unsettled amount.
         collectIntervalMs: 0,
+        // Open registration asks for 1 wei, not "auto" (the lowest price plus a payment's gas): the
+        // resilience test registers an account too poor to pay, to see the shortfall in the UI.
+        // The min-balance policy itself is tested by the provider server's hardening tests.
+        registrationMinBalance: 1n,
         logLevel: level,
       },
       logger: createLogger({ level }),

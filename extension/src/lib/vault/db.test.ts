@@ -78,14 +78,14 @@ describe("receipts vault", () => {
     expect(stored.actions).toHaveLength(1);
   });
 
-  it("migrates schema v1 to v2 without dropping a receipt", async () => {
+  it("migrates schema v1 to v2 (and on to v3) without dropping a receipt", async () => {
     const name = dbName();
     const good = await Promise.all([1, 2, 3].map(v1Record));
     const broken = { orderId: "0xbroken", savedAt: 5 }; // missing its quote: cannot be migrated
     await createV1(name, [...good, broken]);
 
     const vault = await open(name);
-    expect(vault.db.version).toBe(2);
+    expect(vault.db.version).toBe(3);
     expect([...vault.db.objectStoreNames].sort()).toEqual(["meta", "orders", "quarantine"]);
     expect(await vault.count()).toBe(3);
     for (const old of good) {
@@ -97,6 +97,7 @@ describe("receipts vault", () => {
       expect(record!.createdAt).toBe(old.savedAt);
       expect(record!.verification.status).toBe("unverified");
       expect(record!.searchText).toContain(old.fileName.toLowerCase());
+      expect(record!.encryption).toBeNull();
     }
     // The record that could not be migrated is kept verbatim, not dropped.
     const quarantined = await vault.quarantined();
@@ -167,6 +168,6 @@ describe("receipts vault", () => {
   it("rejects files that are not vault exports", async () => {
     await expect(verifyImport("nope", online)).rejects.toThrow(/not JSON/);
     await expect(verifyImport(JSON.stringify({ format: "x", version: 2, records: [] }), online)).rejects.toThrow(/not a Pekanu/);
-    await expect(verifyImport(JSON.stringify({ format: "pekanu-vault", version: 3, records: [] }), online)).rejects.toThrow(/newer/);
+    await expect(verifyImport(JSON.stringify({ format: "pekanu-vault", version: 4, records: [] }), online)).rejects.toThrow(/newer/);
   });
 });

@@ -6,6 +6,7 @@ import {
   VAULT_DB_VERSION,
   mergeRecords,
   migrateV1Record,
+  migrateV2Record,
   searchTextOf,
   type VaultRecord,
   type VaultRecordV1,
@@ -88,11 +89,33 @@ async function migrateFromV1(db: IDBPDatabase<VaultSchema>, tx: UpgradeTx): Prom
   rawDb.deleteObjectStore("receipts");
 }
 
+/** v2 → v3: records gain `encryption` (null: stored unencrypted); a record that cannot be read goes to quarantine. */
+async function migrateFromV2(tx: UpgradeTx): Promise<void> {
+  const orders = tx.objectStore("orders");
+  const quarantine = tx.objectStore("quarantine");
+  let migrated = 0;
+  let kept = 0;
+  for (let cursor = await orders.openCursor(); cursor; cursor = await cursor.continue()) {
+    try {
+      await cursor.update(migrateV2Record(cursor.value));
+      migrated++;
+    } catch {
+      await quarantine.add({ fromVersion: 2, reason: "could not be migrated to v3", raw: cursor.value, at: Date.now() });
+      await cursor.delete();
+      kept++;
+    }
+  }
+  await tx.objectStore("meta").put({ key: "migration:2->3", value: { migrated, quarantined: kept, at: Date.now() } });
+}
+
 export async function openVault({ name = VAULT_DB_NAME }: { name?: string } = {}): Promise<Vault> {
   const db = await openDB<VaultSchema>(name, VAULT_DB_VERSION, {
     async upgrade(db, oldVersion, _newVersion, tx) {
-      createV2Stores(db);
+      // v1 and fresh databases get the v2 stores (v1 records are migrated straight to v3 records);
+      // v2 records gain their v3 field.
+      if (oldVersion < 2) createV2Stores(db);
       if (oldVersion === 1) await migrateFromV1(db, tx);
+      if (oldVersion === 2) await migrateFromV2(tx);
     },
     blocking() {
       // A newer version wants to upgrade: let it.

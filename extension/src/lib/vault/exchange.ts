@@ -2,6 +2,9 @@
 // verified — against contract.signer() read on chain when the chain is reachable, otherwise
 // against the signer recorded with the receipt (flagged "verifiedOffline") — and a record whose
 // signature does not verify is refused. Duplicates merge with what is stored.
+// File keys (`encryption.key`) are written only when asked (`includeKeys`): the extension exports
+// them inside a passphrase-sealed file (sealVaultExport.ts); a plaintext export with keys is an
+// explicit choice.
 import { z } from "zod";
 import type { Address } from "../flow.ts";
 import {
@@ -14,7 +17,8 @@ import {
 import { createBatchVerifier, type BatchVerifier, type SignedSubject } from "./verify.ts";
 
 export const EXPORT_FORMAT = "pekanu-vault";
-export const EXPORT_VERSION = 2;
+/** 3: records carry `encryption` (mode, key or null, sizes). */
+export const EXPORT_VERSION = 3;
 
 const hex = (bytes?: number) =>
   z
@@ -75,6 +79,16 @@ const recordSchema = z.object({
     .max(10_000)
     .optional()
     .default([]),
+  encryption: z
+    .object({
+      mode: z.enum(["private", "convergent"]),
+      key: hex(32).nullable(),
+      plaintextSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      segmentSize: z.number().int().min(1024).max(1 << 24),
+    })
+    .nullable()
+    .optional()
+    .default(null),
 });
 
 const v1RecordSchema = z.object({
@@ -93,12 +107,23 @@ const v1RecordSchema = z.object({
 
 export type ExportFile = { format: typeof EXPORT_FORMAT; version: number; exportedAt: number; records: unknown[] };
 
-export function exportVault(records: VaultRecord[], now = Date.now()): string {
+export type ExportVaultOptions = {
+  /**
+   * Write each file's key (default false: `encryption.key` is null in the file). Only a sealed export
+   * (`sealVaultExport`) or a plaintext export the person explicitly chose should pass true.
+   */
+  includeKeys?: boolean;
+};
+
+export function exportVault(records: VaultRecord[], now = Date.now(), { includeKeys = false }: ExportVaultOptions = {}): string {
   const file: ExportFile = {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
     exportedAt: now,
-    records: records.map(({ searchText: _searchText, key: _key, ...rest }) => rest),
+    records: records.map(({ searchText: _searchText, key: _key, encryption, ...rest }) => ({
+      ...rest,
+      encryption: encryption ? { ...encryption, key: includeKeys ? encryption.key : null } : null,
+    })),
   };
   return JSON.stringify(file, null, 1);
 }
@@ -159,6 +184,7 @@ function toRecord(parsed: z.output<typeof recordSchema>, now: number): VaultReco
     actions: parsed.actions,
     audits: parsed.audits,
     searchText: "",
+    encryption: parsed.encryption,
   };
   record.searchText = searchTextOf(record);
   return record;

@@ -4,7 +4,7 @@
 import type { Address, Hex, QuoteJson } from "../flow.ts";
 
 export const VAULT_DB_NAME = "pekanu-vault";
-export const VAULT_DB_VERSION = 2;
+export const VAULT_DB_VERSION = 3;
 
 /** Schema v1 (extension 0.0.x): one store "receipts" keyed by orderId, σ mandatory. */
 export type VaultRecordV1 = {
@@ -75,7 +75,24 @@ export type ChainView = {
   params?: { settleDelay: string; responseWindow: string; challengeCooldown: string; challengeBond: string };
 };
 
-/** Schema v2. */
+/**
+ * How the stored file is encrypted (docs/encryption.md): the file key never leaves the extension
+ * except in a passphrase-sealed vault export or a share link's fragment. Losing it loses the file.
+ */
+export type FileEncryption = {
+  mode: "private" | "convergent";
+  /**
+   * The 32-byte file key, hex; null when this copy came from a plaintext export made without keys
+   * (the file cannot be decrypted with this record alone).
+   */
+  key: Hex | null;
+  /** Bytes of the plaintext (the record's `size` is the ciphertext's). */
+  plaintextSize: number;
+  /** Plaintext bytes per segment. */
+  segmentSize: number;
+};
+
+/** Schema v3 (v2 + `encryption`). */
 export type VaultRecord = {
   /** `${chainId}:${contract}:${orderId}` (lowercase): an orderId is unique per contract only. */
   key: string;
@@ -107,6 +124,11 @@ export type VaultRecord = {
   audits: AuditResult[];
   /** Lowercased text searched by the vault list. */
   searchText: string;
+  /**
+   * v3: the file's encryption, or null when it is stored unencrypted (records from v1/v2, and files
+   * stored as compute inputs, which the provider must be able to read). Absent = null.
+   */
+  encryption?: FileEncryption | null;
 };
 
 export function recordKey(chainId: number, contract: string, orderId: string): string {
@@ -150,9 +172,18 @@ export function migrateV1Record(v1: VaultRecordV1): VaultRecord {
     actions: [],
     audits: [],
     searchText: "",
+    encryption: null,
   };
   record.searchText = searchTextOf(record);
   return record;
+}
+
+/** v2 → v3: every v2 file was stored unencrypted. Throws for a value that is not a v2 record. */
+export function migrateV2Record(v2: VaultRecord): VaultRecord {
+  if (!v2 || typeof v2 !== "object" || typeof v2.key !== "string" || !v2.quote || typeof v2.orderId !== "string") {
+    throw new Error("not a vault v2 record");
+  }
+  return { ...v2, encryption: v2.encryption ?? null };
 }
 
 /** Merges a second copy of the same order (import, re-save): nothing known is ever lost. */
@@ -201,6 +232,8 @@ export function mergeRecords(existing: VaultRecord, incoming: VaultRecord): Vaul
     actions,
     audits,
     searchText: "",
+    // The key of the stored ciphertext: keep the one we have; learn it from the other copy otherwise.
+    encryption: existing.encryption?.key ? existing.encryption : incoming.encryption?.key ? incoming.encryption : (existing.encryption ?? incoming.encryption ?? null),
   };
   merged.searchText = searchTextOf(merged);
   return merged;
