@@ -1,16 +1,19 @@
 // Wires the background's services and controllers over one messenger, routes the UI's validated
 // requests to them, and composes the view pushed to every open page. index.ts binds it to chrome.*.
 import type { Address } from "viem";
-import { humanError, toHumanError, walletErrors, type HumanError } from "../lib/errors.ts";
+import { humanError, toHumanError, UserFacingError, walletErrors, type HumanError } from "../lib/errors.ts";
+import { renewFile } from "./controllers/renewal.ts";
 import { stepOf } from "../lib/flow.ts";
 import type { PortMessage, Request, View, WalletView } from "../lib/messages.ts";
 import { CreditsController } from "./controllers/credits.ts";
 import { OrdersController } from "./controllers/orders.ts";
 import { SettingsController } from "./controllers/settings.ts";
 import { VaultController } from "./controllers/vault.ts";
+import { WatchController, type Notifier } from "./controllers/watch.ts";
 import { createChain, type Chain } from "./services/chain.ts";
 import { ProviderSessions } from "./services/providerSessions.ts";
 import { registerVaultDb } from "./services/vaultDb.ts";
+import { revealedChunks } from "./services/revealedChunks.ts";
 import { WalletConnection } from "./services/wallet.ts";
 import type { KeyValueStore } from "./store.ts";
 import { createBackgroundMessenger, type BackgroundMessenger } from "./types.ts";
@@ -38,6 +41,9 @@ export type BackgroundDeps = {
   siweOrigin: () => { domain: string };
   openApp: (hash: string) => Promise<void>;
   openVault?: () => Promise<Vault>;
+  /** The watchtower's notifications and wake-up alarm (chrome.notifications/alarms in index.ts). */
+  notifier?: Notifier;
+  scheduleWatch?: (when: number) => Promise<void> | void;
   /** Tests pass their own wallet and chain. */
   wallet?: WalletConnection;
   chain?: Chain;
@@ -57,6 +63,14 @@ export function createBackground(deps: BackgroundDeps) {
   const orders = new OrdersController({ messenger, store: deps.store, chain });
   const vault = new VaultController({ messenger, store: deps.store, chain, walletChainId: () => wallet.chainId() });
   const credits = new CreditsController({ messenger, chain, account: () => wallet.account() });
+  messenger.registerAction("chain:revealedChunks", (contract, fileRoot) => revealedChunks({ client: chain.client, contract, fileRoot }));
+  const watch = new WatchController({
+    messenger,
+    store: deps.store,
+    notifier: deps.notifier ?? { show: () => undefined, clear: () => undefined, badge: () => undefined },
+    schedule: deps.scheduleWatch ?? (() => undefined),
+    enforce: (key, kind) => withBusy("Confirm in your wallet (sent by the watchtower)…", () => vault.penalty(key, kind)),
+  });
 
   messenger.registerAction("busy:run", async (label, work) => {
     busy = label;
@@ -142,6 +156,7 @@ export function createBackground(deps: BackgroundDeps) {
       sessions.resume();
       orders.resume();
       void vault.resume();
+      void watch.tick();
     });
   }
 
@@ -241,6 +256,17 @@ export function createBackground(deps: BackgroundDeps) {
         return vault.get(request.key);
       case "vault.reverify":
         return vault.reverify(request.key);
+      case "vault.renew": {
+        const record = await vault.get(request.key);
+        if (!record) throw new UserFacingError(humanError("NotInVault", "Not in your files", "This file is not in your list any more.", "none"));
+        return withBusy("Asking the provider for a new price…", () =>
+          renewFile({
+            record,
+            storageDays: settings.state.defaultStorageDays,
+            deps: { providerOrigin: () => messenger.call("session:get").provider?.origin ?? null, addFile: (f, d) => orders.addFile(f, d), quote: (id) => orders.quote(id) },
+          }),
+        );
+      }
       case "vault.audit":
         return vault.audit(request.key);
       case "vault.refreshChain":
@@ -291,7 +317,7 @@ export function createBackground(deps: BackgroundDeps) {
     });
   }
 
-  return { messenger, settings, sessions, orders, vault, credits, wallet, chain, ready, view, handle, failRequest, addPort, resume };
+  return { messenger, settings, sessions, orders, vault, credits, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
 }
 
 export type Background = ReturnType<typeof createBackground>;

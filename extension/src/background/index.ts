@@ -5,6 +5,8 @@ import { PORT_NAME, requestSchema, type Response } from "../lib/messages.ts";
 import { isOwnExtensionPage } from "../lib/sender.ts";
 import { createBackground, malformedRequest } from "./background.ts";
 import { chromeStore } from "./store.ts";
+import { WATCH_ALARM } from "./controllers/watch.ts";
+import { chromeNotifier } from "./services/notifier.ts";
 
 const ALARM = "pekanu-resume";
 const APP_PATH = "tabs/app.html";
@@ -34,6 +36,12 @@ const background = createBackground({
   // compares the message's domain with that origin's host: the extension id.
   siweOrigin: () => ({ domain: chrome.runtime.id }),
   openApp,
+  notifier: chromeNotifier(),
+  scheduleWatch: (when) => chrome.alarms.create(WATCH_ALARM, { when }),
+});
+chrome.notifications.onClicked.addListener((id) => {
+  const alert = background.watch.view.alerts[id];
+  void openApp(alert ? alert.hash : "");
 });
 
 chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: Response) => void) => {
@@ -63,6 +71,7 @@ chrome.runtime.onConnect.addListener((port) => {
 chrome.alarms.create(ALARM, { periodInMinutes: 1 });
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === ALARM) background.resume();
+  if (alarm.name === WATCH_ALARM) void background.ready.then(() => background.watch.tick());
 });
 chrome.runtime.onStartup.addListener(() => background.resume());
 chrome.runtime.onInstalled.addListener(() => background.resume());

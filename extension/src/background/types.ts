@@ -36,6 +36,8 @@ export type BackgroundActions = {
   "vault:refreshChain": (key: string) => Promise<VaultRecord>;
   "credits:read": () => Promise<{ amount: string; readAt: number } | null>;
   "orders:isFollowingPayment": (txHash: Hex) => boolean;
+  /** Chunk indices of a file already revealed on chain (StorageProven by fileRoot). */
+  "chain:revealedChunks": (contract: Address, fileRoot: Hex) => Promise<Set<number>>;
 };
 
 export type BackgroundEvents = {

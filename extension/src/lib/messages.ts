@@ -28,7 +28,12 @@ export type OwnershipProofInput = z.infer<typeof ownershipProofSchema>;
 
 export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("view.get") }),
-  z.object({ type: z.literal("settings.set"), walletExtensionId: z.string().regex(/^[a-p]{32}$/).optional(), defaultStorageDays: z.number().int().min(1).max(36_500).optional() }),
+  z.object({ type: z.literal("settings.set"), walletExtensionId: z.string().regex(/^[a-p]{32}$/).optional(), defaultStorageDays: z.number().int().min(1).max(36_500).optional(),
+    watchChunks: z.number().int().min(1).max(64).optional(),
+    watchIntervalMinutes: z.number().min(0.5).max(60 * 24 * 30).optional(),
+    watchUnreachableMinutes: z.number().min(0.5).max(60 * 24 * 30).optional(),
+    watchAutoEnforce: z.boolean().optional(),
+    watchSpendCapWei: z.string().regex(/^\d{1,30}$/).optional() }),
   z.object({ type: z.literal("wallet.connect") }),
   z.object({ type: z.literal("wallet.switchChain") }),
   z.object({ type: z.literal("provider.connect"), url: z.string().min(1).max(2048) }),
@@ -60,6 +65,7 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("vault.list"), query: z.string().max(500).optional(), offset: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(500).optional() }),
   z.object({ type: z.literal("vault.get"), key: recordKey }),
   z.object({ type: z.literal("vault.reverify"), key: recordKey }),
+  z.object({ type: z.literal("vault.renew"), key: recordKey }),
   z.object({ type: z.literal("vault.audit"), key: recordKey }),
   z.object({ type: z.literal("vault.refreshChain"), key: recordKey }),
   z.object({ type: z.literal("vault.downloadTarget"), key: recordKey }),

@@ -15,8 +15,26 @@ export type Settings = {
   walletExtensionId: string;
   /** Storage period proposed for a new file. */
   defaultStorageDays: number;
+  /** Watchtower: random chunks checked per file per check (extension/README.md argues the defaults). */
+  watchChunks: number;
+  /** Watchtower: each file is checked once per interval, at a random time within it. */
+  watchIntervalMinutes: number;
+  /** Watchtower: a provider unreachable this long is reported. */
+  watchUnreachableMinutes: number;
+  /** Watchtower: send the challenge and the claim by itself (each still confirmed in the wallet). */
+  watchAutoEnforce: boolean;
+  /** Watchtower: the most it may put down in bonds by itself (wei, decimal string). */
+  watchSpendCapWei: string;
 };
 
 export function defaultSettings(): Settings {
-  return { walletExtensionId: defaultWalletExtensionId(), defaultStorageDays: 30 };
+  return {
+    walletExtensionId: defaultWalletExtensionId(),
+    defaultStorageDays: 30,
+    watchChunks: 4,
+    watchIntervalMinutes: 360,
+    watchUnreachableMinutes: 720,
+    watchAutoEnforce: false,
+    watchSpendCapWei: "0",
+  };
 }

@@ -9,6 +9,8 @@ import { FilesHome } from "../ui/FilesHome.tsx";
 import { FlowPanel } from "../ui/FlowPanel.tsx";
 import { chainName, stepLabels, stepOrder } from "../ui/labels.ts";
 import { VaultPanel } from "../ui/VaultPanel.tsx";
+import { useActionFocus } from "../ui/useActionFocus.ts";
+import { CreditSources } from "../ui/CreditSources.tsx";
 import "../ui/style.css";
 
 type Tab = "files" | "flow" | "vault" | "credits";
@@ -16,7 +18,7 @@ type Tab = "files" | "flow" | "vault" | "credits";
 function tabFromHash(): { tab: Tab; key: string | null } {
   const hash = location.hash.replace(/^#/, "");
   if (hash.startsWith("vault")) {
-    const key = hash.slice("vault".length).replace(/^\//, "");
+    const key = hash.slice("vault".length).replace(/^\//, "").replace(/\?.*$/, "");
     return { tab: "vault", key: key ? decodeURIComponent(key) : null };
   }
   if (hash === "credits") return { tab: "credits", key: null };
@@ -26,6 +28,7 @@ function tabFromHash(): { tab: Tab; key: string | null } {
 
 function App() {
   useFirstRenderMark("Pekanu — files");
+  useActionFocus();
   const view = useView();
   const [{ tab, key }, setLocation] = useState(tabFromHash);
   const [localError, setLocalError] = useState<HumanError | null>(null);
@@ -215,6 +218,7 @@ function Credits({ view, onError }: { view: Parameters<typeof FlowPanel>[0]["vie
           Withdraw
         </button>
       </div>
+      <CreditSources version={view.vault.version} />
       {tx ? (
         <p data-testid="credits-withdraw-tx">
           Withdrawal sent: <code>{tx}</code>. The amount reaches your account when the transaction is mined.

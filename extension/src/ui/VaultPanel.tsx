@@ -11,6 +11,7 @@ import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
 import { commitFile } from "./hashing.ts";
 import { downloadBytes, saveBlob } from "./transfer.ts";
+import { RenewButton } from "./RenewButton.tsx";
 
 const PAGE = 50;
 
@@ -398,6 +399,7 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
         <button data-testid="detail-claim" hidden={!advice.canClaim} disabled={!advice.canClaim || pending !== null} onClick={() => run("claim", () => send({ type: "penalty.claim", key: recordKey }))}>
           Claim penalty{advice.claimable !== null ? ` (${formatEth(advice.claimable)} ETH)` : ""}
         </button>
+        <RenewButton record={record} onError={onError} />
       </div>
       {advice.canDispute ? (
         <p className="muted" data-testid="detail-dispute-explain">

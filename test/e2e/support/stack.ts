@@ -57,6 +57,8 @@ export const ACCOUNTS = {
   dedupSecond: 5,
   penaltyClient: 6,
   productClient: 7,
+  watchClient: 8,
+  watchDeadlinesClient: 9,
   /** Sends small amounts to fresh keys (never the owner: the server sends owner transactions). */
   funder: 19,
 } as const;

@@ -28,9 +28,21 @@ export class SettingsController {
       ...this.settings,
       ...(patch.walletExtensionId ? { walletExtensionId: patch.walletExtensionId } : {}),
       ...(patch.defaultStorageDays ? { defaultStorageDays: patch.defaultStorageDays } : {}),
+      ...pickWatch(patch),
     };
     await this.deps.store.set(SETTINGS_KEY, this.settings);
     this.deps.messenger.publish("settings:changed", this.settings);
     return this.settings;
   }
+}
+
+/** The watchtower's settings present in a patch. */
+function pickWatch(patch: Partial<Settings>): Partial<Settings> {
+  const out: Partial<Settings> = {};
+  if (patch.watchChunks !== undefined) out.watchChunks = patch.watchChunks;
+  if (patch.watchIntervalMinutes !== undefined) out.watchIntervalMinutes = patch.watchIntervalMinutes;
+  if (patch.watchUnreachableMinutes !== undefined) out.watchUnreachableMinutes = patch.watchUnreachableMinutes;
+  if (patch.watchAutoEnforce !== undefined) out.watchAutoEnforce = patch.watchAutoEnforce;
+  if (patch.watchSpendCapWei !== undefined) out.watchSpendCapWei = patch.watchSpendCapWei;
+  return out;
 }

@@ -54,7 +54,7 @@ describe("vault controller", () => {
     const heard: number[] = [];
     messenger.subscribe("vault:changed", (s) => heard.push(s.version));
     const updated = await vault.penalty(record.key, "challengeStorage");
-    expect(chain.send).toHaveBeenCalledWith({ contract, from: client, functionName: "challengeStorage", args: [expect.objectContaining({ orderId: record.orderId }), record.link, record.signature], value: BOND });
+    expect(chain.send).toHaveBeenCalledWith({ contract, from: client, functionName: "challengeStorage", args: [expect.objectContaining({ orderId: record.orderId }), record.link, record.signature, [expect.any(BigInt)]], value: BOND });
     expect(updated.actions).toEqual([expect.objectContaining({ kind: "challengeStorage", txHash: TX, status: "pending", value: BOND.toString() })]);
     expect(await store.get(PENDING_KEY)).toEqual([{ key: record.key, txHash: TX, chainId: 31337, kind: "action" }]);
     // A restarted worker (new controller, same storage) resumes following it: one follower only.

@@ -4,6 +4,7 @@
 import { orderStateName } from "@pekanu/protocol";
 import type { Address, Hex } from "viem";
 import { randomChunkIndex, verifyAuditAnswer } from "../../lib/commitment.ts";
+import { challengeChunks } from "../../lib/watch/challengeChunks.ts";
 import { humanError, toHumanError, UserFacingError } from "../../lib/errors.ts";
 import type { AuditAnswer, DownloadTarget, ImportAnswer, VaultListAnswer } from "../../lib/messages.ts";
 import { createProviderApi } from "../../lib/providerApi.ts";
@@ -249,11 +250,17 @@ export class VaultController {
       if (!record.signature || !record.link) {
         throw new UserFacingError(humanError("NoReceipt", "No receipt", "A storage check on chain needs the provider's signed receipt. Without one, dispute the delivery instead.", "none"));
       }
-      // Contract v2: the client names the chunk: the one its last failed audit found, else a random one.
-      const failed = [...record.audits].reverse().find((a) => !a.ok);
-      const chunkIndex = BigInt(failed ? failed.index : randomChunkIndex(record.size));
-      args = [quote, record.link, record.signature, [chunkIndex]];
-      value = (await this.deps.chain.params(record.contract)).challengeBond;
+      // Contract v2: the client names the chunk: the one a failed check found, unless already
+      // revealed on chain (then one not yet revealed); the bond is per named chunk.
+      let revealed = new Set<number>();
+      try {
+        revealed = await this.deps.messenger.call("chain:revealedChunks", record.contract, record.fileRoot);
+      } catch {
+        // no event reader (tests) or the chain refused the log query: name the failed chunk
+      }
+      const chunkIndices = challengeChunks({ audits: record.audits, size: record.size, revealed });
+      args = [quote, record.link, record.signature, chunkIndices];
+      value = (await this.deps.chain.params(record.contract)).challengeBond * BigInt(chunkIndices.length);
     }
     const txHash = await this.deps.chain.send({ contract: record.contract, from: record.client, functionName: kind, args, value });
     const action: PenaltyAction = { kind, txHash, at: this.now(), status: "pending", ...(value > 0n ? { value: value.toString() } : {}) };
