@@ -21,6 +21,19 @@ describe("penalty advice (seed step 14)", () => {
     expect(a.explain.join(" ")).toMatch(/bond of 0\.001 ETH/);
   });
 
+  it("never offers a delivery dispute once σ is on chain, and offers the challenge without σ", async () => {
+    const r = await makeRecord(1, { withSigma: false });
+    const a = penaltyAdvice(r, view({ delivered: true }), 2000);
+    expect(a).toMatchObject({ canDispute: false, canChallenge: true, canClaim: false });
+    expect(a.explain.join(" ")).toMatch(/receipt for this file is on chain/);
+  });
+
+  it("shows what of the bond comes back when the provider answers", async () => {
+    const r = await makeRecord(1);
+    const a = penaltyAdvice(r, view({ bondToProvider: "200000000000000", bondBack: "800000000000000" }), 2000);
+    expect(a.explain.join(" ")).toMatch(/about 0\.0002 ETH of the bond pays for its answer and 0\.0008 ETH comes back to you/);
+  });
+
   it("respects the challenge cooldown", async () => {
     const r = await makeRecord(1);
     expect(penaltyAdvice(r, view({ lastChallengeAt: 1990 }), 2000).canChallenge).toBe(false);

@@ -47,20 +47,24 @@ export function penaltyAdvice(record: VaultRecord, chain: ChainView | null, nowS
     case "Paid":
     case "Settled": {
       const settled = chain.state === "Settled" || chain.settled;
-      if (!settled && !hasValidSigma(record)) {
+      const delivered = chain.delivered === true;
+      if (!settled && !hasValidSigma(record) && !delivered) {
         advice.canDispute = true;
         advice.explain.push(
           `No valid receipt σ: you can dispute the delivery. The provider then has ${window} to publish σ on chain or refund you; if it stays silent you can claim the price (${formatEth(price)} ETH) plus the fine (${formatEth(fine)} ETH).`,
         );
       }
-      if (hasValidSigma(record) && nowSec < storageUntil) {
+      if (delivered && !hasValidSigma(record)) {
+        advice.explain.push("The provider's signed receipt for this file is on chain, so a delivery dispute is over; a storage challenge needs no receipt from you.");
+      }
+      if ((hasValidSigma(record) || delivered) && nowSec < storageUntil) {
         const cooldownEnds = params && chain.lastChallengeAt ? chain.lastChallengeAt + Number(params.challengeCooldown) : 0;
         if (cooldownEnds > nowSec) {
           advice.explain.push(`You can challenge the storage again after ${new Date(cooldownEnds * 1000).toLocaleString()} (cooldown).`);
         } else {
           advice.canChallenge = true;
           advice.explain.push(
-            `Challenge the storage: you deposit a bond of ${bond !== null ? `${formatEth(bond)} ETH` : "the contract's bond"}; you name a chunk (the one a free audit found missing, or one not yet revealed) and the provider has ${window} to answer with it and its Merkle proof. A correct answer pays the provider its answer's gas out of the bond and the rest comes back to you at once; no answer lets you claim ${settled ? "" : `the price (${formatEth(price)} ETH) + `}the fine (${formatEth(fine)} ETH) + your bond back after the deadline.`,
+            `Challenge the storage: you deposit a bond of ${bond !== null ? `${formatEth(bond)} ETH` : "the contract's bond"}; you name a chunk (the one a free audit found missing, or one not yet revealed) and the provider has ${window} to answer with it and its Merkle proof. ${chain.bondToProvider && chain.bondBack ? `If it answers correctly, about ${formatEth(BigInt(chain.bondToProvider))} ETH of the bond pays for its answer and ${formatEth(BigInt(chain.bondBack))} ETH comes back to you at once (at today's network fee);` : "A correct answer pays the provider its answer's gas out of the bond and the rest comes back to you at once;"} no answer lets you claim ${settled ? "" : `the price (${formatEth(price)} ETH) + `}the fine (${formatEth(fine)} ETH) + your bond back after the deadline.`,
           );
         }
       }

@@ -35,6 +35,8 @@ async function setup({ fetch, store = memoryStore() }: { fetch?: typeof globalTh
     pendingOf: vi.fn(async () => ({ deadline: 0, lastChallengeAt: 0, chunkIndex: 0 })),
     params: vi.fn(async () => ({ settleDelay: 60n, responseWindow: 60n, challengeCooldown: 60n, challengeBond: BOND })),
     latestBlockTime: vi.fn(async () => 1_000),
+    isDelivered: vi.fn(async () => false),
+    bondSplit: vi.fn(async () => ({ toProvider: 1n, toClient: BOND - 1n })),
     send: vi.fn(async () => TX),
     waitForReceipt: vi.fn(async () => {
       await minedGate;
@@ -75,6 +77,21 @@ describe("vault controller", () => {
     await expect(vault.penalty(noSigma.key, "disputeDelivery")).rejects.toMatchObject({ human: { code: "WrongAccount" } });
     expect(chain.send).not.toHaveBeenCalled();
     expect((await (await db()).get(noSigma.key))!.actions).toEqual([]);
+  });
+
+  it("once σ is on chain: refuses a dispute that would revert, and challenges without σ", async () => {
+    const { vault, chain, db } = await setup();
+    chain.isDelivered.mockResolvedValue(true);
+    const noSigma = await makeRecord(3, { withSigma: false });
+    await (await db()).save(noSigma);
+    await expect(vault.penalty(noSigma.key, "disputeDelivery")).rejects.toMatchObject({ human: { code: "AlreadyDelivered" } });
+    expect(chain.send).not.toHaveBeenCalled();
+    await vault.penalty(noSigma.key, "challengeStorage");
+    expect(chain.send).toHaveBeenCalledTimes(1);
+    const call = (chain.send.mock.calls[0] as unknown as [{ functionName: string; args: readonly unknown[]; value: bigint }])[0];
+    expect(call.functionName).toBe("challengeStorage");
+    expect(call.args.slice(1, 3)).toEqual(["", "0x"]);
+    expect(call.value).toBe(BOND);
   });
 
   it("re-verifies σ against the contract's signer, and audits a chunk against the committed root", async () => {

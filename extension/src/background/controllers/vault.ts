@@ -206,11 +206,13 @@ export class VaultController {
     const record = await this.recordOrThrow(key);
     await this.deps.messenger.call("session:requireChain", record.chainId);
     const chain = this.deps.chain;
-    const [order, pending, params, blockTime] = await Promise.all([
+    const [order, pending, params, blockTime, delivered, split] = await Promise.all([
       chain.orderOf(record.contract, record.orderId),
       chain.pendingOf(record.contract, record.orderId),
       chain.params(record.contract),
       chain.latestBlockTime(),
+      chain.isDelivered(record.contract, record.orderId),
+      chain.bondSplit(record.contract, record.size).catch(() => null),
     ]);
     const updated = await (await this.vault()).update(key, (r) => ({
       ...r,
@@ -222,6 +224,8 @@ export class VaultController {
         lastChallengeAt: pending.lastChallengeAt,
         chunkIndex: pending.chunkIndex,
         bondHeld: pending.bondHeld.toString(),
+        delivered,
+        ...(split ? { bondToProvider: split.toProvider.toString(), bondBack: split.toClient.toString() } : {}),
         readAt: this.now(),
         blockTime,
         params: {
@@ -246,8 +250,13 @@ export class VaultController {
     await this.deps.messenger.call("session:requireAccount", record.client);
     let args: readonly unknown[] = [quote];
     let value = 0n;
+    // Read fresh: a dispute reverts once σ is on chain, and a challenge then needs no σ (contract v2).
+    const delivered = kind === "claimPenalty" ? false : await this.deps.chain.isDelivered(record.contract, record.orderId);
+    if (kind === "disputeDelivery" && delivered) {
+      throw new UserFacingError(humanError("AlreadyDelivered", "Receipt already on chain", "The provider's signed receipt for this file is already on chain, so there is nothing to dispute. If the file is not stored, check it and challenge the provider instead.", "none"));
+    }
     if (kind === "challengeStorage") {
-      if (!record.signature || !record.link) {
+      if (!delivered && (!record.signature || !record.link)) {
         throw new UserFacingError(humanError("NoReceipt", "No receipt", "A storage check on chain needs the provider's signed receipt. Without one, dispute the delivery instead.", "none"));
       }
       // Contract v2: the client names the chunk: the one a failed check found, unless already
@@ -259,7 +268,8 @@ export class VaultController {
         // no event reader (tests) or the chain refused the log query: name the failed chunk
       }
       const chunkIndices = challengeChunks({ audits: record.audits, size: record.size, revealed });
-      args = [quote, record.link, record.signature, chunkIndices];
+      // Once σ is on chain the contract does not check it again: send none (cheaper, and works without σ).
+      args = delivered ? [quote, "", "0x", chunkIndices] : [quote, record.link, record.signature, chunkIndices];
       value = (await this.deps.chain.params(record.contract)).challengeBond * BigInt(chunkIndices.length);
     }
     const txHash = await this.deps.chain.send({ contract: record.contract, from: record.client, functionName: kind, args, value });

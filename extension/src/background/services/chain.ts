@@ -48,6 +48,14 @@ export function createChain(wallet: WalletConnection) {
     isRegistered: (contract: Address, account: Address) => read<boolean>(contract, "isRegistered", [account]),
     withdrawable: (contract: Address, account: Address) => read<bigint>(contract, "withdrawable", [account]),
     signerRetiredAt: (contract: Address, signer: Address) => read<bigint>(contract, "signerRetiredAt", [signer]),
+    /** Whether σ was shown on chain (published, or shown in a challenge): no dispute then, and a challenge needs no σ. */
+    isDelivered: (contract: Address, orderId: Hex) => read<boolean>(contract, "isDelivered", [orderId]),
+    /** What a one-chunk challenge's bond becomes if the provider answers now: its answer's share, and what comes back. */
+    async bondSplit(contract: Address, size: number) {
+      const block = await client.getBlock({ blockTag: "latest" });
+      const [, toProvider, toClient] = await read<readonly [bigint, bigint, bigint]>(contract, "bondSplit", [BigInt(size), 1n, block.baseFeePerGas ?? 0n]);
+      return { toProvider, toClient };
+    },
     async orderOf(contract: Address, orderId: Hex) {
       const [state, settled, paidAt, commitment] = await read<readonly [number, boolean, bigint, bigint]>(contract, "orderOf", [orderId]);
       return { state: Number(state), settled, paidAt: Number(paidAt), commitment };

@@ -65,6 +65,11 @@ export type ChainView = {
   chunkIndex: number;
   /** Wei of the open challenge's bond held for the provider's answer (contract v2; the rest was credited back). */
   bondHeld?: string;
+  /** isDelivered(): σ is on chain, so a delivery dispute would revert and a challenge needs no σ (contract v2). */
+  delivered?: boolean;
+  /** A one-chunk challenge's bond if answered at the base fee when read: wei to the provider's answer, wei back to the client. */
+  bondToProvider?: string;
+  bondBack?: string;
   readAt: number;
   /**
    * Timestamp (unix seconds) of the latest block when read: the contract's deadlines are in chain
