@@ -22,7 +22,7 @@ export type PenaltyKind = "disputeDelivery" | "challengeStorage" | "claimPenalty
 export type VaultControllerDeps = {
   messenger: BackgroundMessenger;
   store: KeyValueStore;
-  chain: Pick<Chain, "signer" | "signerRetiredAt" | "orderOf" | "pendingOf" | "params" | "latestBlockTime" | "send" | "waitForReceipt">;
+  chain: Pick<Chain, "signer" | "signerRetiredAt" | "orderOf" | "pendingOf" | "params" | "latestBlockTime" | "send" | "waitForReceipt" | "isDelivered" | "bondSplit">;
   walletChainId: () => Promise<number>;
   fetch?: typeof fetch;
   now?: () => number;
