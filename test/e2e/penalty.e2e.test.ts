@@ -53,7 +53,11 @@ async function refreshUntil(what: string, ready: () => Promise<unknown>, timeout
     async () => {
       if (await ready()) return true;
       await pekanu.click(page, "detail-refresh-chain");
-      return false;
+      // The page disables its actions while a chain read runs: look again only once it finished,
+      // or every probe would land inside the next read (the click waits for the button, then
+      // starts a new read at once).
+      await page.waitForSelector('[data-testid="detail-refresh-chain"]:not([disabled])', { timeout: 20_000 });
+      return Boolean(await ready());
     },
     timeoutMs,
   );
