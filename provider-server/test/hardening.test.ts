@@ -110,16 +110,25 @@ describe("defect 2: slow bodies, idle connections, unauthenticated bodies", () =
       const body = `{"proofs":[${'"x",'.repeat(262_000)}"x"]}`;
       const before = await rss();
       let unauthenticated = 0;
+      let reset = 0;
+      let other = 0;
       await Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
           const c = await openRaw({ url: server.baseUrl, localAddress: `127.0.4.${1 + (i % 50)}` });
           void c.write(`PUT /v1/orders/0x${"22".repeat(32)}/content HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
           await c.closed;
-          if (parseRawResponse(c.received())?.status === 401) unauthenticated++;
+          const status = parseRawResponse(c.received())?.status;
+          if (status === 401) unauthenticated++;
+          else if (status === undefined) reset++;
+          else other++;
         }),
       );
       const after = await rss();
-      expect(unauthenticated).toBe(100);
+      // The server answers 401 and closes without reading the body; a client still writing its
+      // 1 MiB may then get a reset that discards the answer (TCP): never anything but 401 or reset.
+      expect(other).toBe(0);
+      expect(unauthenticated + reset).toBe(100);
+      expect(unauthenticated).toBeGreaterThanOrEqual(50);
       // Before the fix these bodies were parsed: +98 MB. Now none is read.
       expect(after - before).toBeLessThan(30 * 1024 * 1024);
     } finally {
