@@ -21,6 +21,16 @@ export const fileMetaSchema = z.object({
   mimeType: z.string().max(255),
   fileRoot: bytes32.transform((s) => s.toLowerCase() as `0x${string}`),
   chunks: z.number().int().positive(),
+  encryption: z
+    .object({
+      mode: z.enum(["private", "convergent"]),
+      key: z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase() as `0x${string}`),
+      header: z.string().regex(/^0x[0-9a-fA-F]{200}$/).transform((s) => s.toLowerCase() as `0x${string}`),
+      plaintextSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      segmentSize: z.number().int().positive(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const ownershipProofSchema = z.object({ index: z.number().int().nonnegative(), chunk: z.string().max(2048), proof: z.array(bytes32).max(64) });
