@@ -6,7 +6,7 @@ import { parseShareLink, ShareLinkError, type ShareLink } from "@pekanu/protocol
 import { useEffect, useState } from "react";
 import { formatBytes } from "../lib/format.ts";
 import { Progress } from "../ui/components.tsx";
-import { decryptToFile, removeDecrypted } from "../ui/hashing.ts";
+import { decryptToFile, removeDecrypted, sweepDecrypted } from "../ui/hashing.ts";
 import { saveBlob } from "../ui/transfer.ts";
 import "../ui/style.css";
 
@@ -27,6 +27,7 @@ function SharePage() {
   useEffect(() => {
     document.title = "Pekanu — open a shared file";
     performance.mark("pekanu:first-render");
+    void sweepDecrypted();
   }, []);
 
   const open = async () => {

@@ -9,7 +9,7 @@ import { chainNowSec, penaltyAdvice } from "../lib/penalty.ts";
 import type { VaultRecord } from "../lib/vault/schema.ts";
 import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
-import { commitFile, decryptToFile, removeDecrypted } from "./hashing.ts";
+import { commitFile, decryptToFile, removeDecrypted, sweepDecrypted } from "./hashing.ts";
 import { ShareLinkPanel } from "./ShareLinkPanel.tsx";
 import { hexToBytes } from "viem";
 import { downloadBytes, saveBlob } from "./transfer.ts";
@@ -62,6 +62,11 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
   useEffect(() => {
     void load();
   }, [load, view?.vault.version]);
+
+  // Temporary files of downloads an earlier session did not finish handing over.
+  useEffect(() => {
+    void sweepDecrypted();
+  }, []);
 
   // Search as you type, without a request per keystroke.
   useEffect(() => {

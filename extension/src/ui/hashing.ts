@@ -1,5 +1,6 @@
 // Talks to the hashing worker: the commitment of a File with progress, ownership proofs.
 import { parseEncryptionHeader } from "@pekanu/protocol/encryption";
+import { removeDownload } from "../lib/encryption/opfsSink.ts";
 import type { HashRequest, HashResponse } from "../workers/hash.worker.ts";
 
 type Pending = { resolve: (r: HashResponse) => void; reject: (e: Error) => void; onProgress?: (done: number, total: number) => void };
@@ -103,6 +104,7 @@ export async function decryptToFile(
 }
 
 /** Deletes a decrypted download's temporary file (after the browser copied it to Downloads). */
-export async function removeDecrypted(name: string): Promise<void> {
-  await (await navigator.storage.getDirectory()).removeEntry(name).catch(() => undefined);
-}
+export const removeDecrypted = (name: string) => removeDownload(name);
+
+/** Deletes temporary download files an earlier session left behind (a crash, a closed page). */
+export const sweepDecrypted = () => removeDownload().catch(() => undefined);
