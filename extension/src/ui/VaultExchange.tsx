@@ -83,7 +83,7 @@ export function VaultExchange({ onError, onImported }: { onError: (e: HumanError
           </div>
         ) : null}
         {mismatch ? <div className="bad" data-testid="vault-export-mismatch">The two passphrases differ.</div> : null}
-        <label className="row">
+        <label className="check">
           <input type="checkbox" data-testid="vault-export-unprotected" checked={unprotected} onChange={(e) => setUnprotected(e.target.checked)} />
           <span>Export without a passphrase — anyone who gets the file can read all your files</span>
         </label>
@@ -99,7 +99,7 @@ export function VaultExchange({ onError, onImported }: { onError: (e: HumanError
         </div>
       </details>
       <div className="row" style={{ marginTop: 8 }}>
-        <label className="row">
+        <label className="check">
           <span className="muted">Import:</span>
           <input type="file" aria-label="Import receipts from a file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void chooseImport(e.target.files[0])} />
         </label>
