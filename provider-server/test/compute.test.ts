@@ -333,7 +333,7 @@ describe("crash mid-job", () => {
     try {
       const client = await signIn({ baseUrl: proc.baseUrl, account: testAccount(dave) });
       await client.register();
-      const [m, k, n] = [1024, 2048, 2048];
+      const [m, k, n] = [512, 1024, 1024];
       const A = randomMatrix(m, k);
       const B = randomMatrix(k, n);
       const fa = encodeMatrix({ matrix: A });
