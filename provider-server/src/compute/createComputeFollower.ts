@@ -4,7 +4,6 @@ import type { Logger } from "pino";
 import { type Address, type Hex, parseEventLogs } from "viem";
 import type { ChainConnection } from "../chain/connectChain.ts";
 import { createPollingLoop } from "../createPollingLoop.ts";
-import { transaction } from "../db/openDatabase.ts";
 import type { Store } from "../store/createStore.ts";
 import type { JobChainUpdate } from "../store/jobStore.ts";
 
@@ -53,13 +52,13 @@ export function createComputeFollower({
   log: Logger;
   onApplied?: (result: { queued: Hex[]; tasksAdded: number; signerRotatedTo: Address | undefined }) => void;
 }) {
-  const lastProcessed = () => Number(store.meta.get(COMPUTE_LAST_BLOCK_KEY) ?? deployBlock - 1);
+  const lastProcessed = async () => Number((await store.meta.get(COMPUTE_LAST_BLOCK_KEY)) ?? deployBlock - 1);
   let running: Promise<boolean> = Promise.resolve(false);
 
   async function step(): Promise<boolean> {
     const head = Number(await chain.publicClient.getBlockNumber());
     const safe = head - (confirmations - 1);
-    const from = lastProcessed() + 1;
+    const from = (await lastProcessed()) + 1;
     if (from > safe) return false;
     const to = Math.min(safe, from + maxBlockRange - 1);
     const logs = await chain.publicClient.getLogs({ address, fromBlock: BigInt(from), toBlock: BigInt(to) });
@@ -91,16 +90,14 @@ export function createComputeFollower({
       if (event.eventName === "ResultChallenged") tasks.push({ kind: "answerResultChallenge", jobId, trigger, deadline: Number(args.deadline) });
     }
     const now = Math.floor(Date.now() / 1000);
-    let tasksAdded = 0;
-    // One transaction: the effects and the new position are stored together or not at all. (The
-    // job store's methods return Promises but run their SQL when called, inside the transaction.)
-    const applied = transaction(store.db, () => {
-      const result = store.jobs.applyChain(updates);
-      for (const t of tasks) if (store.tasks.add({ kind: t.kind, orderId: t.jobId, trigger: t.trigger, now, deadline: t.deadline })) tasksAdded++;
-      store.meta.set(COMPUTE_LAST_BLOCK_KEY, String(to));
-      return result;
+    // One transaction: the effects and the new position are stored together or not at all.
+    const { queued, tasksAdded } = await store.transaction(async (tx) => {
+      const newlyQueued = await tx.jobs.applyChain(updates);
+      let added = 0;
+      for (const t of tasks) if (await tx.tasks.add({ kind: t.kind, orderId: t.jobId, trigger: t.trigger, now, deadline: t.deadline })) added++;
+      await tx.meta.set(COMPUTE_LAST_BLOCK_KEY, String(to));
+      return { queued: newlyQueued, tasksAdded: added };
     });
-    const queued = await applied;
     if (events.length > 0) log.debug({ from, to, events: events.length, queued: queued.length }, "applied compute events");
     onApplied?.({ queued, tasksAdded, signerRotatedTo });
     return to < safe;

@@ -32,7 +32,7 @@ async function checkInput({ ctx, client, fileRoot, name, want }: {
   name: "A" | "B";
   want: { rows: number; cols: number; layout: string };
 }): Promise<void> {
-  const owned = ctx.store.orders.clientHoldsReceipt({ client, fileRoot }) || (await ctx.store.jobs.clientOwnsResult({ client, fileRoot }));
+  const owned = (await ctx.store.orders.clientHoldsReceipt({ client, fileRoot })) || (await ctx.store.jobs.clientOwnsResult({ client, fileRoot }));
   if (!owned) throw new ApiError("NotYourFile", `input ${name} is not a stored, paid and delivered file of yours`);
   const size = await ctx.blobs.size(fileRoot);
   if (size === undefined) throw new ApiError("NotYourFile", `input ${name} is not stored here any more`);

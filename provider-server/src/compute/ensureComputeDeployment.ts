@@ -19,8 +19,8 @@ const BLOCK_KEY = "compute_deploy_block";
 export async function ensureComputeDeployment({ config, store, chain, log }: { config: ProviderConfig; store: Store; chain: ChainConnection; log: Logger }): Promise<{ address: Address; deployBlock: number } | null> {
   const wanted = config.compute.contract;
   if (wanted === undefined) return null;
-  const recorded = store.meta.get(ADDRESS_KEY) as Address | undefined;
-  const recordedBlock = store.meta.get(BLOCK_KEY);
+  const recorded = (await store.meta.get(ADDRESS_KEY)) as Address | undefined;
+  const recordedBlock = await store.meta.get(BLOCK_KEY);
   const hasCode = async (address: Address) => {
     const code = await chain.publicClient.getCode({ address });
     return code !== undefined && code !== "0x";
@@ -29,8 +29,8 @@ export async function ensureComputeDeployment({ config, store, chain, log }: { c
     if (!(await hasCode(wanted))) throw new Error(`no ComputeContract at ${wanted}`);
     if (recorded && recorded.toLowerCase() === wanted.toLowerCase() && recordedBlock !== undefined) return { address: wanted, deployBlock: Number(recordedBlock) };
     const deployBlock = await findDeployBlock({ chain, address: wanted });
-    store.meta.set(ADDRESS_KEY, wanted);
-    store.meta.set(BLOCK_KEY, String(deployBlock));
+    await store.meta.set(ADDRESS_KEY, wanted);
+    await store.meta.set(BLOCK_KEY, String(deployBlock));
     return { address: wanted, deployBlock };
   }
   if (recorded && recordedBlock !== undefined && (await hasCode(recorded))) return { address: recorded, deployBlock: Number(recordedBlock) };
@@ -45,8 +45,8 @@ export async function ensureComputeDeployment({ config, store, chain, log }: { c
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: txHash, timeout: 300_000 });
   if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`ComputeContract deployment ${txHash} failed`);
   const address = getAddress(receipt.contractAddress);
-  store.meta.set(ADDRESS_KEY, address);
-  store.meta.set(BLOCK_KEY, String(receipt.blockNumber));
+  await store.meta.set(ADDRESS_KEY, address);
+  await store.meta.set(BLOCK_KEY, String(receipt.blockNumber));
   log.info({ address, txHash, stakeWei: config.compute.stakeWei.toString(), profile }, "ComputeContract deployed");
   return { address, deployBlock: Number(receipt.blockNumber) };
 }

@@ -24,6 +24,6 @@ export async function storeResult({ ctx, bytes }: { ctx: ServerContext; bytes: U
       if (!kept) await writer.abort();
     }
   }
-  ctx.store.files.add({ fileRoot: root, size, now: Math.floor(Date.now() / 1000) });
+  await ctx.store.files.add({ fileRoot: root, size, now: Math.floor(Date.now() / 1000) });
   return { root, size };
 }

@@ -20,7 +20,7 @@ const auditQuery = z.object({ index: z.coerce.number().int().nonnegative().max(N
  */
 async function readableBlob({ ctx, request, fileRoot }: { ctx: ServerContext; request: FastifyRequest; fileRoot: Hex }): Promise<number> {
   const client = sessionOf(request).address;
-  if (!ctx.store.orders.clientHoldsReceipt({ client, fileRoot }) && !(ctx.compute && (await ctx.store.jobs.clientOwnsResult({ client, fileRoot })))) {
+  if (!(await ctx.store.orders.clientHoldsReceipt({ client, fileRoot })) && !(ctx.compute && (await ctx.store.jobs.clientOwnsResult({ client, fileRoot })))) {
     throw new ApiError("Forbidden", "you hold no stored order for this file");
   }
   const size = await ctx.blobs.size(fileRoot);
