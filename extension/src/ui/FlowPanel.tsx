@@ -15,7 +15,14 @@ import { uploadFile } from "./transfer.ts";
 import { resumableUpload, uploadRate } from "../lib/resumableUpload.ts";
 import { PAGE_LEASE_ID } from "./lease.ts";
 
-type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
+type Props = {
+  view: View;
+  onError: (e: HumanError) => void;
+  openVault: (key?: string) => void;
+  /** A file handed over by another screen (the Compute screen's converted matrix): chosen as if picked here. */
+  incomingFile?: File | null;
+  takeIncomingFile?: () => void;
+};
 
 /** Runs a request, reporting failures as HumanErrors (the background also records flow errors). */
 function useAction(onError: (e: HumanError) => void) {
@@ -206,7 +213,7 @@ function AccountCard({ view, onError }: Props) {
 /** The selected File lives only in this page (it cannot cross to the background cheaply). */
 type LocalFile = { file: File; root: string } | null;
 
-function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
+function FileCard({ view, onError, localFile, setLocalFile, incomingFile, takeIncomingFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
   const { flow } = view;
   const order = flow.order;
   const [progress, setProgress] = useState<{ bytes: number; total: number } | null>(null);
@@ -233,6 +240,12 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
       onError(humanOf(err));
     }
   };
+  useEffect(() => {
+    // A matrix converted on the Compute screen: stored like a file picked here (unencrypted: the provider computes on it).
+    if (!incomingFile || locked) return;
+    takeIncomingFile?.();
+    void choose(incomingFile);
+  }, [incomingFile, locked]);
   const info = flow.provider?.info;
   return (
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
