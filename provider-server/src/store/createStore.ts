@@ -4,6 +4,7 @@ import { createChainEventStore } from "./chainEventStore.ts";
 import { createClientStore } from "./clientStore.ts";
 import { createDeploymentStore } from "./deploymentStore.ts";
 import { createFileStore } from "./fileStore.ts";
+import { createJobStore } from "./jobStore.ts";
 import { createInviteStore } from "./inviteStore.ts";
 import { createMetaStore } from "./metaStore.ts";
 import { createOrderStore } from "./orderStore.ts";
@@ -21,6 +22,7 @@ export function createStore(db: Database) {
     deployment: createDeploymentStore(db),
     files: createFileStore(db),
     invites: createInviteStore(db),
+    jobs: createJobStore(db),
     meta: createMetaStore(db),
     orders: createOrderStore(db),
     outbox: createOutboxStore(db),
