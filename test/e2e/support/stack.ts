@@ -59,6 +59,10 @@ export const ACCOUNTS = {
   productClient: 7,
   watchClient: 8,
   watchDeadlinesClient: 9,
+  /** compute.e2e runs its own provider (compute on, then restarted with --test-flip-result). */
+  computeOwner: 16,
+  computeSigner: 17,
+  computeClient: 18,
   /** Sends small amounts to fresh keys (never the owner: the server sends owner transactions). */
   funder: 19,
 } as const;
