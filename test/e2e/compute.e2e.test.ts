@@ -11,7 +11,8 @@
  * test-results/compute.e2e/ (copied to docs/screenshots/ by hand).
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer as createNetServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +30,19 @@ const SUITE = "compute.e2e";
 const CLIENT_KEY = devKey(ACCOUNTS.computeClient);
 const CLIENT: Address = privateKeyToAccount(CLIENT_KEY).address;
 const SIZE = 64;
+const axeSource = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core (WCAG 2 A/AA) on the page as it is, as product.e2e runs it. */
+async function expectAccessible(p: Page, name: string): Promise<void> {
+  await p.evaluate(axeSource);
+  const violations = await p.evaluate(async () => {
+    const result = await (globalThis as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target) }));
+  });
+  expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+}
 
 type ProviderServer = Awaited<ReturnType<typeof import("../../provider-server/src/app.ts").createProviderServer>>;
 
@@ -158,6 +172,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("compute: a verified product, then a
     expect(await page.$eval(`${card} [data-testid="compute-verified"]`, (e) => e.textContent)).toBe("Verified — the chance a wrong result passes is below 2^-60.");
     expect(await pekanu.text(page, "compute-unencrypted-note")).toMatch(/stored unencrypted/);
     await pekanu.shot(page, "01-compute-verified");
+    await expectAccessible(page, "compute, a verified job");
   });
 
   test("a provider restarted with --test-flip-result is caught; the fraud proof filed from the UI credits price + fine", async () => {
@@ -168,6 +183,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("compute: a verified product, then a
     await page.waitForSelector(`${card}[data-status="wrong"] [data-testid="compute-prove-fraud"]:not([disabled])`, { timeout: 60_000 });
     expect(await page.$eval(`${card} [data-testid="compute-wrong"]`, (e) => e.textContent)).toMatch(/^The result is wrong: row \d+, column \d+ should be \d+, the provider gave \d+\./);
     await pekanu.shot(page, "02-compute-wrong-found");
+    await expectAccessible(page, "compute, a wrong result found");
 
     const job = await page.evaluate(async (id) => {
       const view = (await chrome.runtime.sendMessage({ type: "view.get" })) as { data: { compute: { jobs: { jobId: string; quote: { price: string; fine: string }; contract: string }[] } } };
