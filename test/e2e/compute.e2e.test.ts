@@ -130,6 +130,8 @@ async function runJob(): Promise<Hex> {
   const before = await page.$$eval('[data-testid="compute-job"]', (cards) => cards.map((c) => (c as HTMLElement).dataset.jobId));
   await pekanu.click(page, "compute-quote");
   const jobId = await until("a new job card", async () => {
+    const banner = await page.$('[data-testid="error-banner"]');
+    if (banner) throw new Error(`the price was refused: ${await banner.evaluate((e) => e.textContent)} ${await page.$eval('[data-testid="error-banner-detail"]', (e) => e.textContent).catch(() => "")}`);
     const ids = await page.$$eval('[data-testid="compute-job"]', (cards) => cards.map((c) => (c as HTMLElement).dataset.jobId));
     return ids.find((id) => !before.includes(id)) as Hex | undefined;
   });

@@ -14,7 +14,8 @@ import {
   type JobQuote,
   type JobResult,
 } from "@pekanu/protocol/compute";
-import { recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { recoverSigner } from "@pekanu/protocol";
+import { hashTypedData, type Address, type Hex } from "viem";
 import { humanError, UserFacingError } from "../../lib/errors.ts";
 import { createComputeApi, type ComputeApi, type ComputeInfo, type JobQuoteJson, type JobResponse } from "../../lib/compute/computeApi.ts";
 import { jobKey, OPEN_JOB_STATUSES, type JobAction, type JobCheck, type JobRecord, type JobStatus } from "../../lib/vault/jobSchema.ts";
@@ -48,6 +49,19 @@ export type ComputeControllerDeps = {
 const SHOWN_JOBS = 50;
 
 const problem = (code: string, title: string, message: string) => new UserFacingError(humanError(code, title, message, "none"));
+
+/**
+ * The signer of an EIP-712 message, or null for a malformed signature. Synchronous, with
+ * @noble/curves (protocol's recoverSigner): viem's recoverTypedDataAddress imports its curve
+ * lazily, which an MV3 service worker cannot do after start.
+ */
+function recoverTyped(typedData: Parameters<typeof hashTypedData>[0], signature: Hex): Address | null {
+  try {
+    return recoverSigner({ digest: hashTypedData(typedData), signature });
+  } catch {
+    return null;
+  }
+}
 
 export function quoteFromJson(q: JobQuoteJson): JobQuote {
   return { ...q, price: BigInt(q.price), fine: BigInt(q.fine), deliverBy: BigInt(q.deliverBy), expiresAt: BigInt(q.expiresAt) };
@@ -189,8 +203,8 @@ export class ComputeController {
               : null;
     if (mismatch) throw problem("JobQuoteMismatch", "Price refused", `The provider's price does not match the job asked for: ${mismatch}. Nothing was paid.`);
     const quote = quoteFromJson(q);
-    const recovered = await recoverTypedDataAddress({ ...jobQuoteTypedData({ domain: { chainId: info.chainId, verifyingContract: info.contract }, quote }), signature: answer.signature });
-    if (recovered.toLowerCase() !== info.signer.toLowerCase()) throw problem("JobQuoteSignature", "Price not signed by the provider", "The job's price is not signed by the provider's contract signer. Nothing was paid.");
+    const recovered = recoverTyped(jobQuoteTypedData({ domain: { chainId: info.chainId, verifyingContract: info.contract }, quote }), answer.signature);
+    if (recovered?.toLowerCase() !== info.signer.toLowerCase()) throw problem("JobQuoteSignature", "Price not signed by the provider", "The job's price is not signed by the provider's contract signer. Nothing was paid.");
     const provider = this.deps.messenger.call("session:provider");
     const job: JobRecord = {
       key: jobKey(info.chainId, info.contract, q.jobId),
@@ -266,14 +280,14 @@ export class ComputeController {
     let serverError = answer.error;
     if (!receipt && answer.receipt) {
       const r = answer.receipt;
-      const recovered = await recoverTypedDataAddress({
-        ...jobReceiptTypedData({
+      const recovered = recoverTyped(
+        jobReceiptTypedData({
           domain: { chainId: job.chainId, verifyingContract: job.contract },
           receipt: jobReceiptFor({ quote: quoteFromJson(job.quote), result: { resultRoot: r.resultRoot, resultSize: BigInt(r.resultSize), link: r.link } }),
         }),
-        signature: r.signature,
-      });
-      if (recovered.toLowerCase() === job.signer.toLowerCase()) receipt = { ...r, signer: recovered };
+        r.signature,
+      );
+      if (recovered && recovered.toLowerCase() === job.signer.toLowerCase()) receipt = { ...r, signer: recovered };
       else serverError = "The result's receipt is not signed by the provider's signer.";
     }
     const status: JobStatus =
