@@ -206,7 +206,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("compute: a verified product, then a
 
     await pekanu.click(page, "compute-credits-withdraw");
     await until("the credits withdrawn", async () => (await withdrawable()) === 0n);
-    const sent = (await walletSentTransactions(pekanu.browser)).slice(sentBefore);
+    // The wallet logs a transaction once its answer went back: the mined withdrawal may be logged a moment later.
+    const sent = await until("proveFraud and withdraw in the wallet's log", async () => {
+      const log = (await walletSentTransactions(pekanu.browser)).slice(sentBefore);
+      return log.length >= 2 ? log : null;
+    });
     expect(sent).toHaveLength(2); // proveFraud, withdraw
     let gas = 0n;
     for (const tx of sent) {
