@@ -216,6 +216,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
 
   const pruneQuotes = (now = Math.floor(Date.now() / 1000)) => {
     const removed = ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
+    if (ctx.compute) void ctx.store.jobs.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
     if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
     return removed;
   };

@@ -56,17 +56,17 @@ export async function createJobQuote({ ctx, client, kernel, inputA, inputB, m, k
   if (!compute) throw new ApiError("NotFound", "this provider runs no compute jobs");
   const info = computeKernels.find((kern) => kern.id === kernel);
   if (!info) throw new ApiError("UnknownKernel", `unknown kernel ${kernel}; known: ${computeKernels.map((kern) => `${kern.id} (${kern.name})`).join(", ")}`);
-  if (m > info.maxM || k > info.maxK || n > info.maxN) {
-    throw new ApiError("JobTooLarge", `${info.name} takes m ≤ ${info.maxM}, k ≤ ${info.maxK}, n ≤ ${info.maxN}`);
-  }
-  const mulAdds = jobMulAdds({ m, k, n });
-  if (mulAdds > ctx.config.compute.maxMulAdds) throw new ApiError("JobTooLarge", `the job has ${mulAdds} multiply-adds; this provider takes at most ${ctx.config.compute.maxMulAdds}`);
   let g;
   try {
     g = jobGeometry({ kernel, m, k, n });
   } catch (error) {
     throw new ApiError("WrongDimensions", (error as Error).message);
   }
+  if (m > info.maxM || k > info.maxK || n > info.maxN) {
+    throw new ApiError("JobTooLarge", `${info.name} takes m ≤ ${info.maxM}, k ≤ ${info.maxK}, n ≤ ${info.maxN}`);
+  }
+  const mulAdds = jobMulAdds({ m, k, n });
+  if (mulAdds > ctx.config.compute.maxMulAdds) throw new ApiError("JobTooLarge", `the job has ${mulAdds} multiply-adds; this provider takes at most ${ctx.config.compute.maxMulAdds}`);
   await checkInput({ ctx, client, fileRoot: inputA, name: "A", want: g.a });
   await checkInput({ ctx, client, fileRoot: inputB, name: "B", want: g.b });
 

@@ -30,6 +30,8 @@ export type StackInfo = {
   /** The provider server's data dir (blobs/<fileRoot>, provider.sqlite). */
   dataDir: string;
   contract: Hex;
+  /** The provider's ComputeContract (compute jobs on, deployed by the server). */
+  computeContract: Hex;
   /** Unpacked extension directories. */
   extensionDir: string;
   walletDir: string;
@@ -173,6 +175,8 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         // resilience test registers an account too poor to pay, to see the shortfall in the UI.
         // The min-balance policy itself is tested by the provider server's hardening tests.
         registrationMinBalance: 1n,
+        // Compute jobs: the server deploys and stakes a ComputeContract (local windows) on start.
+        compute: { contract: "deploy", stakeWei: 100n * 10n ** 18n, deliverSeconds: 600 },
         logLevel: level,
       },
       logger: createLogger({ level }),
@@ -190,6 +194,7 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         providerUrl,
         dataDir,
         contract: server.context.deployment.address,
+        computeContract: server.context.compute!.address,
         extensionDir,
         walletDir,
         startSeconds: Math.round((performance.now() - started) / 100) / 10,
