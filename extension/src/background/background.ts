@@ -20,6 +20,7 @@ import { WalletConnection } from "./services/wallet.ts";
 import type { KeyValueStore } from "./store.ts";
 import { createBackgroundMessenger, type BackgroundMessenger } from "./types.ts";
 import type { Vault } from "../lib/vault/db.ts";
+import { createShareLink, messageHex } from "./controllers/shareLink.ts";
 
 /** Requests whose failure belongs to the order or session on screen (shown in the popup too). */
 export const flowRequests = new Set<Request["type"]>([
@@ -285,9 +286,20 @@ export function createBackground(deps: BackgroundDeps) {
       case "vault.downloadTarget":
         return vault.downloadTarget(request.key);
       case "vault.export":
-        return vault.export();
+        return withBusy(request.passphrase !== undefined ? "Protecting the export with your passphrase…" : "Exporting…", () => vault.export({ passphrase: request.passphrase, includeKeys: request.includeKeys }));
       case "vault.import":
-        return withBusy("Checking and importing receipts…", () => vault.import(request.json));
+        return withBusy("Checking and importing receipts…", () => vault.import(request.json, request.passphrase));
+      case "vault.shareLink": {
+        const record = await vault.get(request.key);
+        if (!record) throw new UserFacingError(humanError("NotInVault", "Not in your files", "This file is not in your list any more.", "none"));
+        return withBusy("Sign the share permission in your wallet…", async () =>
+          createShareLink({
+            record,
+            account: await wallet.account(),
+            signMessage: (message, account) => wallet.request<`0x${string}`>({ method: "personal_sign", params: [messageHex(message), account] }),
+          }),
+        );
+      }
       case "penalty.dispute":
         return withBusy("Confirm the dispute in your wallet…", () => vault.penalty(request.key, "disputeDelivery"));
       case "penalty.challenge":

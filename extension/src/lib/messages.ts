@@ -22,6 +22,16 @@ export const fileMetaSchema = z.object({
   mimeType: z.string().max(255),
   fileRoot: bytes32.transform((s) => s.toLowerCase() as `0x${string}`),
   chunks: z.number().int().positive(),
+  encryption: z
+    .object({
+      mode: z.enum(["private", "convergent"]),
+      key: z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase() as `0x${string}`),
+      header: z.string().regex(/^0x[0-9a-fA-F]{200}$/).transform((s) => s.toLowerCase() as `0x${string}`),
+      plaintextSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      segmentSize: z.number().int().positive(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const ownershipProofSchema = z.object({ index: z.number().int().nonnegative(), chunk: z.string().max(2048), proof: z.array(bytes32).max(64) });
@@ -70,8 +80,11 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("vault.audit"), key: recordKey }),
   z.object({ type: z.literal("vault.refreshChain"), key: recordKey }),
   z.object({ type: z.literal("vault.downloadTarget"), key: recordKey }),
-  z.object({ type: z.literal("vault.export") }),
-  z.object({ type: z.literal("vault.import"), json: z.string().max(64 << 20) }),
+  /** With a passphrase: sealed, file keys included. Without: plaintext, keys only when `includeKeys` (an explicit choice). */
+  z.object({ type: z.literal("vault.export"), passphrase: z.string().max(1024).optional(), includeKeys: z.boolean().optional() }),
+  z.object({ type: z.literal("vault.import"), json: z.string().max(64 << 20), passphrase: z.string().max(1024).optional() }),
+  /** A share link for one encrypted file: the wallet signs the download grant. */
+  z.object({ type: z.literal("vault.shareLink"), key: recordKey }),
   z.object({ type: z.literal("penalty.dispute"), key: recordKey }),
   z.object({ type: z.literal("penalty.challenge"), key: recordKey }),
   z.object({ type: z.literal("penalty.claim"), key: recordKey }),
@@ -177,6 +190,8 @@ export type ImportAnswer = {
   refused: { index: number; orderId: string | null; reason: string }[];
   ms: number;
   timings: { parseMs: number; verifyMs: number; saveMs: number };
+  /** The export was sealed with a passphrase. */
+  sealed?: boolean;
 };
 
 export type AuditAnswer = { ok: boolean; index: number; problem?: string };

@@ -128,6 +128,9 @@ function App() {
           <button className={tab === "credits" ? "active" : ""} aria-current={tab === "credits" ? "page" : undefined} data-testid="tab-credits" onClick={() => go("credits")}>
             Credits
           </button>
+          <a className="tab-link" data-testid="open-shared-link" href={chrome.runtime.getURL("tabs/share.html")} target="_blank" rel="noreferrer">
+            Open a shared link
+          </a>
         </nav>
         <div className="grow" />
         <div data-testid="wallet-status" data-status={wallet.status} data-account={wallet.account ?? ""} data-chain-id={wallet.chainId ?? ""}>

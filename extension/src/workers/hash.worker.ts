@@ -42,14 +42,14 @@ export type HashRequest =
    * ciphertext committed, in parallel; convergent mode first commits to the plaintext for its key.
    * Private mode takes `key` or makes a fresh one. Answered with "committedEncrypted".
    */
-  | ({ id: number; kind: "commitEncrypted"; file: Blob; mode: EncryptionMode; key?: Uint8Array } & Parallelism)
+  | ({ id: number; kind: "commitEncrypted"; file: Blob; mode: EncryptionMode; key?: Uint8Array; salt?: Uint8Array; segmentSize?: number } & Parallelism)
   /**
    * Streaming decrypt-download: the ciphertext (`url` fetched, or a Blob) is decrypted segment by
    * segment into a temporary OPFS file, its root checked against `expectedRoot`; answered with
    * "decrypted" naming the OPFS file (see lib/encryption/opfsSink.ts), which the page hands to the
    * Downloads folder. On any failure the temporary file is deleted.
    */
-  | { id: number; kind: "decrypt"; source: { url: string } | { blob: Blob }; key: Uint8Array; expectedRoot: `0x${string}`; expectedSize?: number }
+  | { id: number; kind: "decrypt"; source: { url: string; token?: string | null } | { blob: Blob }; key: Uint8Array; expectedRoot: `0x${string}`; expectedSize?: number }
   /** To a helper: segment `index` of a File, or the segment's own bytes. */
   | { id: number; kind: "segment"; source: Blob | ArrayBuffer; index: number; segmentSize: number }
   /** To a helper: commitment segment `index` of the ciphertext of the plaintext File `source`. */
@@ -198,6 +198,8 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
         blob: file,
         mode,
         key: request.key,
+        salt: request.salt,
+        ...(request.segmentSize ? { encryptionSegmentSize: request.segmentSize } : {}),
         ...(request.inFlight ? { inFlight: request.inFlight } : {}),
         helpers: {
           plain: helpersFor(file.size, threads, () => file),
@@ -221,7 +223,7 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
       const { source, key, expectedRoot, expectedSize } = request;
       let body: ReadableStream<Uint8Array>;
       if ("url" in source) {
-        const response = await fetch(source.url);
+        const response = await fetch(source.url, { headers: source.token ? { Authorization: `Bearer ${source.token}` } : {}, cache: "no-store" });
         if (!response.ok || !response.body) throw new Error(`The provider answered ${response.status} to the download.`);
         body = response.body;
       } else {

@@ -96,6 +96,12 @@ export type FileEncryption = {
   plaintextSize: number;
   /** Plaintext bytes per segment. */
   segmentSize: number;
+  /**
+   * The ciphertext's 100-byte header, hex (not secret: the provider stores it as the file's first
+   * bytes). With the key it encrypts the same File again to the same bytes — for an ownership proof
+   * when the file is renewed. Absent in records of earlier versions.
+   */
+  header?: Hex | undefined;
 };
 
 /** Schema v3 (v2 + `encryption`). */
