@@ -239,6 +239,12 @@ function Credits({ view, onError }: { view: Parameters<typeof FlowPanel>[0]["vie
         </button>
       </div>
       <CreditSources version={view.vault.version} />
+      {view.compute.credits && BigInt(view.compute.credits.amount) > 0n ? (
+        <p data-testid="credits-compute" data-wei={view.compute.credits.amount}>
+          Computing credits (refunds and fines for wrong results): {formatEth(view.compute.credits.amount)} ETH —{" "}
+          <a href="#compute">withdraw them on the Compute screen</a>.
+        </p>
+      ) : null}
       {tx ? (
         <p data-testid="credits-withdraw-tx">
           Withdrawal sent: <code>{tx}</code>. The amount reaches your account when the transaction is mined.

@@ -392,6 +392,10 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
         <button className="secondary" data-testid="compute-download-result" onClick={downloadResult}>
           Download result (CSV)
         </button>
+      ) : job.receipt && !check && (job.status === "verified" || job.status === "fined") ? (
+        <button className="secondary" data-testid="compute-recheck" onClick={() => void runCheck()}>
+          Check the result again and download it
+        </button>
       ) : null}
 
       <details>
