@@ -151,7 +151,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("compute: a verified product, then a
     chain = chainView(ours);
     pekanu = await PekanuBrowser.launch({ stack: ours, suite: SUITE, clientKey: CLIENT_KEY });
     page = await pekanu.openApp();
-  }, 120_000);
+  });
 
   beforeEach(({ onTestFailed, task }) => {
     onTestFailed(() => pekanu?.shotAll(`failed-${task.name.slice(0, 40)}`));
