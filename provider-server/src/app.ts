@@ -233,6 +233,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       ctx.follower.start();
       if (ctx.compute) {
         await ctx.compute.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial compute sync failed"));
+        ctx.compute.queue.warm();
         await ctx.compute.queue.resume();
         ctx.compute.follower.start();
       }

@@ -208,6 +208,7 @@ describe("compute jobs over HTTP", () => {
       ["kernel 0", { ...base, kernel: 0 }, 422, "UnknownKernel"],
       ["oversize dimension", { ...base, m: 20_000 }, 422, "JobTooLarge"],
       ["oversize work", { ...base, m: 16_384, k: 32_768, n: 16_384 }, 422, "JobTooLarge"],
+      ["oversize files (2 GiB A, little work)", { ...base, m: 16_384, k: 32_768, n: 1 }, 422, "JobTooLarge"],
       ["not a file of anyone's", { ...base, inputA: `0x${"ab".repeat(32)}` }, 403, "NotYourFile"],
       ["another client's file", { ...base, inputA: bobOther }, 403, "NotYourFile"],
       ["an unpaid file", { ...base, inputA: unpaid }, 403, "NotYourFile"],
@@ -333,7 +334,7 @@ describe("crash mid-job", () => {
     try {
       const client = await signIn({ baseUrl: proc.baseUrl, account: testAccount(dave) });
       await client.register();
-      const [m, k, n] = [1024, 2048, 2048];
+      const [m, k, n] = [512, 1024, 1024];
       const A = randomMatrix(m, k);
       const B = randomMatrix(k, n);
       const fa = encodeMatrix({ matrix: A });

@@ -41,29 +41,56 @@ export function createJobQueue({ getContext, log, concurrency }: { getContext: (
     }
   };
 
+  /** Idle worker threads, kept between jobs (loading the kernel's modules takes seconds under load). */
+  const idleWorkers: Worker[] = [];
+  const spawnWorker = () => {
+    const worker = new Worker(new URL("./jobWorker.ts", import.meta.url));
+    workers.add(worker);
+    worker.on("exit", () => {
+      workers.delete(worker);
+      const at = idleWorkers.indexOf(worker);
+      if (at >= 0) idleWorkers.splice(at, 1);
+    });
+    worker.on("error", (error) => log.error({ err: error.message }, "compute worker thread failed"));
+    worker.unref();
+    return worker;
+  };
+
   const compute = (input: JobWorkerInput, jobId: Hex): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(new URL("./jobWorker.ts", import.meta.url), { workerData: input, transferList: [input.a.buffer as ArrayBuffer, input.b.buffer as ArrayBuffer] });
-      workers.add(worker);
+      const worker = idleWorkers.pop() ?? spawnWorker();
+      worker.ref();
       let finished = false;
-      worker.on("message", (message: JobWorkerMessage) => {
-        if (message.type === "progress") progress.set(jobId, Math.min(0.99, message.progress));
-        else if (message.type === "done") {
-          finished = true;
-          resolve(message.result);
-        } else {
-          finished = true;
-          reject(Object.assign(new Error(message.message), { code: message.code }));
-        }
-      });
-      worker.on("error", (error) => {
+      const done = (error: Error | undefined, result?: Uint8Array) => {
+        if (finished) return;
         finished = true;
-        reject(error);
-      });
-      worker.on("exit", () => {
-        workers.delete(worker);
-        if (!finished) reject(stopping ? new JobStopped("stopping") : new Error("the worker thread ended without a result"));
-      });
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+        worker.off("error", onError);
+        if (error) {
+          reject(error);
+          return;
+        }
+        worker.unref();
+        if (!stopping) idleWorkers.push(worker);
+        resolve(result!);
+      };
+      const onMessage = (message: JobWorkerMessage) => {
+        if (message.type === "progress") progress.set(jobId, Math.min(0.99, message.progress));
+        else if (message.type === "done") done(undefined, message.result);
+        else if (message.type === "error") {
+          // The thread is fine: the job was refused (e.g. a malformed input); keep it for the next one.
+          done(Object.assign(new Error(message.message), { code: message.code }));
+          worker.unref();
+          if (!stopping) idleWorkers.push(worker);
+        }
+      };
+      const onError = (error: Error) => done(error);
+      const onExit = () => done(stopping ? new JobStopped("stopping") : new Error("the worker thread ended without a result"));
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", onExit);
+      worker.postMessage(input, [input.a.buffer as ArrayBuffer, input.b.buffer as ArrayBuffer]);
     });
 
   const readBlob = async (ctx: ServerContext, fileRoot: Hex): Promise<Uint8Array> => {
@@ -163,6 +190,10 @@ export function createJobQueue({ getContext, log, concurrency }: { getContext: (
       for (const job of jobs) this.enqueue(job.quote.jobId);
       if (jobs.length > 0) log.info({ jobs: jobs.length }, "compute jobs resumed");
       return jobs.length;
+    },
+    /** Starts the worker threads ahead of the first job (their modules load while the server idles). */
+    warm(): void {
+      while (!stopping && idleWorkers.length < concurrency) idleWorkers.push(spawnWorker());
     },
     /** Share done of a running job (undefined when not running). */
     progress: (jobId: Hex): number | undefined => progress.get(jobId.toLowerCase() as Hex),

@@ -7,6 +7,9 @@ import { chainNow } from "../chain/chainNow.ts";
 import type { ServerContext } from "../context.ts";
 import { computeKernels, jobMulAdds } from "./computeKernels.ts";
 
+/** Largest inputs + result of one job, in bytes (they are in memory together while it runs). */
+export const MAX_JOB_BYTES = 1 << 30;
+
 export type JobQuoteParameters = { kernel: number; inputA: Hex; inputB: Hex; m: number; k: number; n: number };
 
 /** price = max(minPrice, ⌈mulAdds · pricePerGigaMulAdd / 10^9⌉); fine = price × the storage fine multiplier. */
@@ -65,6 +68,9 @@ export async function createJobQuote({ ctx, client, kernel, inputA, inputB, m, k
   if (m > info.maxM || k > info.maxK || n > info.maxN) {
     throw new ApiError("JobTooLarge", `${info.name} takes m ≤ ${info.maxM}, k ≤ ${info.maxK}, n ≤ ${info.maxN}`);
   }
+  // Inputs and result are held in memory (and in the kernel's 32-bit WebAssembly memory) at once.
+  const bytes = g.a.size + g.b.size + g.result.size;
+  if (bytes > MAX_JOB_BYTES) throw new ApiError("JobTooLarge", `the job's files total ${bytes} bytes; this provider takes at most ${MAX_JOB_BYTES}`);
   const mulAdds = jobMulAdds({ m, k, n });
   if (mulAdds > ctx.config.compute.maxMulAdds) throw new ApiError("JobTooLarge", `the job has ${mulAdds} multiply-adds; this provider takes at most ${ctx.config.compute.maxMulAdds}`);
   await checkInput({ ctx, client, fileRoot: inputA, name: "A", want: g.a });
