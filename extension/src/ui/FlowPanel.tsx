@@ -253,7 +253,11 @@ function FileCard({ view, onError, localFile, setLocalFile, incomingFile, takeIn
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
       <h2>File</h2>
       <div className="row">
-        <input type="file" aria-label="File to store" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
+        <input type="file" aria-label="File to store" data-testid="file-input" disabled={locked} onChange={(e) => {
+            const chosen = e.target.files?.[0];
+            e.target.value = ""; // the same file can be chosen again (a second order of it)
+            if (chosen) void choose(chosen);
+          }} />
         <label className="row">
           Keep for
           <input

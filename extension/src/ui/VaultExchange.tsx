@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { HumanError } from "../lib/errors.ts";
 import type { ImportAnswer } from "../lib/messages.ts";
 import { humanOf, send } from "./background.ts";
+import { sealExport, unsealExport } from "./hashing.ts";
 import { saveBlob } from "./transfer.ts";
 
 const SEALED_FORMAT = "pekanu-vault-sealed";
@@ -26,7 +27,10 @@ export function VaultExchange({ onError, onImported }: { onError: (e: HumanError
     setExporting(true);
     setExported(null);
     try {
-      const { json, sealed } = await send<{ json: string; sealed: boolean }>(unprotected ? { type: "vault.export", includeKeys: true } : { type: "vault.export", passphrase });
+      // The keys come from the background; the passphrase seals them here, in the page's worker.
+      const { json: plain } = await send<{ json: string }>({ type: "vault.export", includeKeys: true });
+      const sealed = !unprotected;
+      const json = sealed ? await sealExport(plain, passphrase) : plain;
       const date = new Date().toISOString().slice(0, 10);
       saveBlob(new Blob([json], { type: "application/json" }), sealed ? `pekanu-vault-${date}.protected.json` : `pekanu-vault-${date}.UNPROTECTED.json`);
       setExported(sealed ? "sealed" : "plain");
@@ -43,7 +47,19 @@ export function VaultExchange({ onError, onImported }: { onError: (e: HumanError
     setImporting(true);
     setImportProblem(null);
     try {
-      const report = await send<ImportAnswer>({ type: "vault.import", json: file.text, ...(withPassphrase !== undefined ? { passphrase: withPassphrase } : {}) });
+      // Opened here (scrypt in the page's worker); a wrong passphrase stops before anything is sent.
+      let json: string;
+      try {
+        ({ json } = await unsealExport(file.text, withPassphrase));
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === "WrongPassphrase") {
+          setImportProblem(err instanceof Error ? err.message : String(err));
+          return;
+        }
+        throw err;
+      }
+      const report = await send<ImportAnswer>({ type: "vault.import", json });
       setPendingImport(null);
       setImportPassphrase("");
       onImported(report);
@@ -83,7 +99,7 @@ export function VaultExchange({ onError, onImported }: { onError: (e: HumanError
           </div>
         ) : null}
         {mismatch ? <div className="bad" data-testid="vault-export-mismatch">The two passphrases differ.</div> : null}
-        <label className="row">
+        <label className="check">
           <input type="checkbox" data-testid="vault-export-unprotected" checked={unprotected} onChange={(e) => setUnprotected(e.target.checked)} />
           <span>Export without a passphrase — anyone who gets the file can read all your files</span>
         </label>
@@ -99,7 +115,7 @@ export function VaultExchange({ onError, onImported }: { onError: (e: HumanError
         </div>
       </details>
       <div className="row" style={{ marginTop: 8 }}>
-        <label className="row">
+        <label className="check">
           <span className="muted">Import:</span>
           <input type="file" aria-label="Import receipts from a file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void chooseImport(e.target.files[0])} />
         </label>

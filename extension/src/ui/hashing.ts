@@ -21,7 +21,7 @@ function getWorker(): Worker {
       return;
     }
     pending.delete(message.id);
-    if (message.kind === "error") entry.reject(new Error(message.message));
+    if (message.kind === "error") entry.reject(Object.assign(new Error(message.message), message.code ? { code: message.code } : {}));
     else entry.resolve(message);
   };
   worker.onerror = (event) => {
@@ -108,3 +108,17 @@ export const removeDecrypted = (name: string) => removeDownload(name);
 
 /** Deletes temporary download files an earlier session left behind (a crash, a closed page). */
 export const sweepDecrypted = () => removeDownload().catch(() => undefined);
+
+/** Seals a vault export with a passphrase in the worker (scrypt N=2^17 takes seconds). */
+export async function sealExport(json: string, passphrase: string): Promise<string> {
+  const answer = await call({ kind: "seal", json, passphrase });
+  if (answer.kind !== "sealed") throw new Error("unexpected answer from the hashing worker");
+  return answer.text;
+}
+
+/** Opens a vault export in the worker; a failure has the VaultExportError `code` (e.g. "WrongPassphrase"). */
+export async function unsealExport(text: string, passphrase?: string): Promise<{ json: string; sealed: boolean }> {
+  const answer = await call({ kind: "unseal", text, ...(passphrase !== undefined ? { passphrase } : {}) });
+  if (answer.kind !== "unsealed") throw new Error("unexpected answer from the hashing worker");
+  return { json: answer.json, sealed: answer.sealed };
+}
