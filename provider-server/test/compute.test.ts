@@ -78,7 +78,7 @@ async function storeFile({ p, client, key, bytes }: { p: { baseUrl: string; cont
   const root = fileRootOf(bytes, { sha256: nodeSha256 }) as Hex;
   const quote = await client.quote({ fileRoot: root, size: bytes.length, storageDays: 1 });
   await payQuote({ clients: chainClients({ rpcUrl: node.rpcUrl, key: testKey(key) }), contract: p.contract, quote });
-  await waitFor(async () => (await client.order(quote.quote.orderId)).payment?.confirmed, { what: "payment confirmed" });
+  await waitFor(async () => (await client.order(quote.quote.orderId)).payment?.confirmed, { what: "payment confirmed", timeoutMs: 60_000 });
   await client.upload(quote.quote.orderId, bytes);
   return root;
 }
@@ -162,7 +162,7 @@ describe("compute jobs over HTTP", () => {
     job = await waitFor(async () => {
       const j = await getJob(aliceClient, quote!.quote.jobId);
       return j.state === "done" && j.receipt ? j : undefined;
-    }, { what: "job done" });
+    }, { what: "job done", timeoutMs: 60_000 });
     expect(job.progress).toBe(1);
     const receipt = job.receipt!;
     expect(receipt.link).toBe(fileLink({ baseUrl: provider.baseUrl, fileRoot: receipt.resultRoot }));
@@ -171,7 +171,7 @@ describe("compute jobs over HTTP", () => {
     expect(await recoverTypedDataAddress({ ...jobReceiptTypedData({ domain, receipt: message }), signature: receipt.signature })).toBe(testAccount(9).address);
 
     // Published on chain by the server itself: the job is delivered, paid once, one receipt.
-    await waitFor(async () => (await computeEvents(computeAddress, job.jobId)).some((e) => e.eventName === "JobReceiptPublished"), { what: "receipt on chain" });
+    await waitFor(async () => (await computeEvents(computeAddress, job.jobId)).some((e) => e.eventName === "JobReceiptPublished"), { what: "receipt on chain", timeoutMs: 60_000 });
     const events = await computeEvents(computeAddress, job.jobId);
     expect(events.map((e) => e.eventName)).toEqual(["JobPaid", "JobReceiptPublished"]);
     expect(events[1]!.args).toMatchObject({ resultRoot: receipt.resultRoot, resultSize: receipt.resultSize, link: receipt.link });
@@ -240,7 +240,7 @@ describe("compute jobs over HTTP", () => {
       value: challengeBond,
     });
     expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
-    await waitFor(async () => (await computeEvents(computeAddress, job.jobId)).some((e) => e.eventName === "ResultProven"), { what: "result proven" });
+    await waitFor(async () => (await computeEvents(computeAddress, job.jobId)).some((e) => e.eventName === "ResultProven"), { what: "result proven", timeoutMs: 60_000 });
     const [state] = await publicClient.readContract({ ...contract, functionName: "jobOf", args: [job.jobId] });
     expect(state).toBe(JobState.Paid);
     expect(await publicClient.readContract({ ...contract, functionName: "withdrawable", args: [testAccount(0).address] })).toBe(challengeBond);
@@ -261,13 +261,13 @@ describe("compute jobs over HTTP", () => {
     const failed = await waitFor(async () => {
       const j = await getJob(bobClient, quote!.quote.jobId);
       return j.state === "failed" ? j : undefined;
-    }, { what: "job failed" });
+    }, { what: "job failed", timeoutMs: 60_000 });
     expect(failed.error).toMatch(/no longer stored/);
     expect(failed.receipt).toBeNull();
     await chainControl({ rpcUrl: node.rpcUrl }).increaseTime(130);
     const hash = await walletClient.writeContract({ ...contract, functionName: "disputeDelivery", args: [quote!.quote] });
     expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
-    await waitFor(async () => (await getJob(bobClient, quote!.quote.jobId)).state === "refunded", { what: "refunded" });
+    await waitFor(async () => (await getJob(bobClient, quote!.quote.jobId)).state === "refunded", { what: "refunded", timeoutMs: 60_000 });
     expect(await publicClient.readContract({ ...contract, functionName: "withdrawable", args: [testAccount(bob).address] })).toBe(quote!.quote.price);
     const [, lockedAfter] = await publicClient.readContract({ ...contract, functionName: "stake" });
     expect(lockedAfter).toBe(lockedBefore);
@@ -291,7 +291,7 @@ describe("the test-only flip switch", () => {
       const done = await waitFor(async () => {
         const j = await getJob(client, quote!.quote.jobId);
         return j.state === "done" ? j : undefined;
-      }, { what: "flipped job done" });
+      }, { what: "flipped job done", timeoutMs: 60_000 });
       const r = done.receipt!;
       const resultBytes = (await client.download(r.resultRoot)).bytes;
       const C = decodeMatrix(resultBytes).matrix;
@@ -319,7 +319,7 @@ describe("the test-only flip switch", () => {
       const withdrawn = await publicClient.waitForTransactionReceipt({ hash: withdrawHash });
       const balanceAfter = await publicClient.getBalance({ address: testAccount(carol).address });
       expect(balanceAfter - balanceBefore).toBe(owed - withdrawn.gasUsed * withdrawn.effectiveGasPrice);
-      await waitFor(async () => (await getJob(client, quote!.quote.jobId)).state === "fraudProven", { what: "fraudProven" });
+      await waitFor(async () => (await getJob(client, quote!.quote.jobId)).state === "fraudProven", { what: "fraudProven", timeoutMs: 60_000 });
     } finally {
       await flipped.stop();
     }
@@ -330,7 +330,7 @@ describe("crash mid-job", () => {
   it("a job running when the server is SIGKILLed is finished after the restart: once, one receipt, paid once", async () => {
     const dave = 4;
     const env = { PEKANU_COMPUTE_CONTRACT: "deploy", PEKANU_COMPUTE_STAKE: "10", PEKANU_LOG_LEVEL: process.env.PEKANU_TEST_LOG ?? "warn" };
-    let proc = await startProviderProcess({ rpcUrl: node.rpcUrl, env });
+    let proc = await startProviderProcess({ rpcUrl: node.rpcUrl, env, timeoutMs: 180_000 });
     try {
       const client = await signIn({ baseUrl: proc.baseUrl, account: testAccount(dave) });
       await client.register();
@@ -345,10 +345,10 @@ describe("crash mid-job", () => {
       const address = info.compute!.contract;
       const { quote } = await requestQuote(client, { kernel: KERNEL.matmul, inputA: ra, inputB: rb, m, k, n });
       await payJob({ key: dave, contract: address, quote: quote! });
-      await waitFor(async () => (await getJob(client, quote!.quote.jobId)).state === "running", { what: "job running", intervalMs: 20 });
+      await waitFor(async () => (await getJob(client, quote!.quote.jobId)).state === "running", { what: "job running", intervalMs: 20, timeoutMs: 60_000 });
       await proc.kill();
 
-      proc = await startProviderProcess({ rpcUrl: node.rpcUrl, env, dataDir: proc.dataDir, port: proc.port });
+      proc = await startProviderProcess({ rpcUrl: node.rpcUrl, env, dataDir: proc.dataDir, port: proc.port, timeoutMs: 180_000 });
       const again = await signIn({ baseUrl: proc.baseUrl, account: testAccount(dave) });
       const done = await waitFor(async () => {
         const j = await getJob(again, quote!.quote.jobId);
@@ -366,5 +366,5 @@ describe("crash mid-job", () => {
       await proc.kill();
       await rm(proc.dataDir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 600_000);
 });

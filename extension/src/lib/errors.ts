@@ -104,6 +104,11 @@ const apiMessages: Record<string, [string, string, HumanErrorAction]> = {
   ChainUnavailable: ["Provider cannot reach the chain", "The provider cannot read the blockchain right now. Retry later.", "retry"],
   RateLimited: ["Too many requests", "The provider asks you to slow down. Wait a few seconds, then retry.", "retry"],
   Internal: ["Provider error", "The provider had an internal error. Retry later.", "retry"],
+  NotYourFile: ["Not your file", "A chosen input is not a file you store with this provider (stored, paid and checked). Store it first.", "none"],
+  WrongDimensions: ["Wrong matrix size", "A chosen file's matrix shape does not fit the job. Check the sizes of both matrices.", "none"],
+  JobTooLarge: ["Job too large", "This provider does not take a job this large.", "none"],
+  UnknownKernel: ["Unknown computation", "This provider does not offer that computation.", "none"],
+  InputEncrypted: ["Not a matrix file", "A chosen file is encrypted or not a matrix file, so the provider cannot compute on it. Store the matrix unencrypted.", "none"],
 };
 
 export function apiError(code: string, serverMessage: string, status: number): HumanError {
