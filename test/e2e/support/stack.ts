@@ -35,6 +35,11 @@ export type StackInfo = {
   /** Unpacked extension directories. */
   extensionDir: string;
   walletDir: string;
+  /**
+   * The provider's log (info level, JSON lines) when PEKANU_E2E_SERVER_LOG is not set: what an
+   * operator would keep (encryption.e2e checks no file key ever reaches it).
+   */
+  logFile: string | null;
   /** Seconds spent starting the stack (build included). */
   startSeconds: number;
 };
@@ -61,6 +66,12 @@ export const ACCOUNTS = {
   productClient: 7,
   watchClient: 8,
   watchDeadlinesClient: 9,
+  encryptionFirst: 14,
+  encryptionSecond: 15,
+  /** compute.e2e runs its own provider (compute on, then restarted with --test-flip-result). */
+  computeOwner: 16,
+  computeSigner: 17,
+  computeClient: 18,
   /** Sends small amounts to fresh keys (never the owner: the server sends owner transactions). */
   funder: 19,
 } as const;
@@ -151,7 +162,9 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
     const { createProviderServer } = await import("../../../provider-server/src/app.ts");
     const { createLogger } = await import("../../../provider-server/src/createLogger.ts");
     const dataDir = path.join(home, "provider");
-    const level = process.env.PEKANU_E2E_SERVER_LOG ?? "silent";
+    const level = process.env.PEKANU_E2E_SERVER_LOG ?? "info";
+    const logFile = process.env.PEKANU_E2E_SERVER_LOG ? null : path.join(home, "provider.log");
+    const { pino } = await import("pino");
     const server = await createProviderServer({
       config: {
         dataDir,
@@ -175,7 +188,7 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         compute: { contract: "deploy", stakeWei: 100n * 10n ** 18n, deliverSeconds: 600 },
         logLevel: level,
       },
-      logger: createLogger({ level }),
+      logger: createLogger({ level, ...(logFile ? { destination: pino.destination({ dest: logFile, sync: false }) } : {}) }),
       maxConnectAttempts: 3,
     });
     const providerUrl = await server.start();
@@ -193,6 +206,7 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         computeContract: server.context.compute!.address,
         extensionDir,
         walletDir,
+        logFile,
         startSeconds: Math.round((performance.now() - started) / 100) / 10,
       },
       stop,
