@@ -6,6 +6,7 @@ import type { FlowState, Step } from "./flow.ts";
 import type { Settings } from "./settings.ts";
 import type { VaultRecord } from "./vault/schema.ts";
 import type { OrderSummary } from "../background/controllers/orders.ts";
+import type { ComputeState } from "../background/controllers/compute.ts";
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const recordKey = z.string().min(1).max(200);
@@ -88,6 +89,45 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("penalty.challenge"), key: recordKey }),
   z.object({ type: z.literal("penalty.claim"), key: recordKey }),
   z.object({ type: z.literal("credits.read") }),
+  z.object({ type: z.literal("compute.info") }),
+  z.object({
+    type: z.literal("compute.quote"),
+    kernel: z.number().int().min(0).max(255),
+    a: recordKey,
+    b: recordKey,
+    m: z.number().int().positive().max(1 << 24),
+    k: z.number().int().positive().max(1 << 24),
+    n: z.number().int().positive().max(1 << 24),
+  }),
+  z.object({ type: z.literal("compute.checkBalance"), key: recordKey }),
+  z.object({ type: z.literal("compute.pay"), key: recordKey }),
+  z.object({ type: z.literal("compute.refresh"), key: recordKey }),
+  z.object({ type: z.literal("compute.targets"), key: recordKey }),
+  z.object({
+    type: z.literal("compute.recordCheck"),
+    key: recordKey,
+    verified: z.boolean(),
+    errorLog2: z.number().max(0),
+    ms: z.number().nonnegative(),
+    wrong: z.object({ i: z.number().int().nonnegative(), j: z.number().int().nonnegative(), expected: z.number().int().nonnegative(), found: z.number().int().nonnegative() }).optional(),
+  }),
+  z.object({
+    type: z.literal("compute.proveFraud"),
+    key: recordKey,
+    item: z.object({
+      i: z.number().int().nonnegative(),
+      j: z.number().int().nonnegative(),
+      // A row of A and a column of B: at most MAX_JOB_K = 2^15 elements (128 KiB) each, as hex.
+      aData: z.string().regex(/^0x[0-9a-fA-F]*$/).max(2 + 2 * 4 * (1 << 15)),
+      aProof: z.array(bytes32).max(64),
+      bData: z.string().regex(/^0x[0-9a-fA-F]*$/).max(2 + 2 * 4 * (1 << 15)),
+      bProof: z.array(bytes32).max(64),
+      cData: z.string().regex(/^0x[0-9a-fA-F]*$/).max(2 + 2 * 1024), // one chunk
+      cProof: z.array(bytes32).max(64),
+    }),
+  }),
+  z.object({ type: z.literal("compute.credits") }),
+  z.object({ type: z.literal("compute.withdraw") }),
   z.object({ type: z.literal("credits.withdraw") }),
 ]);
 
@@ -134,6 +174,8 @@ export type View = {
   settings: Settings;
   credits: { amount: string; readAt: number } | null;
   vault: { count: number; version: number };
+  /** Compute jobs (newest first), the compute contract's credits and the provider's compute offer. */
+  compute: ComputeState;
   now: number;
 };
 

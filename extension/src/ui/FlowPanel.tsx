@@ -19,7 +19,14 @@ import { uploadFile } from "./transfer.ts";
 import { resumableUpload, uploadRate } from "../lib/resumableUpload.ts";
 import { PAGE_LEASE_ID } from "./lease.ts";
 
-type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
+type Props = {
+  view: View;
+  onError: (e: HumanError) => void;
+  openVault: (key?: string) => void;
+  /** A file handed over by another screen (the Compute screen's converted matrix): chosen as if picked here. */
+  incomingFile?: File | null;
+  takeIncomingFile?: () => void;
+};
 
 /** Runs a request, reporting failures as HumanErrors (the background also records flow errors). */
 function useAction(onError: (e: HumanError) => void) {
@@ -210,7 +217,7 @@ function AccountCard({ view, onError }: Props) {
 /** The selected File lives only in this page (it cannot cross to the background cheaply). */
 type LocalFile = { file: File; root: string } | null;
 
-function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
+function FileCard({ view, onError, localFile, setLocalFile, incomingFile, takeIncomingFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
   const { flow } = view;
   const order = flow.order;
   const [progress, setProgress] = useState<{ bytes: number; total: number } | null>(null);
@@ -218,12 +225,12 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
   const [speed, setSpeed] = useState<string | null>(null);
   const [mode, setMode] = useState<EncryptionChoiceMode>("private");
   const locked = Boolean(order?.payment);
-  const choose = async (file: File) => {
+  const choose = async (file: File, encryption: EncryptionChoiceMode = mode) => {
     setProgress({ bytes: 0, total: file.size });
     setSpeed(null);
     try {
       const started = performance.now();
-      const result = await prepareFile({ file, encryption: mode, onProgress: (bytes, total) => setProgress({ bytes, total }) });
+      const result = await prepareFile({ file, encryption, onProgress: (bytes, total) => setProgress({ bytes, total }) });
       const seconds = (performance.now() - started) / 1000;
       const engine = result.engine === "wasm-simd" ? "WebAssembly SIMD" : "TypeScript";
       const threads = `${result.threads} thread${result.threads === 1 ? "" : "s"}`;
@@ -234,6 +241,13 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
       onError(humanOf(err));
     }
   };
+  useEffect(() => {
+    // A matrix converted on the Compute screen: stored like a file picked here (unencrypted: the provider computes on it).
+    if (!incomingFile || locked) return;
+    takeIncomingFile?.();
+    setMode("none");
+    void choose(incomingFile, "none");
+  }, [incomingFile, locked]);
   const info = flow.provider?.info;
   return (
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">

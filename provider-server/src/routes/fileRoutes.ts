@@ -16,9 +16,13 @@ const fileParams = z.object({ fileRoot: zBytes32 }).strict();
 const downloadQuery = z.object({ share: z.string().max(200).optional() }).strict();
 const auditQuery = z.object({ index: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).strict();
 
-/** The caller may read a file only while it holds an order with σ for it; returns the blob's size. */
+/**
+ * The caller may read a file only while it holds an order with σ for it, or when it is the result
+ * of one of its compute jobs (signed receipt); returns the blob's size.
+ */
 async function readableBlob({ ctx, request, fileRoot }: { ctx: ServerContext; request: FastifyRequest; fileRoot: Hex }): Promise<number> {
-  if (!(await ctx.store.orders.clientHoldsReceipt({ client: sessionOf(request).address, fileRoot }))) {
+  const client = sessionOf(request).address;
+  if (!(await ctx.store.orders.clientHoldsReceipt({ client, fileRoot })) && !(ctx.compute && (await ctx.store.jobs.clientOwnsResult({ client, fileRoot })))) {
     throw new ApiError("Forbidden", "you hold no stored order for this file");
   }
   const size = await ctx.blobs.size(fileRoot);

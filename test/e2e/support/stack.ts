@@ -30,6 +30,8 @@ export type StackInfo = {
   /** The provider server's data dir (blobs/<fileRoot>, provider.sqlite). */
   dataDir: string;
   contract: Hex;
+  /** The provider's ComputeContract (compute jobs on, deployed by the server). */
+  computeContract: Hex;
   /** Unpacked extension directories. */
   extensionDir: string;
   walletDir: string;
@@ -66,6 +68,10 @@ export const ACCOUNTS = {
   watchDeadlinesClient: 9,
   encryptionFirst: 14,
   encryptionSecond: 15,
+  /** compute.e2e runs its own provider (compute on, then restarted with --test-flip-result). */
+  computeOwner: 16,
+  computeSigner: 17,
+  computeClient: 18,
   /** Sends small amounts to fresh keys (never the owner: the server sends owner transactions). */
   funder: 19,
 } as const;
@@ -178,6 +184,8 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         // resilience test registers an account too poor to pay, to see the shortfall in the UI.
         // The min-balance policy itself is tested by the provider server's hardening tests.
         registrationMinBalance: 1n,
+        // Compute jobs: the server deploys and stakes a ComputeContract (local windows) on start.
+        compute: { contract: "deploy", stakeWei: 100n * 10n ** 18n, deliverSeconds: 600 },
         logLevel: level,
       },
       logger: createLogger({ level, ...(logFile ? { destination: pino.destination({ dest: logFile, sync: false }) } : {}) }),
@@ -195,6 +203,7 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         providerUrl,
         dataDir,
         contract: server.context.deployment.address,
+        computeContract: server.context.compute!.address,
         extensionDir,
         walletDir,
         logFile,

@@ -4,7 +4,8 @@
 import type { Address, Hex, QuoteJson } from "../flow.ts";
 
 export const VAULT_DB_NAME = "pekanu-vault";
-export const VAULT_DB_VERSION = 3;
+/** v4 adds the "jobs" store (compute jobs, lib/vault/jobSchema.ts); orders are unchanged. */
+export const VAULT_DB_VERSION = 4;
 
 /** Schema v1 (extension 0.0.x): one store "receipts" keyed by orderId, σ mandatory. */
 export type VaultRecordV1 = {
