@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
 import { openBlobStore } from "./blobs/openBlobStore.ts";
 import { connectChain } from "./chain/connectChain.ts";
+import { createLeaderLease, type LeaderLease } from "./cluster/createLeaderLease.ts";
 import { createEventFollower } from "./chain/createEventFollower.ts";
 import { createTxSender, defaultFeePolicy } from "./chain/createTxSender.ts";
 import { ensureDeployment } from "./chain/ensureDeployment.ts";
@@ -90,6 +91,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   store.invites.addCodes(config.registration.inviteCodes);
 
   let context: ServerContext | undefined;
+  let lease: LeaderLease | undefined;
   try {
     const chain = await waitForChain({
       connect: () => connectChain({ rpcUrl: config.rpcUrl, ownerKey: config.ownerKey, signerKey: config.signerKey, expectedChainId: config.chainId }),
@@ -143,6 +145,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       nonceKey: nonceKey(store),
       registrations: createRegistrationBatcher({ txSender, log }),
       version: VERSION,
+      leader: { instanceId: config.instanceId, isLeader: () => lease?.isLeader() ?? true },
     };
   } catch (error) {
     db.close();
@@ -212,6 +215,40 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   };
   let pruneTimer: NodeJS.Timeout | undefined;
 
+  // The chain work: the event follower, dispute answers, earnings and quote pruning. The only
+  // instance runs it from start to stop; with a leader lease (several instances over one
+  // database) the lease holder runs it, and stops it the moment the lease is lost.
+  let chainWork: Promise<void> = Promise.resolve();
+  let chainWorkRunning = false;
+  const startChainWork = async () => {
+    if (chainWorkRunning) return;
+    chainWorkRunning = true;
+    await ctx.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial chain sync failed"));
+    await ctx.txSender.adopt().catch((error) => log.warn({ err: (error as Error).message }, "adopting pending transactions failed"));
+    ctx.follower.start();
+    ctx.tasks.start();
+    ctx.collector.start();
+    pruneQuotes();
+    pruneTimer = setInterval(() => pruneQuotes(), QUOTE_PRUNE_INTERVAL_MS);
+    pruneTimer.unref();
+  };
+  const pauseChainWork = async () => {
+    if (!chainWorkRunning) return;
+    chainWorkRunning = false;
+    clearInterval(pruneTimer);
+    await Promise.all([ctx.follower.stop(), ctx.tasks.pause(), ctx.collector.stop()]);
+  };
+  if (config.leaderLeaseMs > 0) {
+    lease = createLeaderLease({
+      store: ctx.store,
+      instanceId: config.instanceId,
+      leaseMs: config.leaderLeaseMs,
+      log,
+      onElected: () => (chainWork = chainWork.then(startChainWork)),
+      onDeposed: () => (chainWork = chainWork.then(pauseChainWork)),
+    });
+  }
+
   let listening: string | undefined;
   let stopped = false;
   return {
@@ -219,15 +256,10 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     config,
     context: ctx,
     async start() {
-      await ctx.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial chain sync failed"));
-      ctx.follower.start();
-      ctx.tasks.start();
-      ctx.collector.start();
-      pruneQuotes();
-      pruneTimer = setInterval(() => pruneQuotes(), QUOTE_PRUNE_INTERVAL_MS);
-      pruneTimer.unref();
+      if (lease) await lease.start();
+      else await (chainWork = startChainWork());
       listening = await app.listen({ host: config.host, port: config.port });
-      log.info({ url: listening, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
+      log.info({ url: listening, instance: config.instanceId, leaderLease: config.leaderLeaseMs > 0, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
       return listening;
     },
     async stop() {
@@ -245,6 +277,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       };
       await bounded("http", app.close());
       app.server.closeAllConnections?.();
+      if (lease) await bounded("leader lease", lease.stop().then(() => chainWork));
       await bounded("event follower", ctx.follower.stop());
       await bounded("task runner", ctx.tasks.stop());
       await bounded("earnings collector", ctx.collector.stop());

@@ -1,7 +1,9 @@
 // The provider server's configuration: one table of options, each settable by a CLI flag or an
 // environment variable (flag wins), with a documented default. Keys are only ever read from the
 // environment or from files: a key on the command line would show up in `ps` and shell history.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type Address, type Hex, getAddress, isAddress, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -107,6 +109,14 @@ export type ProviderConfig = {
   uploadLeaseMs: number;
   /** A PATCH that sends no bytes for this long is ended (what arrived is kept). */
   uploadStallMs: number;
+  /**
+   * Several instances over one database: the chain work (event follower, dispute answers, earnings)
+   * runs only in the instance holding the leader lease, this long from its last renewal. 0: this
+   * instance is the only one and always the leader (the embedded default).
+   */
+  leaderLeaseMs: number;
+  /** This instance's name in the leader lease and the logs (default: host, pid and a random suffix). */
+  instanceId: string;
   /** Ceiling of the max fee per gas (wei) the server offers, also for an answer about to miss its deadline. */
   maxFeePerGas: bigint;
   logLevel: string;
@@ -182,6 +192,8 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "s3SecretAccessKey", env: "PEKANU_S3_SECRET_ACCESS_KEY", fileEnv: "PEKANU_S3_SECRET_ACCESS_KEY_FILE", fileFlag: "--s3-secret-access-key-file", default: "<AWS SDK default chain>", doc: "S3 secret access key (never logged)" },
   { key: "uploadLeaseMs", flag: "--upload-lease-ms", env: "PEKANU_UPLOAD_LEASE_MS", default: "15000", doc: "resumable uploads: one writer per order holds a lease this long (renewed while bytes flow); a crashed writer's order is free again after it" },
   { key: "uploadStallMs", flag: "--upload-stall-ms", env: "PEKANU_UPLOAD_STALL_MS", default: "30000", doc: "resumable uploads: a PATCH that sends no bytes for this long is ended; what arrived is kept" },
+  { key: "leaderLeaseMs", flag: "--leader-lease-ms", env: "PEKANU_LEADER_LEASE_MS", default: "0", doc: "several instances over one database: the chain work runs only in the instance holding the leader lease this long (e.g. 6000; renewed every third of it); 0 = the only instance, always leader" },
+  { key: "instanceId", flag: "--instance-id", env: "PEKANU_INSTANCE_ID", default: "<host>-<pid>-<random>", doc: "this instance's name in the leader lease and the logs" },
   { key: "maxFeePerGas", flag: "--max-fee-per-gas", env: "PEKANU_MAX_FEE_PER_GAS", default: "200000000000", doc: "ceiling of the fee per gas in wei (200 gwei) the server pays, reached as an answer's deadline nears" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
@@ -372,6 +384,8 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     s3: s3Settings(input.blobStore ?? "disk", input.s3 ?? {}),
     uploadLeaseMs: positiveInt("upload lease", input.uploadLeaseMs ?? 15_000, { min: 100 }),
     uploadStallMs: positiveInt("upload stall timeout", input.uploadStallMs ?? 30_000, { min: 100 }),
+    leaderLeaseMs: input.leaderLeaseMs === 0 || input.leaderLeaseMs === undefined ? 0 : positiveInt("leader lease", input.leaderLeaseMs, { min: 300 }),
+    instanceId: input.instanceId || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     maxFeePerGas: input.maxFeePerGas ?? 200_000_000_000n,
     logLevel: input.logLevel ?? "info",
   };
@@ -527,6 +541,8 @@ export function loadConfig({
     },
     uploadLeaseMs: int("uploadLeaseMs"),
     uploadStallMs: int("uploadStallMs"),
+    leaderLeaseMs: int("leaderLeaseMs"),
+    instanceId: raw("instanceId"),
     maxFeePerGas: wei("maxFeePerGas"),
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
