@@ -358,7 +358,7 @@ async function mainCluster(): Promise<void> {
         PEKANU_S3_REGION: s3.PEKANU_S3_REGION ?? "us-east-1",
         ...clusterEnv,
     };
-    server = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: join(dir, "data"), env: { ...instanceEnv, PEKANU_INSTANCE_ID: "a" } });
+    server = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: join(dir, "data"), env: { ...instanceEnv, PEKANU_INSTANCE_ID: "a" }, timeoutMs: 240_000 });
     const pid = server.pid;
     const idleRss = statusValue(pid, "VmRSS");
     const warmPath = join(dir, "warm.bin");
@@ -424,6 +424,7 @@ async function mainCluster(): Promise<void> {
       rpcUrl: node.rpcUrl,
       dataDir: join(dir, "data"),
       env: { ...instanceEnv, PEKANU_INSTANCE_ID: "b" },
+      timeoutMs: 240_000,
     });
     secondServer = second;
     log(`(ii) ${sizes.clients} concurrent clients, one instance …`);

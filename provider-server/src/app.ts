@@ -238,7 +238,18 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     clearInterval(pruneTimer);
     await Promise.all([ctx.follower.stop(), ctx.tasks.pause(), ctx.collector.stop()]);
   };
+  // A follower does not apply events, so it learns a signer rotation from the chain itself.
+  let signerTimer: NodeJS.Timeout | undefined;
+  const SIGNER_REFRESH_MS = 30_000;
   if (config.leaderLeaseMs > 0) {
+    signerTimer = setInterval(() => {
+      if (lease?.isLeader()) return;
+      readContractInfo({ chain: ctx.chain, address: ctx.deployment.address }).then(
+        (info) => (ctx.contract.signer = info.signer),
+        (error) => log.warn({ err: (error as Error).message.split("\n")[0] }, "reading the contract's signer failed"),
+      );
+    }, SIGNER_REFRESH_MS);
+    signerTimer.unref();
     lease = createLeaderLease({
       store: ctx.store,
       instanceId: config.instanceId,
@@ -266,6 +277,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       if (stopped) return;
       stopped = true;
       clearInterval(pruneTimer);
+      clearInterval(signerTimer);
       // Each step gets a bounded grace period, so one stuck request or RPC call cannot keep the
       // process from exiting; what was cut short is logged, and everything is restart-safe.
       const bounded = async (name: string, work: Promise<unknown>) => {
@@ -296,12 +308,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   };
 }
 
-/** The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces valid). */
+/**
+ * The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces
+ * valid; every instance sharing the database uses the same key). Instances starting together
+ * both propose one; the compare-and-set keeps the first, and both read that.
+ */
 function nonceKey(store: ReturnType<typeof createStore>): Uint8Array {
-  let hex = store.meta.get("siwe_nonce_key");
-  if (!hex) {
-    hex = randomBytes(32).toString("hex");
-    store.meta.set("siwe_nonce_key", hex);
-  }
-  return Buffer.from(hex, "hex");
+  if (!store.meta.get("siwe_nonce_key")) store.meta.swap({ key: "siwe_nonce_key", expected: undefined, value: randomBytes(32).toString("hex") });
+  return Buffer.from(store.meta.get("siwe_nonce_key")!, "hex");
 }
