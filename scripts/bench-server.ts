@@ -294,7 +294,8 @@ const clusterEnv = { PEKANU_LEADER_LEASE_MS: "6000", PEKANU_POLL_INTERVAL_MS: "5
 
 /**
  * Kills the leader (SIGKILL) and times until the other instance applied the first chain event
- * after it: a payment sent right after the kill, seen as confirmed through the other instance.
+ * after it: a payment sent right after the kill, seen in the order list (its chain state comes
+ * only from the event follower, not from a direct chain read) through the other instance.
  */
 async function leaderFailover({ leader, other, node }: { leader: ProviderProcess; other: ProviderProcess; node: HardhatNode }) {
   const account = testAccount(4);
@@ -308,8 +309,8 @@ async function leaderFailover({ leader, other, node }: { leader: ProviderProcess
   await leader.kill();
   await payQuote({ clients: chainClients({ rpcUrl: node.rpcUrl, key: testKey(4) }), contract: other.contract, quote });
   for (;;) {
-    const order = await client.order(quote.quote.orderId);
-    if (order.payment?.confirmed) break;
+    const listed = (await client.orders()).orders.find((o) => o.orderId === quote.quote.orderId);
+    if (listed?.chainState === "Paid") break;
     if (performance.now() - killedAt > 120_000) throw new Error("the other instance never applied the payment");
     await new Promise((r) => setTimeout(r, 100));
   }
