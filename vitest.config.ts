@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: "server",
           include: ["provider-server/**/*.test.ts"],
+          // Two instances over one state: run once, in server-ceph (against the real S3 store).
+          exclude: ["provider-server/test/cluster.test.ts", "**/node_modules/**"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
@@ -20,7 +22,7 @@ export default defineConfig({
         // by scripts/infra/ceph-s3.sh in the globalSetup; skipped with the reason if that fails.
         test: {
           name: "server-ceph",
-          include: ["provider-server/test/blobStoreContract.test.ts", "provider-server/test/resumableUpload.test.ts"],
+          include: ["provider-server/test/blobStoreContract.test.ts", "provider-server/test/resumableUpload.test.ts", "provider-server/test/cluster.test.ts"],
           globalSetup: ["provider-server/test/support/cephGlobalSetup.ts"],
           testTimeout: 180_000,
           hookTimeout: 600_000,

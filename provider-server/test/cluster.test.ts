@@ -3,13 +3,17 @@
 // without resending the saved prefix, a killed leader's open dispute is answered by the other
 // before its deadline with exactly one answer on chain, and two instances racing on one order
 // issue one σ. The shared state is the SQLite file of one data dir here (both processes open it;
-// the leader lease and the upload leases are rows in it, as they are in PostgreSQL).
+// the leader lease and the upload leases are rows in it, as they are in PostgreSQL). Runs in the
+// `server-ceph` project: the blobs are in a real Ceph RGW bucket (on the shared disk data dir if
+// Ceph could not be started).
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { orderStateName, receiptFor, serverContractAbi, verifyReceipt } from "@pekanu/protocol";
 import { type Hex, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import { SEGMENT_SIZE } from "../src/blobs/BlobStore.ts";
+import { s3Target } from "./support/s3Target.ts";
 import {
   chainClients,
   createProviderClient,
@@ -27,7 +31,18 @@ import {
 } from "./support/index.ts";
 
 const LEADER_LEASE_MS = 1500;
-const clusterEnv = {
+const { target } = s3Target();
+const clusterEnv: Record<string, string> = {
+  ...(target
+    ? {
+        PEKANU_BLOB_STORE: "s3",
+        PEKANU_S3_ENDPOINT: target.endpoint,
+        PEKANU_S3_BUCKET: `pekanu-cluster-${randomBytes(4).toString("hex")}`,
+        PEKANU_S3_CREATE_BUCKET: "true",
+        PEKANU_S3_ACCESS_KEY_ID: target.accessKeyId,
+        PEKANU_S3_SECRET_ACCESS_KEY: target.secretAccessKey,
+      }
+    : {}),
   PEKANU_LEADER_LEASE_MS: String(LEADER_LEASE_MS),
   PEKANU_UPLOAD_LEASE_MS: "1000",
   PEKANU_COLLECT_INTERVAL_MS: "0",
@@ -109,7 +124,7 @@ afterAll(async () => {
   await node?.stop();
 });
 
-describe("two instances over one state", () => {
+describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared disk"})`, () => {
   it("exactly one leader; an upload through A downloads through B", async () => {
     expect(await health(a)).toEqual(expect.objectContaining({ instance: "a", leader: true }));
     expect(await health(b)).toEqual(expect.objectContaining({ instance: "b", leader: false }));
@@ -224,5 +239,30 @@ describe("two instances over one state", () => {
     // Nothing is left for a second answer: the task is done and no pending transaction remains.
     await waitFor(() => query<{ status: string }>("SELECT status FROM tasks WHERE order_id = ?", orderId.toLowerCase())?.status === "done", { what: "task done" });
     expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")?.n).toBe(0);
+  });
+
+  it("a frozen leader that wakes after another took over steps down and sends nothing", async () => {
+    // A (restarted) leads now; C joins as a follower.
+    const c = await start("c");
+    expect((await health(a)).leader).toBe(true);
+    const viaC = await signIn({ baseUrl: c.baseUrl, account: alice });
+    const { file, quote, orderId } = await paidOrder(viaC, contract, 20_000);
+    await viaC.upload(orderId, file.bytes);
+    process.kill(a.pid, "SIGSTOP");
+    const hash = await clients.walletClient.writeContract({ address: contract, abi: serverContractAbi, functionName: "disputeDelivery", args: [quote.quote] });
+    const disputed = await clients.publicClient.waitForTransactionReceipt({ hash });
+    await waitFor(
+      async () => (await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: disputed.blockNumber })).length > 0,
+      { what: "the dispute answered by C", timeoutMs: 60_000 },
+    );
+    process.kill(a.pid, "SIGCONT");
+    // A's timers fire late: its lease time is over, so it neither answers nor keeps the lease.
+    await waitFor(async () => (await health(a)).leader === false, { what: "A steps down", timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 2 * LEADER_LEASE_MS));
+    expect((await health(c)).leader).toBe(true);
+    expect((await health(a)).leader).toBe(false);
+    expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE label LIKE ?", `%${orderId}%`)?.n).toBe(1);
+    const all = await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: 0n });
+    expect(all).toHaveLength(1);
   });
 });
