@@ -467,6 +467,7 @@ async function mainCluster(): Promise<void> {
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
       const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ");
       process.stdout.write(`${line(["measure", "value", "target", "met"])}\n${rows.map(line).join("\n")}\n`);
+      for (const run of [single, spread]) if (run.errorSamples.length > 0) process.stdout.write(`errors: ${JSON.stringify(run.errorSamples)}\n`);
     }
   } finally {
     await secondServer?.stop().catch(() => {});
