@@ -1,4 +1,4 @@
-// Two provider instances (real processes) over one shared state and one blob store, against a real
+// Three provider instances (real processes) over one shared state and one blob store, against a real
 // hardhat node: any instance serves any request, an upload cut by a SIGKILL resumes on the other
 // without resending the saved prefix, a killed leader's open dispute is answered by the other
 // before its deadline with exactly one answer on chain, and two instances racing on one order
@@ -105,6 +105,18 @@ function stallingStream(bytes: Uint8Array, piece = 256 << 10) {
 
 let a: ProviderProcess;
 let b: ProviderProcess;
+let c: ProviderProcess;
+
+/** Which of B and C holds the lease now (A is dead by then). */
+const roles = () =>
+  waitFor(
+    async () => {
+      const leads = await Promise.all([b, c].map(async (p) => (await health(p)).leader));
+      const i = leads.indexOf(true);
+      return i < 0 || leads.filter(Boolean).length > 1 ? undefined : { leader: [b, c][i]!, other: [b, c][1 - i]! };
+    },
+    { what: "exactly one leader among B and C", timeoutMs: 30_000 },
+  );
 let contract: Hex;
 
 beforeAll(async () => {
@@ -114,9 +126,10 @@ beforeAll(async () => {
   a = await start("a");
   dataDir = a.dataDir;
   await waitFor(async () => (await health(a)).leader, { what: "a leads" });
-  b = await start("b");
+  [b, c] = await Promise.all([start("b"), start("c")]);
   contract = a.contract;
   expect(b.contract).toBe(contract);
+  expect(c.contract).toBe(contract);
 }, 300_000);
 
 afterAll(async () => {
@@ -128,6 +141,7 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
   it("exactly one leader; an upload through A downloads through B", async () => {
     expect(await health(a)).toEqual(expect.objectContaining({ instance: "a", leader: true }));
     expect(await health(b)).toEqual(expect.objectContaining({ instance: "b", leader: false }));
+    expect(await health(c)).toEqual(expect.objectContaining({ instance: "c", leader: false }));
     // Sign in on A, register and quote through B: sessions and quotes are rows, not memory.
     const viaA = await signIn({ baseUrl: a.baseUrl, account: alice });
     const viaB = createProviderClient({ baseUrl: b.baseUrl, token: viaA.token });
@@ -198,25 +212,46 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
     expect(sending.counter.sent + (size - offset) - size).toBe(resent);
     const download = await viaB.download(file.root);
     expect(Buffer.from(download.bytes).equals(Buffer.from(file.bytes))).toBe(true);
-    // B took the lease over from the dead A.
-    await waitFor(async () => (await health(b)).leader, { what: "b leads", timeoutMs: 30_000 });
+    // B or C took the lease over from the dead A.
+    await roles();
+  });
+
+  it("a frozen leader that wakes after another took over steps down and sends nothing", async () => {
+    const { leader, other } = await roles();
+    const viaOther = await signIn({ baseUrl: other.baseUrl, account: alice });
+    const { file, quote, orderId } = await paidOrder(viaOther, contract, 20_000);
+    await viaOther.upload(orderId, file.bytes);
+    process.kill(leader.pid, "SIGSTOP");
+    const hash = await clients.walletClient.writeContract({ address: contract, abi: serverContractAbi, functionName: "disputeDelivery", args: [quote.quote] });
+    const disputed = await clients.publicClient.waitForTransactionReceipt({ hash });
+    await waitFor(
+      async () => (await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: disputed.blockNumber })).length > 0,
+      { what: "the dispute answered by the other instance", timeoutMs: 60_000 },
+    );
+    process.kill(leader.pid, "SIGCONT");
+    // Its timers fire late: its lease time is over, so it neither answers nor keeps the lease.
+    await waitFor(async () => (await health(leader)).leader === false, { what: "the woken leader steps down", timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 2 * LEADER_LEASE_MS));
+    expect((await health(other)).leader).toBe(true);
+    expect((await health(leader)).leader).toBe(false);
+    expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE label LIKE ?", `%${orderId}%`)?.n).toBe(1);
+    const all = await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: 0n });
+    expect(all).toHaveLength(1);
   });
 
   it("the leader killed while a dispute is open: the other instance answers before the deadline, and the chain shows exactly one answer", async () => {
-    // A comes back as a follower (B holds the lease now).
-    a = await start("a2");
-    expect((await health(a)).leader).toBe(false);
-    const viaA = await signIn({ baseUrl: a.baseUrl, account: alice });
-    const { file, quote, orderId } = await paidOrder(viaA, contract, 40_000);
-    await viaA.upload(orderId, file.bytes);
+    const { leader, other } = await roles();
+    const viaOther = await signIn({ baseUrl: other.baseUrl, account: alice });
+    const { file, quote, orderId } = await paidOrder(viaOther, contract, 40_000);
+    await viaOther.upload(orderId, file.bytes);
     // The leader is frozen first (so it cannot answer), the client disputes, then the leader dies.
-    process.kill(b.pid, "SIGSTOP");
+    process.kill(leader.pid, "SIGSTOP");
     const disputedAt = Date.now();
     const hash = await clients.walletClient.writeContract({ address: contract, abi: serverContractAbi, functionName: "disputeDelivery", args: [quote.quote] });
     const disputed = await clients.publicClient.waitForTransactionReceipt({ hash });
     const [{ args }] = parseEventLogs({ abi: serverContractAbi, logs: disputed.logs, eventName: "DeliveryDisputed" });
     const deadline = args.deadline;
-    await b.kill();
+    await leader.kill();
     const answered = await waitFor(
       async () => {
         const logs = await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: disputed.blockNumber });
@@ -225,7 +260,7 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
       { what: "the dispute answered", timeoutMs: 60_000 },
     );
     const failoverMs = Date.now() - disputedAt;
-    expect((await health(a)).leader).toBe(true);
+    expect((await health(other)).leader).toBe(true);
     // Mined before the deadline, exactly once; the order is Paid again.
     const block = await clients.publicClient.getBlock({ blockNumber: answered[0]!.blockNumber });
     expect(block.timestamp).toBeLessThanOrEqual(deadline);
@@ -239,30 +274,5 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
     // Nothing is left for a second answer: the task is done and no pending transaction remains.
     await waitFor(() => query<{ status: string }>("SELECT status FROM tasks WHERE order_id = ?", orderId.toLowerCase())?.status === "done", { what: "task done" });
     expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")?.n).toBe(0);
-  });
-
-  it("a frozen leader that wakes after another took over steps down and sends nothing", async () => {
-    // A (restarted) leads now; C joins as a follower.
-    const c = await start("c");
-    expect((await health(a)).leader).toBe(true);
-    const viaC = await signIn({ baseUrl: c.baseUrl, account: alice });
-    const { file, quote, orderId } = await paidOrder(viaC, contract, 20_000);
-    await viaC.upload(orderId, file.bytes);
-    process.kill(a.pid, "SIGSTOP");
-    const hash = await clients.walletClient.writeContract({ address: contract, abi: serverContractAbi, functionName: "disputeDelivery", args: [quote.quote] });
-    const disputed = await clients.publicClient.waitForTransactionReceipt({ hash });
-    await waitFor(
-      async () => (await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: disputed.blockNumber })).length > 0,
-      { what: "the dispute answered by C", timeoutMs: 60_000 },
-    );
-    process.kill(a.pid, "SIGCONT");
-    // A's timers fire late: its lease time is over, so it neither answers nor keeps the lease.
-    await waitFor(async () => (await health(a)).leader === false, { what: "A steps down", timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 2 * LEADER_LEASE_MS));
-    expect((await health(c)).leader).toBe(true);
-    expect((await health(a)).leader).toBe(false);
-    expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE label LIKE ?", `%${orderId}%`)?.n).toBe(1);
-    const all = await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: 0n });
-    expect(all).toHaveLength(1);
   });
 });
