@@ -39,7 +39,7 @@ import { orderRoutes } from "./routes/orderRoutes.ts";
 import { quoteRoutes } from "./routes/quoteRoutes.ts";
 import { registrationRoutes } from "./routes/registrationRoutes.ts";
 import { resumableUploadRoutes } from "./routes/resumableUploadRoutes.ts";
-import { createStore } from "./store/createStore.ts";
+import { createStore, type Store } from "./store/createStore.ts";
 
 export const VERSION = "0.1.0";
 
@@ -73,7 +73,7 @@ export type ProviderServer = {
   /** Every route registered (method and URL pattern), e.g. to check the OpenAPI document covers them. */
   routes: { method: string; url: string }[];
   /** Deletes quotes that expired unpaid more than a day ago (done every 10 minutes); returns how many. */
-  pruneQuotes(now?: number): number;
+  pruneQuotes(now?: number): Promise<number>;
 };
 
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
@@ -86,13 +86,13 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const blobs = await openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
-  const db = openDatabase({ path: join(config.dataDir, "provider.sqlite") });
+  const db = await openDatabase({ path: join(config.dataDir, "provider.sqlite") });
   const store = createStore(db);
-  store.invites.addCodes(config.registration.inviteCodes);
 
   let context: ServerContext | undefined;
   let lease: LeaderLease | undefined;
   try {
+    await store.invites.addCodes(config.registration.inviteCodes);
     const chain = await waitForChain({
       connect: () => connectChain({ rpcUrl: config.rpcUrl, ownerKey: config.ownerKey, signerKey: config.signerKey, expectedChainId: config.chainId }),
       log,
@@ -142,13 +142,13 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       busyOrders: new Map<Hex, InFlightUpload>(),
       pendingRegistrations: new Map<Address, Promise<unknown>>(),
       siweDomains: siweDomains({ config, chainId: chain.chainId }),
-      nonceKey: nonceKey(store),
+      nonceKey: await nonceKey(store),
       registrations: createRegistrationBatcher({ txSender, log }),
       version: VERSION,
       leader: { instanceId: config.instanceId, isLeader: () => lease?.isLeader() ?? true },
     };
   } catch (error) {
-    db.close();
+    await db.close();
     await blobs.close();
     throw error;
   }
@@ -208,8 +208,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes, resumableUploadRoutes, openApiRoutes]) routes({ app, ctx });
   await app.ready();
 
-  const pruneQuotes = (now = Math.floor(Date.now() / 1000)) => {
-    const removed = ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
+  const pruneQuotes = async (now = Math.floor(Date.now() / 1000)) => {
+    const removed = await ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
     if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
     return removed;
   };
@@ -228,8 +228,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     ctx.follower.start();
     ctx.tasks.start();
     ctx.collector.start();
-    pruneQuotes();
-    pruneTimer = setInterval(() => pruneQuotes(), QUOTE_PRUNE_INTERVAL_MS);
+    const prune = () => pruneQuotes().catch((error) => log.warn({ err: (error as Error).message }, "pruning expired quotes failed"));
+    await prune();
+    pruneTimer = setInterval(prune, QUOTE_PRUNE_INTERVAL_MS);
     pruneTimer.unref();
   };
   const pauseChainWork = async () => {
@@ -293,7 +294,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await bounded("event follower", ctx.follower.stop());
       await bounded("task runner", ctx.tasks.stop());
       await bounded("earnings collector", ctx.collector.stop());
-      db.close();
+      await db.close();
       await blobs.close();
       log.info("provider stopped");
     },
@@ -308,12 +309,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   };
 }
 
-/**
- * The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces
- * valid; every instance sharing the database uses the same key). Instances starting together
- * both propose one; the compare-and-set keeps the first, and both read that.
- */
-function nonceKey(store: ReturnType<typeof createStore>): Uint8Array {
-  if (!store.meta.get("siwe_nonce_key")) store.meta.swap({ key: "siwe_nonce_key", expected: undefined, value: randomBytes(32).toString("hex") });
-  return Buffer.from(store.meta.get("siwe_nonce_key")!, "hex");
+/** The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces valid). */
+async function nonceKey(store: Store): Promise<Uint8Array> {
+  // First writer wins: instances sharing a database all end up with the same key.
+  const hex = (await store.meta.get("siwe_nonce_key")) ?? (await store.meta.setIfAbsent("siwe_nonce_key", randomBytes(32).toString("hex")));
+  return Buffer.from(hex, "hex");
 }

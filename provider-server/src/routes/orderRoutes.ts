@@ -19,8 +19,8 @@ import type { OrderRecord } from "../store/orderStore.ts";
 const orderParams = z.object({ orderId: zBytes32 }).strict();
 
 /** The caller's order, or NotFound / Forbidden. */
-function ownOrder({ ctx, request, orderId }: { ctx: ServerContext; request: FastifyRequest; orderId: Hex }): OrderRecord {
-  const order = ctx.store.orders.get(orderId);
+async function ownOrder({ ctx, request, orderId }: { ctx: ServerContext; request: FastifyRequest; orderId: Hex }): Promise<OrderRecord> {
+  const order = await ctx.store.orders.get(orderId);
   if (!order) throw new ApiError("NotFound", "no such order");
   if (order.client !== sessionOf(request).address) throw new ApiError("Forbidden", "this order belongs to another client");
   return order;
@@ -37,8 +37,7 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
     async (request) => {
       const { address } = sessionOf(request);
       const now = Math.floor(Date.now() / 1000);
-      const orders = ctx.store.orders
-        .listByClient({ client: address, limit: request.query.limit })
+      const orders = (await ctx.store.orders.listByClient({ client: address, limit: request.query.limit }))
         .map((order) => orderView({ order, payment: storedPayment({ ctx, order }), chainState: order.chainState, now, ttlSeconds: ctx.config.pricing.quoteTtlSeconds }))
         .filter((view) => request.query.status === undefined || view.status === request.query.status);
       return { orders };
@@ -48,14 +47,14 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
   r.get(
     "/v1/orders/:orderId",
     { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "one order: payment, confirmations, on-chain state", params: orderParams, response: { 200: orderResponse } } },
-    async (request) => readOrderStatus({ ctx, order: ownOrder({ ctx, request, orderId: request.params.orderId }) }),
+    async (request) => readOrderStatus({ ctx, order: await ownOrder({ ctx, request, orderId: request.params.orderId }) }),
   );
 
   r.put(
     "/v1/orders/:orderId/content",
     { onRequest: auth, bodyLimit: ctx.config.proofBodyLimit, schema: { security: [{ bearer: [] }], summary: "upload the content (octet-stream) or prove ownership (JSON); answers σ and L", params: orderParams, response: { 200: receiptResponse } } },
     async (request, reply) => {
-      const order = ownOrder({ ctx, request, orderId: request.params.orderId });
+      const order = await ownOrder({ ctx, request, orderId: request.params.orderId });
       const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
       const isUpload = type === "application/octet-stream";
       if (!isUpload && type !== "application/json") {
@@ -89,12 +88,14 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
       // One writer per order across instances: the same lease row a resumable upload takes.
       const token = randomBytes(16).toString("hex");
       const leaseMs = ctx.config.uploadLeaseMs;
-      const hadRow = ctx.store.uploads.get(order.orderId) !== undefined;
-      if (!ctx.store.uploads.acquire({ orderId: order.orderId, token, emptyHasher: EMPTY_HASHER, now: Date.now(), leaseMs })) {
+      const hadRow = (await ctx.store.uploads.get(order.orderId)) !== undefined;
+      if (!(await ctx.store.uploads.acquire({ orderId: order.orderId, token, emptyHasher: EMPTY_HASHER, now: Date.now(), leaseMs }))) {
         if (isUpload) reply.header("connection", "close");
         throw new ApiError("Conflict", "content for this order is already being received");
       }
-      const renewal = setInterval(() => ctx.store.uploads.renew({ orderId: order.orderId, token, until: Date.now() + leaseMs }), Math.max(50, Math.floor(leaseMs / 3)));
+      const renewal = setInterval(() => {
+        ctx.store.uploads.renew({ orderId: order.orderId, token, until: Date.now() + leaseMs }).catch((error) => request.log.warn({ err: (error as Error).message }, "upload lease renewal failed"));
+      }, Math.max(50, Math.floor(leaseMs / 3)));
       renewal.unref();
       ctx.busyOrders.set(order.orderId, {
         startedAt: Date.now(),
@@ -116,8 +117,8 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
       } finally {
         clearInterval(renewal);
         // σ issued, or a row this request created: drop it; a resumable upload's own progress stays.
-        if (!hadRow || ctx.store.orders.get(order.orderId)?.receipt) ctx.store.uploads.remove({ orderId: order.orderId, token });
-        else ctx.store.uploads.release({ orderId: order.orderId, token });
+        if (!hadRow || (await ctx.store.orders.get(order.orderId))?.receipt) await ctx.store.uploads.remove({ orderId: order.orderId, token });
+        else await ctx.store.uploads.release({ orderId: order.orderId, token });
         ctx.busyOrders.delete(order.orderId);
       }
     },

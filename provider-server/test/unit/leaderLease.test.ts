@@ -15,15 +15,15 @@ const LEASE = 60_000;
 const SKEW = 15_000;
 const log = pino({ level: "silent" });
 const opened: ReturnType<typeof createStore>[] = [];
-afterEach(() => {
-  for (const store of opened.splice(0)) store.db.close();
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.db.close();
 });
 
 async function twoInstances() {
   const path = join(await mkdtemp(join(tmpdir(), "pekanu-lease-")), "provider.sqlite");
   const clock = { wall: 1_000_000, mono: 0 };
-  const make = (instanceId: string) => {
-    const store = createStore(openDatabase({ path }));
+  const make = async (instanceId: string) => {
+    const store = createStore(await openDatabase({ path }));
     opened.push(store);
     const events: string[] = [];
     const lease = createLeaderLease({
@@ -43,7 +43,7 @@ async function twoInstances() {
     clock.wall += ms;
     clock.mono += ms;
   };
-  return { a: make("a"), b: make("b"), advance };
+  return { a: await make("a"), b: await make("b"), advance };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
@@ -76,7 +76,7 @@ describe("leader lease", () => {
     await settle();
     expect(b.lease.isLeader()).toBe(true);
     expect(b.events).toEqual(["elected 2"]);
-    expect(JSON.parse(b.store.meta.get(LEADER_KEY)!)).toMatchObject({ holder: "b", epoch: 2 });
+    expect(JSON.parse((await b.store.meta.get(LEADER_KEY))!)).toMatchObject({ holder: "b", epoch: 2 });
     // A comes back: it sees B's lease and steps down instead of taking it.
     await a.lease.tick();
     await settle();
@@ -101,18 +101,20 @@ describe("leader lease", () => {
 
   it("two instances racing on the row: exactly one compare-and-set wins", async () => {
     const { a, b } = await twoInstances();
-    const expected = a.store.meta.get(LEADER_KEY);
+    const expected = await a.store.meta.get(LEADER_KEY);
     expect(expected).toBeUndefined();
-    const results = [
+    const results = await Promise.all([
       a.store.meta.swap({ key: LEADER_KEY, expected, value: JSON.stringify({ holder: "a", epoch: 1, until: 1 }) }),
       b.store.meta.swap({ key: LEADER_KEY, expected, value: JSON.stringify({ holder: "b", epoch: 1, until: 1 }) }),
-    ];
+    ]);
     expect(results).toEqual([true, false]);
-    const taken = a.store.meta.get(LEADER_KEY)!;
-    expect([
-      b.store.meta.swap({ key: LEADER_KEY, expected: taken, value: "b2" }),
-      a.store.meta.swap({ key: LEADER_KEY, expected: taken, value: "a2" }),
-    ]).toEqual([true, false]);
-    expect(a.store.meta.get(LEADER_KEY)).toBe("b2");
+    const taken = (await a.store.meta.get(LEADER_KEY))!;
+    expect(
+      await Promise.all([
+        b.store.meta.swap({ key: LEADER_KEY, expected: taken, value: "b2" }),
+        a.store.meta.swap({ key: LEADER_KEY, expected: taken, value: "a2" }),
+      ]),
+    ).toEqual([true, false]);
+    expect(await a.store.meta.get(LEADER_KEY)).toBe("b2");
   });
 });
