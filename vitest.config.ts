@@ -27,6 +27,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The whole provider-server suite against the scale-out backends: PostgreSQL for state and
+        // a real Ceph RGW for blobs, started by the globalSetup (scripts/infra/postgres.sh and
+        // ceph-s3.sh, provisioned with apt-get when missing). Each data dir gets its own database,
+        // each test file its own bucket (test/support/stateBackend.ts). A few tests that read the
+        // SQLite file or the blob files themselves are skipped here, with the reason in their title.
+        test: {
+          name: "server-scale",
+          include: ["provider-server/**/*.test.ts"],
+          globalSetup: ["provider-server/test/support/scaleGlobalSetup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
       { test: { name: "extension", include: ["extension/**/*.test.ts"], exclude: ["**/node_modules/**", "extension/build/**", "extension/.plasmo/**"], testTimeout: 60_000 } },
       {
         test: {
