@@ -5,8 +5,13 @@
 // its own database (named after the dir, so a restart on the same dir finds its state again) and
 // every test file its own bucket.
 import { createHash, randomBytes } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { inject } from "vitest";
+import type { BlobStore } from "../../src/blobs/BlobStore.ts";
+import type { createS3BlobStore } from "../../src/blobs/createS3BlobStore.ts";
 import type { ProviderConfigInput } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/openDatabase.ts";
 import type { SqlDatabase } from "../../src/db/SqlDatabase.ts";
@@ -91,4 +96,21 @@ export async function backendEnv(dataDir: string, given: Record<string, string> 
 /** Opens `dataDir`'s state database (SQLite file or its PostgreSQL database), e.g. to look at a stopped server's state. */
 export async function openTestDatabase(dataDir: string): Promise<SqlDatabase> {
   return openDatabase({ dataDir, url: await databaseUrlFor(dataDir) });
+}
+
+/**
+ * What a server's blob store holds, as names: verified blobs and unfinished writes (disk: blobs/
+ * and tmp/ in the data dir; S3: the objects under the bucket and its open multipart uploads).
+ */
+export async function blobListing({ blobs, dataDir }: { blobs: BlobStore; dataDir: string }): Promise<{ stored: string[]; pending: string[] }> {
+  if (blobs.kind === "disk") {
+    return { stored: (await readdir(join(dataDir, "blobs"))).sort(), pending: (await readdir(join(dataDir, "tmp"))).sort() };
+  }
+  const s3 = blobs as ReturnType<typeof createS3BlobStore>;
+  const objects = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+  const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  return {
+    stored: (objects.Contents ?? []).map((o) => o.Key!).sort(),
+    pending: (uploads.Uploads ?? []).map((u) => u.Key!).sort(),
+  };
 }
