@@ -1,7 +1,7 @@
 // Resumable uploads (tus 1.0.0 core on /v1/orders/{id}/content) against a real hardhat node: the
 // server in-process for the protocol cases, and as a child process killed with SIGKILL for the
 // resume case. Every refusal is checked for what it leaves behind. In the `server` project the
-// blobs are on disk; in `server-ceph` the same tests run against a real Ceph RGW bucket.
+// blobs are on disk; in `server-scale` the same tests run against a real Ceph RGW bucket (and PostgreSQL).
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";

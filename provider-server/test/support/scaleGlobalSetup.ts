@@ -6,7 +6,7 @@
 // the run fails here with the reason: a scale run that silently fell back to SQLite would prove
 // nothing.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,10 @@ export default async function setup(project: TestProject) {
   let stopPostgres = async () => {};
   const postgres = (async () => {
     if (process.env.PEKANU_TEST_DATABASE_URL) return process.env.PEKANU_TEST_DATABASE_URL;
-    const dir = join(await mkdtemp(join(tmpdir(), "pekanu-pg-")), "cluster");
+    const parent = await mkdtemp(join(tmpdir(), "pekanu-pg-"));
+    // As root the server runs as `postgres`, which must reach the cluster dir inside (mkdtemp: 0700).
+    await chmod(parent, 0o711);
+    const dir = join(parent, "cluster");
     stopPostgres = async () => {
       await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch((error: Error) => console.error(`[server-scale] PostgreSQL stop failed: ${error.message}`));
     };
