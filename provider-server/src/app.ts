@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
-import { join } from "node:path";
 import type { PekanuDomain } from "@pekanu/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -86,7 +85,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const blobs = await openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
-  const db = await openDatabase({ path: join(config.dataDir, "provider.sqlite") });
+  const db = await openDatabase({ dataDir: config.dataDir, url: config.database, poolSize: config.databasePoolSize });
   const store = createStore(db);
 
   let context: ServerContext | undefined;
