@@ -2,18 +2,15 @@
 // hardhat node: any instance serves any request, an upload cut by a SIGKILL resumes on the other
 // without resending the saved prefix, a killed leader's open dispute is answered by the other
 // before its deadline with exactly one answer on chain, and two instances racing on one order
-// issue one σ. The shared state is the SQLite file of one data dir here (both processes open it;
-// the leader lease and the upload leases are rows in it, as they are in PostgreSQL). Runs in the
-// `server-ceph` project: the blobs are in a real Ceph RGW bucket (on the shared disk data dir if
-// Ceph could not be started).
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+// issue one σ. Runs in the `server-scale` project: the state is one PostgreSQL database (the data
+// dir's, test/support/stateBackend.ts) and the blobs one Ceph RGW bucket, shared by the instances.
 import { orderStateName, receiptFor, serverContractAbi, verifyReceipt } from "@pekanu/protocol";
 import { type Hex, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { SEGMENT_SIZE } from "../src/blobs/BlobStore.ts";
 import { s3Target } from "./support/s3Target.ts";
+import { openTestDatabase, stateBackend } from "./support/stateBackend.ts";
 import {
   chainClients,
   createProviderClient,
@@ -63,15 +60,16 @@ const start = async (name: string) => {
 type Health = { instance: string; leader: boolean };
 const health = async (p: ProviderProcess): Promise<Health> => (await (await fetch(`${p.baseUrl}/healthz`)).json()) as Health;
 
-const openDb = () => new DatabaseSync(join(dataDir, "provider.sqlite"), { readOnly: true });
-const query = <T>(sql: string, ...params: (string | number)[]): T | undefined => {
-  const db = openDb();
+/** One row from the instances' shared database (PostgreSQL or the SQLite file), read as the tests' own client. */
+const query = async <T>(sql: string, ...params: (string | number)[]): Promise<T | undefined> => {
+  const db = await openTestDatabase(dataDir);
   try {
-    return db.prepare(sql).get(...params) as T | undefined;
+    return await db.get<T>(sql, params);
   } finally {
-    db.close();
+    await db.close();
   }
 };
+const count = async (sql: string, ...params: (string | number)[]) => Number((await query<{ n: number | string }>(sql, ...params))?.n);
 
 async function paidOrder(c: ProviderClient, contract: Hex, size: number) {
   const file = testFile(size);
@@ -137,7 +135,7 @@ afterAll(async () => {
   await node?.stop();
 });
 
-describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared disk"})`, () => {
+describe(`instances over one state (${stateBackend === "postgres" ? "PostgreSQL" : "one SQLite file"}, blobs: ${target ? "Ceph RGW" : "shared disk"})`, () => {
   it("exactly one leader; an upload through A downloads through B", async () => {
     expect(await health(a)).toEqual(expect.objectContaining({ instance: "a", leader: true }));
     expect(await health(b)).toEqual(expect.objectContaining({ instance: "b", leader: false }));
@@ -169,11 +167,11 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
     expect(signed.length).toBeGreaterThan(0);
     expect(new Set(signed.map((s) => s.signature)).size).toBe(1);
     expectSigned(contract, quote, signed[0]!);
-    const stored = query<{ receipt_signature: string }>("SELECT receipt_signature FROM orders WHERE order_id = ?", orderId);
+    const stored = await query<{ receipt_signature: string }>("SELECT receipt_signature FROM orders WHERE order_id = ?", orderId);
     expect(stored?.receipt_signature).toBe(signed[0]!.signature);
     // Once σ exists, any instance answers that σ.
     for (const c of [viaA, viaB]) expect((await c.upload(orderId, file.bytes)).signature).toBe(signed[0]!.signature);
-    expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM uploads WHERE order_id = ?", orderId)?.n).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM uploads WHERE order_id = ?", orderId)).toBe(0);
   });
 
   it("the leader killed mid-upload: the client resumes through the other instance without resending the saved prefix, and the other instance takes over the chain work", async () => {
@@ -185,8 +183,8 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
     const upload = viaA
       .request(contentPath(orderId), { method: "PATCH", headers: { ...TUS, "upload-offset": "0" }, body: sending.stream })
       .catch((error: Error) => ({ error }));
-    const saved = () => query<{ o: number }>("SELECT upload_offset AS o FROM uploads WHERE order_id = ?", orderId)?.o ?? 0;
-    await waitFor(() => saved() >= SEGMENT_SIZE && sending.counter.sent === firstPart.length, { what: "one segment saved", timeoutMs: 120_000 });
+    const saved = async () => Number((await query<{ o: number }>("SELECT upload_offset AS o FROM uploads WHERE order_id = ?", orderId))?.o ?? 0);
+    await waitFor(async () => (await saved()) >= SEGMENT_SIZE && sending.counter.sent === firstPart.length, { what: "one segment saved", timeoutMs: 120_000 });
     await a.kill();
     expect(await a.exited).toBe("SIGKILL");
     expect("error" in (await upload)).toBe(true);
@@ -234,7 +232,7 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
     await new Promise((r) => setTimeout(r, 2 * LEADER_LEASE_MS));
     expect((await health(other)).leader).toBe(true);
     expect((await health(leader)).leader).toBe(false);
-    expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE label LIKE ?", `%${orderId}%`)?.n).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM outbox WHERE label LIKE ?", `%${orderId}%`)).toBe(1);
     const all = await clients.publicClient.getContractEvents({ address: contract, abi: serverContractAbi, eventName: "ReceiptPublished", args: { orderId }, fromBlock: 0n });
     expect(all).toHaveLength(1);
   });
@@ -272,7 +270,7 @@ describe(`two instances over one state (blobs: ${target ? "Ceph RGW" : "shared d
     expect(failoverMs).toBeLessThan(60_000);
     console.log(`[cluster] leader killed with a dispute open: answered by the other instance ${(failoverMs / 1000).toFixed(1)} s after the dispute`);
     // Nothing is left for a second answer: the task is done and no pending transaction remains.
-    await waitFor(() => query<{ status: string }>("SELECT status FROM tasks WHERE order_id = ?", orderId.toLowerCase())?.status === "done", { what: "task done" });
-    expect(query<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")?.n).toBe(0);
+    await waitFor(async () => (await query<{ status: string }>("SELECT status FROM tasks WHERE order_id = ?", orderId.toLowerCase()))?.status === "done", { what: "task done" });
+    expect(await count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")).toBe(0);
   });
 });
