@@ -12,8 +12,9 @@
 // .data/cluster). PEKANU_CLUSTER_DATABASE=sqlite keeps the state in one SQLite file both instances
 // open (no PostgreSQL); PEKANU_CLUSTER_BLOBS=disk keeps the blobs in the shared data dir (no Ceph).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
-import { resolve } from "node:path";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { serverContractAbi } from "@pekanu/protocol";
@@ -73,9 +74,16 @@ async function main() {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
+  // PostgreSQL runs as the `postgres` user when started as root: its directory goes where that
+  // user can reach it (a checkout under a private home directory would not do).
+  const pgParent = useDatabase ? await mkdtemp(join(tmpdir(), "pekanu-cluster-pg-")) : undefined;
+  if (pgParent) {
+    await chmod(pgParent, 0o711);
+    cleanups.push(() => rm(pgParent, { recursive: true, force: true }));
+  }
   // PostgreSQL and Ceph start together (Ceph takes ~35–60 s).
   const [database, s3] = await Promise.all([
-    useDatabase ? startInfra("postgres.sh", `${home}/postgres`).then((env) => (say(`postgres: ready (${elapsed()})`), env)) : Promise.resolve({} as Record<string, string>),
+    pgParent ? startInfra("postgres.sh", join(pgParent, "postgres")).then((env) => (say(`postgres: ready (${elapsed()})`), env)) : Promise.resolve({} as Record<string, string>),
     useS3 ? startInfra("ceph-s3.sh", `${home}/ceph`).then((env) => (say(`ceph rgw: ${env.PEKANU_S3_ENDPOINT} ready (${elapsed()})`), env)) : Promise.resolve({} as Record<string, string>),
   ]);
 

@@ -24,7 +24,15 @@ declare module "vitest" {
   }
 }
 
-const adminUrl = (): string | undefined => process.env.PEKANU_TEST_DATABASE_URL || (inject("postgresAdminUrl") ?? undefined);
+/** What the project's globalSetup provided; nothing outside a vitest run (a benchmark script imports these helpers too). */
+const provided = (): string | undefined => {
+  try {
+    return inject("postgresAdminUrl") ?? undefined;
+  } catch {
+    return undefined;
+  }
+};
+const adminUrl = (): string | undefined => process.env.PEKANU_TEST_DATABASE_URL || provided();
 
 /** "postgres" when this run keeps state in PostgreSQL (and blobs in S3), else "sqlite". */
 export const stateBackend: "sqlite" | "postgres" = adminUrl() ? "postgres" : "sqlite";
