@@ -9,7 +9,7 @@
 //   5. the extension build (plasmo), as `npm start`;
 // then prints the same next steps as `npm start`. Ctrl-C stops everything and deletes the
 // cluster's data: each run starts from nothing (its home is PEKANU_CLUSTER_HOME, default
-// .data/cluster). PEKANU_CLUSTER_DATABASE=sqlite keeps the state in one SQLite file both instances
+// .data/cluster; PostgreSQL's under the OS temp dir). PEKANU_CLUSTER_DATABASE=sqlite keeps the state in one SQLite file both instances
 // open (no PostgreSQL); PEKANU_CLUSTER_BLOBS=disk keeps the blobs in the shared data dir (no Ceph).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
