@@ -17,7 +17,10 @@
 //         provisioned and started by scripts/infra/ceph-s3.sh (or `--s3-env <file>` names a running
 //         one), one server instance stores blobs in it (--blob-store s3), and (i) is measured for a
 //         single PUT and for a resumable upload (tus PATCHes of one 8 MiB segment each, as the
-//         extension sends them), with the server's peak RSS, against sha256sum in the same run.
+//         extension sends them), with the server's peak RSS, against sha256sum in the same run;
+//         then a second instance over the same state (PostgreSQL from scripts/infra/postgres.sh,
+//         or --database-url, or --sqlite for one shared SQLite file) and bucket: 100 clients
+//         through one instance and spread over both, and the leader failover time.
 // MB = 10^6 bytes, MiB = 2^20 bytes. The server is `node provider-server/src/main.ts` as an
 // operator runs it (it re-executes itself with its memory settings, src/tuneMemory.ts), logging at
 // "warn"; one warm-up upload precedes (i). Files are pseudo-random, written to the OS temp dir (read
@@ -25,7 +28,7 @@
 // the numbers: (i) reports the server's CPU time too.
 import { spawnSync } from "node:child_process";
 import { createReadStream, readFileSync } from "node:fs";
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -57,6 +60,9 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     cluster: { type: "boolean", default: false },
     "s3-env": { type: "string" },
+    /** --cluster: a running PostgreSQL for the instances' state (default: start one); --sqlite: one shared SQLite file instead. */
+    "database-url": { type: "string" },
+    sqlite: { type: "boolean", default: false },
     /** Idle connections held by the attacker in (iv); the other hostile kinds scale with it. */
     hostile: { type: "string", default: "1000" },
   },
@@ -329,6 +335,8 @@ async function mainCluster(): Promise<void> {
   let server: ProviderProcess | undefined;
   let startedCeph = false;
   let secondServer: ProviderProcess | undefined;
+  let pgParent: string | undefined;
+  const pgScript = join(import.meta.dirname, "infra", "postgres.sh");
   try {
     let s3: Record<string, string>;
     let cephSeconds: number | undefined;
@@ -342,6 +350,17 @@ async function mainCluster(): Promise<void> {
       startedCeph = true;
       cephSeconds = round((performance.now() - t0) / 1000, 1);
       s3 = await readEnvFile(join(cephDir, "env"));
+    }
+    // The instances' shared state: PostgreSQL (scripts/infra/postgres.sh, or --database-url), or
+    // with --sqlite one SQLite file in their shared data dir.
+    let databaseUrl = args["database-url"];
+    if (!databaseUrl && !args.sqlite) {
+      log("provisioning and starting PostgreSQL (scripts/infra/postgres.sh) …");
+      pgParent = await mkdtemp(join(tmpdir(), "pekanu-bench-pg-"));
+      await chmod(pgParent, 0o711); // reachable by the postgres user when run as root
+      const started = spawnSync("bash", [pgScript, "start", join(pgParent, "postgres")], { encoding: "utf8", timeout: 600_000 });
+      if (started.status !== 0) throw new Error(`PostgreSQL could not be started: ${started.stderr.slice(-2000)}`);
+      databaseUrl = (await readEnvFile(join(pgParent, "postgres", "env"))).PEKANU_DATABASE_URL;
     }
     log(`hardhat node and provider server (child process, --blob-store s3 at ${s3.PEKANU_S3_ENDPOINT}) …`);
     node = await startHardhatNode();
@@ -358,6 +377,7 @@ async function mainCluster(): Promise<void> {
         PEKANU_S3_SECRET_ACCESS_KEY: s3.PEKANU_S3_SECRET_ACCESS_KEY!,
         PEKANU_S3_REGION: s3.PEKANU_S3_REGION ?? "us-east-1",
         ...clusterEnv,
+        ...(databaseUrl ? { PEKANU_DATABASE_URL: databaseUrl } : {}),
     };
     server = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: join(dir, "data"), env: { ...instanceEnv, PEKANU_INSTANCE_ID: "a" }, timeoutMs: 240_000 });
     const pid = server.pid;
@@ -441,13 +461,14 @@ async function mainCluster(): Promise<void> {
       failover: failover.seconds <= clusterTargets.failoverSeconds,
     };
     const p99Ratios = Object.fromEntries(Object.keys(spread.steps).map((name) => [name, round(spread.steps[name as StepName].p99Ms / single.steps[name as StepName].p99Ms, 2)]));
-    const result = { mode: "cluster", quick, node: process.version, cephStartSeconds: cephSeconds ?? null, idleRssMB: round(mb(idleRss)), put, patch, single, spread, p99Ratios, failover, targets: { ...targets, ...clusterTargets }, met };
+    const result = { mode: "cluster", state: databaseUrl ? "postgres" : "sqlite", quick, node: process.version, cephStartSeconds: cephSeconds ?? null, idleRssMB: round(mb(idleRss)), put, patch, single, spread, p99Ratios, failover, targets: { ...targets, ...clusterTargets }, met };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       const yes = (ok: boolean) => (quick ? "(quick)" : ok ? "yes" : "NO");
       const rows: [string, string, string, string][] = [];
       if (cephSeconds !== undefined) rows.push(["Ceph RGW provisioned + started", `${cephSeconds} s`, "", ""]);
+      rows.push(["instances' shared state", databaseUrl ? "PostgreSQL" : "one SQLite file", "", ""]);
       for (const r of [put, patch]) {
         const label = r.kind === "put" ? "single PUT" : "tus PATCH × 8 MiB";
         rows.push([`ingest ${sizes.ingest / MiB} MiB into Ceph RGW, ${label}`, `${r.serverMBps} MB/s (${r.serverSeconds} s, server CPU ${r.serverCpuSeconds} s)`, "", ""]);
@@ -474,6 +495,10 @@ async function mainCluster(): Promise<void> {
     await server?.stop().catch(() => {});
     await node?.stop().catch(() => {});
     if (startedCeph) spawnSync("bash", [script, "stop", cephDir], { timeout: 120_000 });
+    if (pgParent) {
+      spawnSync("bash", [pgScript, "stop", join(pgParent, "postgres")], { timeout: 120_000 });
+      await rm(pgParent, { recursive: true, force: true });
+    }
     await rm(dir, { recursive: true, force: true });
   }
 }
