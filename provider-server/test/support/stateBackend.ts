@@ -24,7 +24,14 @@ declare module "vitest" {
   }
 }
 
-const adminUrl = (): string | undefined => process.env.PEKANU_TEST_DATABASE_URL || (inject("postgresAdminUrl") ?? undefined);
+const adminUrl = (): string | undefined => {
+  if (process.env.PEKANU_TEST_DATABASE_URL) return process.env.PEKANU_TEST_DATABASE_URL;
+  try {
+    return inject("postgresAdminUrl") ?? undefined;
+  } catch {
+    return undefined; // outside a vitest worker (a benchmark script using the same helpers)
+  }
+};
 
 /** "postgres" when this run keeps state in PostgreSQL (and blobs in S3), else "sqlite". */
 export const stateBackend: "sqlite" | "postgres" = adminUrl() ? "postgres" : "sqlite";
