@@ -24,15 +24,14 @@ declare module "vitest" {
   }
 }
 
-/** What the project's globalSetup provided; nothing outside a vitest run (a benchmark script imports these helpers too). */
-const provided = (): string | undefined => {
+const adminUrl = (): string | undefined => {
+  if (process.env.PEKANU_TEST_DATABASE_URL) return process.env.PEKANU_TEST_DATABASE_URL;
   try {
     return inject("postgresAdminUrl") ?? undefined;
   } catch {
-    return undefined;
+    return undefined; // outside a vitest worker (a benchmark script using the same helpers)
   }
 };
-const adminUrl = (): string | undefined => process.env.PEKANU_TEST_DATABASE_URL || provided();
 
 /** "postgres" when this run keeps state in PostgreSQL (and blobs in S3), else "sqlite". */
 export const stateBackend: "sqlite" | "postgres" = adminUrl() ? "postgres" : "sqlite";
