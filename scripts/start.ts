@@ -52,6 +52,9 @@ const server = await createProviderServer({
     stakeWei: 100n * 10n ** 18n,
     paramsProfile: "local",
     pollIntervalMs: 1000,
+    // Compute jobs: a ComputeContract deployed and staked on first start (kept in the data dir),
+    // as `--compute-contract deploy --compute-stake 100` would.
+    compute: { contract: "deploy", stakeWei: 100n * 10n ** 18n },
   },
   logger,
 });
@@ -75,6 +78,7 @@ printNextSteps({
   contractAddress,
   stake,
   extensionDir,
+  extra: info.compute ? [`ComputeContract   ${info.compute.address}   (compute jobs: POST ${providerUrl}/v1/jobs/quotes)`] : [],
   restartHint: "Ctrl-C stops everything; `npm start` again resumes with the same chain and data.",
 });
 

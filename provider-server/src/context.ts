@@ -2,6 +2,7 @@ import type { PekanuDomain } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
 import type { BlobStore } from "./blobs/BlobStore.ts";
+import type { ComputeContext } from "./compute/ComputeContext.ts";
 import type { ChainConnection } from "./chain/connectChain.ts";
 import type { EventFollower } from "./chain/createEventFollower.ts";
 import type { TxSender } from "./chain/createTxSender.ts";
@@ -55,6 +56,8 @@ export type ServerContext = {
    * several, the holder of the leader lease). Checked before each leader-only transaction.
    */
   leader: { instanceId: string; isLeader(): boolean };
+  /** Compute jobs (--compute-contract), or null when this server runs none. */
+  compute: ComputeContext | null;
 };
 
 /** An upload (or ownership proof) in progress for an order. */
