@@ -11,20 +11,25 @@ export default defineConfig({
         test: {
           name: "server",
           include: ["provider-server/**/*.test.ts"],
+          // Several instances over one state: run in server-scale only (PostgreSQL and Ceph RGW).
+          exclude: ["provider-server/test/cluster.test.ts", "**/node_modules/**"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
       },
       {
-        // The S3 backend against a real Ceph RADOS Gateway, started (and provisioned if missing)
-        // by scripts/infra/ceph-s3.sh in the globalSetup; skipped with the reason if that fails.
+        // The whole provider-server suite against the scale-out backends: PostgreSQL for state and
+        // a real Ceph RGW for blobs, started by the globalSetup (scripts/infra/postgres.sh and
+        // ceph-s3.sh, provisioned with apt-get when missing). Each data dir gets its own database,
+        // each test file its own bucket (test/support/stateBackend.ts). A few tests that read the
+        // SQLite file or the blob files themselves are skipped here, with the reason in their title.
+        // (It replaced `server-ceph`, which ran two of these files against Ceph with SQLite state.)
         test: {
-          name: "server-ceph",
-          include: ["provider-server/test/blobStoreContract.test.ts", "provider-server/test/resumableUpload.test.ts"],
-          globalSetup: ["provider-server/test/support/cephGlobalSetup.ts"],
+          name: "server-scale",
+          include: ["provider-server/**/*.test.ts"],
+          globalSetup: ["provider-server/test/support/scaleGlobalSetup.ts"],
           testTimeout: 180_000,
           hookTimeout: 600_000,
-          fileParallelism: false,
         },
       },
       { test: { name: "extension", include: ["extension/**/*.test.ts"], exclude: ["**/node_modules/**", "extension/build/**", "extension/.plasmo/**"], testTimeout: 60_000 } },

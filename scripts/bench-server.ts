@@ -17,7 +17,10 @@
 //         provisioned and started by scripts/infra/ceph-s3.sh (or `--s3-env <file>` names a running
 //         one), one server instance stores blobs in it (--blob-store s3), and (i) is measured for a
 //         single PUT and for a resumable upload (tus PATCHes of one 8 MiB segment each, as the
-//         extension sends them), with the server's peak RSS, against sha256sum in the same run.
+//         extension sends them), with the server's peak RSS, against sha256sum in the same run;
+//         then a second instance over the same state (PostgreSQL from scripts/infra/postgres.sh,
+//         or --database-url, or --sqlite for one shared SQLite file) and bucket: 100 clients
+//         through one instance and spread over both, and the leader failover time.
 // MB = 10^6 bytes, MiB = 2^20 bytes. The server is `node provider-server/src/main.ts` as an
 // operator runs it (it re-executes itself with its memory settings, src/tuneMemory.ts), logging at
 // "warn"; one warm-up upload precedes (i). Files are pseudo-random, written to the OS temp dir (read
@@ -25,7 +28,7 @@
 // the numbers: (i) reports the server's CPU time too.
 import { spawnSync } from "node:child_process";
 import { createReadStream, readFileSync } from "node:fs";
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -57,6 +60,9 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     cluster: { type: "boolean", default: false },
     "s3-env": { type: "string" },
+    /** --cluster: a running PostgreSQL for the instances' state (default: start one); --sqlite: one shared SQLite file instead. */
+    "database-url": { type: "string" },
+    sqlite: { type: "boolean", default: false },
     /** Idle connections held by the attacker in (iv); the other hostile kinds scale with it. */
     hostile: { type: "string", default: "1000" },
   },
@@ -215,7 +221,7 @@ async function timedUpload({ server, node, account, key, path, size }: { server:
 
 type StepName = "signIn" | "register" | "quote" | "pay" | "upload";
 
-async function concurrentClients({ server, node }: { server: ProviderProcess; node: HardhatNode }) {
+async function concurrentClients({ server, node, baseUrls = [server.baseUrl] }: { server: ProviderProcess; node: HardhatNode; baseUrls?: string[] }) {
   const control = chainControl({ rpcUrl: node.rpcUrl });
   const people = await Promise.all(
     Array.from({ length: sizes.clients }, async () => {
@@ -231,7 +237,8 @@ async function concurrentClients({ server, node }: { server: ProviderProcess; no
   const errors: { step: StepName; message: string }[] = [];
   const start = performance.now();
   await Promise.all(
-    people.map(async ({ key, account, bytes, root }) => {
+    people.map(async ({ key, account, bytes, root }, index) => {
+      const baseUrl = baseUrls[index % baseUrls.length]!;
       let step: StepName = "signIn";
       const timed = async <T>(name: StepName, fn: () => Promise<T>): Promise<T> => {
         step = name;
@@ -241,7 +248,7 @@ async function concurrentClients({ server, node }: { server: ProviderProcess; no
         return value;
       };
       try {
-        const client = await timed("signIn", () => signIn({ baseUrl: server.baseUrl, account }));
+        const client = await timed("signIn", () => signIn({ baseUrl, account }));
         await timed("register", () => client.register());
         const quote: QuoteResponse = await timed("quote", () => client.quote({ fileRoot: root, size: bytes.length, storageDays: 1 }));
         await timed("pay", () => payQuote({ clients: chainClients({ rpcUrl: node.rpcUrl, key }), contract: server.contract, quote }));
@@ -288,6 +295,37 @@ async function readEnvFile(path: string): Promise<Record<string, string>> {
   return Object.fromEntries(text.split("\n").filter((l) => l.includes("=") && !l.startsWith("#")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 
+/** Settings of every instance of the cluster mode (the leader lease as `npm run start:cluster` sets it). */
+const clusterEnv = { PEKANU_LEADER_LEASE_MS: "6000", PEKANU_POLL_INTERVAL_MS: "500" };
+
+/**
+ * Kills the leader (SIGKILL) and times until the other instance applied the first chain event
+ * after it: a payment sent right after the kill, seen in the order list (its chain state comes
+ * only from the event follower, not from a direct chain read) through the other instance.
+ */
+async function leaderFailover({ leader, other, node }: { leader: ProviderProcess; other: ProviderProcess; node: HardhatNode }) {
+  const account = testAccount(4);
+  const client = await signIn({ baseUrl: other.baseUrl, account });
+  await client.register();
+  const bytes = new Uint8Array(4096);
+  crypto.getRandomValues(bytes);
+  const quote = await client.quote({ fileRoot: fileRootOf(bytes, { sha256: nodeSha256 }) as Hex, size: bytes.length, storageDays: 1 });
+  log("leader failover: SIGKILL to the leader, then a payment …");
+  const killedAt = performance.now();
+  await leader.kill();
+  await payQuote({ clients: chainClients({ rpcUrl: node.rpcUrl, key: testKey(4) }), contract: other.contract, quote });
+  for (;;) {
+    const listed = (await client.orders()).orders.find((o) => o.orderId === quote.quote.orderId);
+    if (listed?.chainState === "Paid") break;
+    if (performance.now() - killedAt > 120_000) throw new Error("the other instance never applied the payment");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = round((performance.now() - killedAt) / 1000, 2);
+  const health = (await (await fetch(`${other.baseUrl}/healthz`)).json()) as { leader: boolean };
+  if (!health.leader) throw new Error("the other instance applied the event but does not say it leads");
+  return { seconds, leaseMs: Number(clusterEnv.PEKANU_LEADER_LEASE_MS) };
+}
+
 /** `--cluster`: ingest into a real Ceph RGW through one instance, PUT and resumable PATCH, with RSS. */
 async function mainCluster(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "pekanu-bench-cluster-"));
@@ -296,6 +334,9 @@ async function mainCluster(): Promise<void> {
   let node: HardhatNode | undefined;
   let server: ProviderProcess | undefined;
   let startedCeph = false;
+  let secondServer: ProviderProcess | undefined;
+  let pgParent: string | undefined;
+  const pgScript = join(import.meta.dirname, "infra", "postgres.sh");
   try {
     let s3: Record<string, string>;
     let cephSeconds: number | undefined;
@@ -310,12 +351,20 @@ async function mainCluster(): Promise<void> {
       cephSeconds = round((performance.now() - t0) / 1000, 1);
       s3 = await readEnvFile(join(cephDir, "env"));
     }
+    // The instances' shared state: PostgreSQL (scripts/infra/postgres.sh, or --database-url), or
+    // with --sqlite one SQLite file in their shared data dir.
+    let databaseUrl = args["database-url"];
+    if (!databaseUrl && !args.sqlite) {
+      log("provisioning and starting PostgreSQL (scripts/infra/postgres.sh) …");
+      pgParent = await mkdtemp(join(tmpdir(), "pekanu-bench-pg-"));
+      await chmod(pgParent, 0o711); // reachable by the postgres user when run as root
+      const started = spawnSync("bash", [pgScript, "start", join(pgParent, "postgres")], { encoding: "utf8", timeout: 600_000 });
+      if (started.status !== 0) throw new Error(`PostgreSQL could not be started: ${started.stderr.slice(-2000)}`);
+      databaseUrl = (await readEnvFile(join(pgParent, "postgres", "env"))).PEKANU_DATABASE_URL;
+    }
     log(`hardhat node and provider server (child process, --blob-store s3 at ${s3.PEKANU_S3_ENDPOINT}) …`);
     node = await startHardhatNode();
-    server = await startProviderProcess({
-      rpcUrl: node.rpcUrl,
-      dataDir: join(dir, "data"),
-      env: {
+    const instanceEnv: Record<string, string> = {
         PEKANU_LOG_LEVEL: process.env.PEKANU_TEST_LOG ?? "warn",
         PEKANU_AUTH_BURST: "1000000",
         PEKANU_COLLECT_INTERVAL_MS: "0",
@@ -327,8 +376,10 @@ async function mainCluster(): Promise<void> {
         PEKANU_S3_ACCESS_KEY_ID: s3.PEKANU_S3_ACCESS_KEY_ID!,
         PEKANU_S3_SECRET_ACCESS_KEY: s3.PEKANU_S3_SECRET_ACCESS_KEY!,
         PEKANU_S3_REGION: s3.PEKANU_S3_REGION ?? "us-east-1",
-      },
-    });
+        ...clusterEnv,
+        ...(databaseUrl ? { PEKANU_DATABASE_URL: databaseUrl } : {}),
+    };
+    server = await startProviderProcess({ rpcUrl: node.rpcUrl, dataDir: join(dir, "data"), env: { ...instanceEnv, PEKANU_INSTANCE_ID: "a" }, timeoutMs: 240_000 });
     const pid = server.pid;
     const idleRss = statusValue(pid, "VmRSS");
     const warmPath = join(dir, "warm.bin");
@@ -386,17 +437,38 @@ async function mainCluster(): Promise<void> {
     };
     const put = await measureOne("put", 1, 1);
     const patch = await measureOne("patch", 2, 2);
+
+    // A second instance over the same state and bucket: clients spread over both, against the
+    // first alone in the same run; then the leader is killed and the failover timed.
+    log("second instance over the same state and bucket …");
+    const second = await startProviderProcess({
+      rpcUrl: node.rpcUrl,
+      dataDir: join(dir, "data"),
+      env: { ...instanceEnv, PEKANU_INSTANCE_ID: "b" },
+      timeoutMs: 240_000,
+    });
+    secondServer = second;
+    log(`(ii) ${sizes.clients} concurrent clients, one instance …`);
+    const single = await concurrentClients({ server, node, baseUrls: [server.baseUrl] });
+    log(`(ii) ${sizes.clients} concurrent clients over two instances …`);
+    const spread = await concurrentClients({ server, node, baseUrls: [server.baseUrl, second.baseUrl] });
+    const failover = await leaderFailover({ leader: server, other: second, node });
+    const clusterTargets = { errors: 0, failoverSeconds: 15 };
     const met = {
       ingestRatio: put.ratio >= targets.ingestRatio,
       peakRss: Math.max(put.peakRssMB, patch.peakRssMB) < targets.peakRssMB,
+      errors: single.errors === 0 && spread.errors === 0,
+      failover: failover.seconds <= clusterTargets.failoverSeconds,
     };
-    const result = { mode: "cluster", quick, node: process.version, cephStartSeconds: cephSeconds ?? null, idleRssMB: round(mb(idleRss)), put, patch, targets, met };
+    const p99Ratios = Object.fromEntries(Object.keys(spread.steps).map((name) => [name, round(spread.steps[name as StepName].p99Ms / single.steps[name as StepName].p99Ms, 2)]));
+    const result = { mode: "cluster", state: databaseUrl ? "postgres" : "sqlite", quick, node: process.version, cephStartSeconds: cephSeconds ?? null, idleRssMB: round(mb(idleRss)), put, patch, single, spread, p99Ratios, failover, targets: { ...targets, ...clusterTargets }, met };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       const yes = (ok: boolean) => (quick ? "(quick)" : ok ? "yes" : "NO");
       const rows: [string, string, string, string][] = [];
       if (cephSeconds !== undefined) rows.push(["Ceph RGW provisioned + started", `${cephSeconds} s`, "", ""]);
+      rows.push(["instances' shared state", databaseUrl ? "PostgreSQL" : "one SQLite file", "", ""]);
       for (const r of [put, patch]) {
         const label = r.kind === "put" ? "single PUT" : "tus PATCH × 8 MiB";
         rows.push([`ingest ${sizes.ingest / MiB} MiB into Ceph RGW, ${label}`, `${r.serverMBps} MB/s (${r.serverSeconds} s, server CPU ${r.serverCpuSeconds} s)`, "", ""]);
@@ -405,14 +477,28 @@ async function mainCluster(): Promise<void> {
         rows.push([`    server peak RSS`, `${r.peakRssMB} MB`, `< ${targets.peakRssMB} MB`, yes(r.peakRssMB < targets.peakRssMB)]);
       }
       rows.push(["server idle RSS", `${round(mb(idleRss))} MB`, "", ""]);
+      for (const [label, run] of [["one instance", single], ["two instances", spread]] as const) {
+        for (const [name, s] of Object.entries(run.steps)) {
+          const ratio = label === "two instances" ? `   (${p99Ratios[name]}× one instance)` : "";
+          rows.push([`(ii) ${run.clients} clients, ${label}: ${name}`, `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms (n ${s.n})${ratio}`, "", ""]);
+        }
+        rows.push([`     errors (whole run ${run.seconds} s)`, `${run.errors}`, "0", yes(run.errors === 0)]);
+      }
+      rows.push(["leader killed → first event applied by the other", `${failover.seconds} s (lease ${failover.leaseMs} ms)`, `≤ ${clusterTargets.failoverSeconds} s`, yes(met.failover)]);
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
       const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ");
       process.stdout.write(`${line(["measure", "value", "target", "met"])}\n${rows.map(line).join("\n")}\n`);
+      for (const run of [single, spread]) if (run.errorSamples.length > 0) process.stdout.write(`errors: ${JSON.stringify(run.errorSamples)}\n`);
     }
   } finally {
+    await secondServer?.stop().catch(() => {});
     await server?.stop().catch(() => {});
     await node?.stop().catch(() => {});
     if (startedCeph) spawnSync("bash", [script, "stop", cephDir], { timeout: 120_000 });
+    if (pgParent) {
+      spawnSync("bash", [pgScript, "stop", join(pgParent, "postgres")], { timeout: 120_000 });
+      await rm(pgParent, { recursive: true, force: true });
+    }
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
-import { join } from "node:path";
 import type { PekanuDomain } from "@pekanu/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -18,6 +17,7 @@ import { createJobQueue } from "./compute/createJobQueue.ts";
 import { ensureComputeDeployment } from "./compute/ensureComputeDeployment.ts";
 import { jobRoutes } from "./routes/jobRoutes.ts";
 import { connectChain } from "./chain/connectChain.ts";
+import { createLeaderLease, type LeaderLease } from "./cluster/createLeaderLease.ts";
 import { createEventFollower } from "./chain/createEventFollower.ts";
 import { createTxSender, defaultFeePolicy } from "./chain/createTxSender.ts";
 import { ensureDeployment } from "./chain/ensureDeployment.ts";
@@ -92,10 +92,11 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const blobs = await openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
-  const db = await openDatabase({ path: join(config.dataDir, "provider.sqlite") });
+  const db = await openDatabase({ dataDir: config.dataDir, url: config.database, poolSize: config.databasePoolSize });
   const store = createStore(db);
 
   let context: ServerContext | undefined;
+  let lease: LeaderLease | undefined;
   try {
     await store.invites.addCodes(config.registration.inviteCodes);
     const chain = await waitForChain({
@@ -152,6 +153,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       nonceKey: await nonceKey(store),
       registrations: createRegistrationBatcher({ txSender, log }),
       version: VERSION,
+      leader: { instanceId: config.instanceId, isLeader: () => lease?.isLeader() ?? true },
     };
   } catch (error) {
     await db.close();
@@ -222,6 +224,58 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   };
   let pruneTimer: NodeJS.Timeout | undefined;
 
+  // The chain work: the event follower, dispute answers, earnings and quote pruning. The only
+  // instance runs it from start to stop; with a leader lease (several instances over one
+  // database) the lease holder runs it, and stops it the moment the lease is lost.
+  let chainWork: Promise<void> = Promise.resolve();
+  let chainWorkRunning = false;
+  const startChainWork = async () => {
+    if (chainWorkRunning) return;
+    chainWorkRunning = true;
+    await ctx.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial chain sync failed"));
+    await ctx.txSender.adopt().catch((error) => log.warn({ err: (error as Error).message }, "adopting pending transactions failed"));
+    ctx.follower.start();
+    if (ctx.compute) {
+      await ctx.compute.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial compute sync failed"));
+      ctx.compute.queue.warm();
+      await ctx.compute.queue.resume();
+      ctx.compute.follower.start();
+    }
+    ctx.tasks.start();
+    ctx.collector.start();
+    const prune = () => pruneQuotes().catch((error) => log.warn({ err: (error as Error).message }, "pruning expired quotes failed"));
+    await prune();
+    pruneTimer = setInterval(prune, QUOTE_PRUNE_INTERVAL_MS);
+    pruneTimer.unref();
+  };
+  const pauseChainWork = async () => {
+    if (!chainWorkRunning) return;
+    chainWorkRunning = false;
+    clearInterval(pruneTimer);
+    await Promise.all([ctx.follower.stop(), ctx.tasks.pause(), ctx.collector.stop(), ctx.compute?.follower.stop()]);
+  };
+  // A follower does not apply events, so it learns a signer rotation from the chain itself.
+  let signerTimer: NodeJS.Timeout | undefined;
+  const SIGNER_REFRESH_MS = 30_000;
+  if (config.leaderLeaseMs > 0) {
+    signerTimer = setInterval(() => {
+      if (lease?.isLeader()) return;
+      readContractInfo({ chain: ctx.chain, address: ctx.deployment.address }).then(
+        (info) => (ctx.contract.signer = info.signer),
+        (error) => log.warn({ err: (error as Error).message.split("\n")[0] }, "reading the contract's signer failed"),
+      );
+    }, SIGNER_REFRESH_MS);
+    signerTimer.unref();
+    lease = createLeaderLease({
+      store: ctx.store,
+      instanceId: config.instanceId,
+      leaseMs: config.leaderLeaseMs,
+      log,
+      onElected: () => (chainWork = chainWork.then(startChainWork)),
+      onDeposed: () => (chainWork = chainWork.then(pauseChainWork)),
+    });
+  }
+
   let listening: string | undefined;
   let stopped = false;
   return {
@@ -229,28 +283,17 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     config,
     context: ctx,
     async start() {
-      await ctx.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial chain sync failed"));
-      ctx.follower.start();
-      if (ctx.compute) {
-        await ctx.compute.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial compute sync failed"));
-        ctx.compute.queue.warm();
-        await ctx.compute.queue.resume();
-        ctx.compute.follower.start();
-      }
-      ctx.tasks.start();
-      ctx.collector.start();
-      const prune = () => pruneQuotes().catch((error) => log.warn({ err: (error as Error).message }, "pruning expired quotes failed"));
-      await prune();
-      pruneTimer = setInterval(prune, QUOTE_PRUNE_INTERVAL_MS);
-      pruneTimer.unref();
+      if (lease) await lease.start();
+      else await (chainWork = startChainWork());
       listening = await app.listen({ host: config.host, port: config.port });
-      log.info({ url: listening, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
+      log.info({ url: listening, instance: config.instanceId, leaderLease: config.leaderLeaseMs > 0, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
       return listening;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(pruneTimer);
+      clearInterval(signerTimer);
       // Each step gets a bounded grace period, so one stuck request or RPC call cannot keep the
       // process from exiting; what was cut short is logged, and everything is restart-safe.
       const bounded = async (name: string, work: Promise<unknown>) => {
@@ -262,6 +305,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       };
       await bounded("http", app.close());
       app.server.closeAllConnections?.();
+      if (lease) await bounded("leader lease", lease.stop().then(() => chainWork));
       await bounded("event follower", ctx.follower.stop());
       if (ctx.compute) {
         await bounded("compute follower", ctx.compute.follower.stop());

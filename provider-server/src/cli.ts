@@ -51,7 +51,7 @@ async function openAdmin(config: ProviderConfig, { allowDeploy = false } = {}) {
   const log = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, destination: pino.destination(2) });
   const { mkdir } = await import("node:fs/promises");
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = await openDatabase({ path: join(config.dataDir, "provider.sqlite") });
+  const db = await openDatabase({ dataDir: config.dataDir, url: config.database, poolSize: config.databasePoolSize });
   const store = createStore(db);
   try {
     if (!allowDeploy && !(await store.deployment.get()) && !config.contractAddress) {

@@ -1,10 +1,13 @@
 // The provider server's configuration: one table of options, each settable by a CLI flag or an
 // environment variable (flag wins), with a documented default. Keys are only ever read from the
 // environment or from files: a key on the command line would show up in `ps` and shell history.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type Address, type Hex, getAddress, isAddress, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { redact as redactUrl } from "./db/redact.ts";
 import { ConfigError } from "./ConfigError.ts";
 
 export type RegistrationPolicy = "open" | "allowlist" | "invite";
@@ -90,6 +93,13 @@ export type ProviderConfig = {
   trustProxy: boolean | string;
   /** How often due settle / release transactions are sent (0: never). */
   collectIntervalMs: number;
+  /**
+   * The state database: a PostgreSQL URL (postgres://user:password@host:port/db), or undefined for
+   * the SQLite file <dataDir>/provider.sqlite (the default). Never logged (it may hold a password).
+   */
+  database: string | undefined;
+  /** Connections the PostgreSQL pool opens at most. */
+  databasePoolSize: number;
   /** Where blobs live: the data dir ("disk", default) or an S3-compatible bucket. */
   blobStore: "disk" | "s3";
   /** The bucket's settings (blobStore "s3"); credentials unset = the AWS SDK's default chain. */
@@ -107,6 +117,14 @@ export type ProviderConfig = {
   uploadLeaseMs: number;
   /** A PATCH that sends no bytes for this long is ended (what arrived is kept). */
   uploadStallMs: number;
+  /**
+   * Several instances over one database: the chain work (event follower, dispute answers, earnings)
+   * runs only in the instance holding the leader lease, this long from its last renewal. 0: this
+   * instance is the only one and always the leader (the embedded default).
+   */
+  leaderLeaseMs: number;
+  /** This instance's name in the leader lease and the logs (default: host, pid and a random suffix). */
+  instanceId: string;
   /** Ceiling of the max fee per gas (wei) the server offers, also for an answer about to miss its deadline. */
   maxFeePerGas: bigint;
   /** Compute jobs (issue 14): off unless `contract` is set. */
@@ -192,6 +210,8 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "maxConnectionsPerIp", flag: "--max-connections-per-ip", env: "PEKANU_MAX_CONNECTIONS_PER_IP", default: "256", doc: "open connections per client address (IPv6: per /64; not applied behind a trusted proxy)" },
   { key: "trustProxy", flag: "--trust-proxy", env: "PEKANU_TRUST_PROXY", default: "", doc: "behind a reverse proxy: its comma-separated addresses/CIDRs (or loopback, or true for any peer); client IPs then come from X-Forwarded-For" },
   { key: "collectIntervalMs", flag: "--collect-interval-ms", env: "PEKANU_COLLECT_INTERVAL_MS", default: "60000", doc: "how often earned orders are settled / released on chain (0: never)" },
+  { key: "database", flag: "--database", env: "PEKANU_DATABASE_URL", fileEnv: "PEKANU_DATABASE_URL_FILE", fileFlag: "--database-file", default: "<data dir>/provider.sqlite", doc: "state database: a PostgreSQL URL postgres://user:password@host:port/db (several instances may share it; give a password by the environment or the file, not the flag); unset: the SQLite file in the data dir" },
+  { key: "databasePoolSize", flag: "--database-pool-size", env: "PEKANU_DATABASE_POOL_SIZE", default: "10", doc: "PostgreSQL: connections per instance at most" },
   { key: "blobStore", flag: "--blob-store", env: "PEKANU_BLOB_STORE", default: "disk", doc: "where file contents live: disk (<data dir>/blobs) | s3 (an S3-compatible bucket: AWS S3, Ceph RGW, MinIO, R2)" },
   { key: "s3Endpoint", flag: "--s3-endpoint", env: "PEKANU_S3_ENDPOINT", default: "", doc: "S3 endpoint URL of a non-AWS store (e.g. http://127.0.0.1:7480); unset: AWS" },
   { key: "s3Bucket", flag: "--s3-bucket", env: "PEKANU_S3_BUCKET", default: "", doc: "bucket (blob store s3); required then" },
@@ -203,6 +223,8 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "s3SecretAccessKey", env: "PEKANU_S3_SECRET_ACCESS_KEY", fileEnv: "PEKANU_S3_SECRET_ACCESS_KEY_FILE", fileFlag: "--s3-secret-access-key-file", default: "<AWS SDK default chain>", doc: "S3 secret access key (never logged)" },
   { key: "uploadLeaseMs", flag: "--upload-lease-ms", env: "PEKANU_UPLOAD_LEASE_MS", default: "15000", doc: "resumable uploads: one writer per order holds a lease this long (renewed while bytes flow); a crashed writer's order is free again after it" },
   { key: "uploadStallMs", flag: "--upload-stall-ms", env: "PEKANU_UPLOAD_STALL_MS", default: "30000", doc: "resumable uploads: a PATCH that sends no bytes for this long is ended; what arrived is kept" },
+  { key: "leaderLeaseMs", flag: "--leader-lease-ms", env: "PEKANU_LEADER_LEASE_MS", default: "0", doc: "several instances over one database: the chain work runs only in the instance holding the leader lease this long (e.g. 6000; renewed every third of it); 0 = the only instance, always leader" },
+  { key: "instanceId", flag: "--instance-id", env: "PEKANU_INSTANCE_ID", default: "<host>-<pid>-<random>", doc: "this instance's name in the leader lease and the logs" },
   { key: "maxFeePerGas", flag: "--max-fee-per-gas", env: "PEKANU_MAX_FEE_PER_GAS", default: "200000000000", doc: "ceiling of the fee per gas in wei (200 gwei) the server pays, reached as an answer's deadline nears" },
   { key: "computeContract", flag: "--compute-contract", env: "PEKANU_COMPUTE_CONTRACT", default: "", doc: "compute jobs: the ComputeContract to serve (owner and signer keys as for storage), or deploy (deploy one on first start and keep it); unset: no compute" },
   { key: "computeStake", flag: "--compute-stake", env: "PEKANU_COMPUTE_STAKE", default: "1", doc: "initial stake in ETH sent with a ComputeContract deployment" },
@@ -261,6 +283,18 @@ function trustProxy(value: boolean | string): boolean | string {
     throw new ConfigError(`trust proxy must be true or the proxies' addresses/CIDRs, got ${text}`);
   }
   return text;
+}
+
+function databaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError("the database must be a postgres:// URL");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new ConfigError(`the database must be a postgres:// URL, got ${url.protocol}//…`);
+  return value;
 }
 
 function blobStore(value: string): "disk" | "s3" {
@@ -398,10 +432,14 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     maxConnectionsPerIp: positiveInt("max connections per IP", input.maxConnectionsPerIp ?? 256),
     trustProxy: trustProxy(input.trustProxy ?? false),
     collectIntervalMs: input.collectIntervalMs === 0 ? 0 : positiveInt("collect interval", input.collectIntervalMs ?? 60_000, { min: 10 }),
+    database: databaseUrl(input.database),
+    databasePoolSize: positiveInt("database pool size", input.databasePoolSize ?? 10, { max: 1000 }),
     blobStore: blobStore(input.blobStore ?? "disk"),
     s3: s3Settings(input.blobStore ?? "disk", input.s3 ?? {}),
     uploadLeaseMs: positiveInt("upload lease", input.uploadLeaseMs ?? 15_000, { min: 100 }),
     uploadStallMs: positiveInt("upload stall timeout", input.uploadStallMs ?? 30_000, { min: 100 }),
+    leaderLeaseMs: input.leaderLeaseMs === 0 || input.leaderLeaseMs === undefined ? 0 : positiveInt("leader lease", input.leaderLeaseMs, { min: 300 }),
+    instanceId: input.instanceId || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     maxFeePerGas: input.maxFeePerGas ?? 200_000_000_000n,
     compute: computeSettings(input.compute ?? {}),
     logLevel: input.logLevel ?? "info",
@@ -571,6 +609,8 @@ export function loadConfig({
     maxConnectionsPerIp: int("maxConnectionsPerIp"),
     trustProxy: raw("trustProxy"),
     collectIntervalMs: int("collectIntervalMs"),
+    database: raw("database"),
+    databasePoolSize: int("databasePoolSize"),
     blobStore: raw("blobStore") as "disk" | "s3" | undefined,
     s3: {
       endpoint: raw("s3Endpoint"),
@@ -584,6 +624,8 @@ export function loadConfig({
     },
     uploadLeaseMs: int("uploadLeaseMs"),
     uploadStallMs: int("uploadStallMs"),
+    leaderLeaseMs: int("leaderLeaseMs"),
+    instanceId: raw("instanceId"),
     maxFeePerGas: wei("maxFeePerGas"),
     compute: {
       contract: raw("computeContract") as Address | "deploy" | undefined,
@@ -611,10 +653,11 @@ export function configHelp(): string {
 
 /** What may be shown of a configuration: addresses instead of keys, no invite codes. */
 export function describeConfig(config: ProviderConfig) {
-  const { ownerKey, signerKey, registration, s3, ...rest } = config;
+  const { ownerKey, signerKey, registration, s3, database, ...rest } = config;
   const { secretAccessKey, accessKeyId, ...bucket } = s3;
   return {
     ...rest,
+    database: database === undefined ? "sqlite (data dir)" : redactUrl(database),
     s3: { ...bucket, credentials: accessKeyId === undefined ? "default chain" : "given" },
     owner: privateKeyToAccount(ownerKey).address,
     signer: privateKeyToAccount(signerKey).address,

@@ -51,6 +51,11 @@ export type ServerContext = {
   /** Open-policy registrations, batched into one registerClients transaction at a time. */
   registrations: RegistrationBatcher;
   version: string;
+  /**
+   * Whether this instance runs the chain work now (always true for the only instance; with
+   * several, the holder of the leader lease). Checked before each leader-only transaction.
+   */
+  leader: { instanceId: string; isLeader(): boolean };
   /** Compute jobs (--compute-contract), or null when this server runs none. */
   compute: ComputeContext | null;
 };

@@ -1,9 +1,7 @@
 // Table of bad requests: each must get the right status and error code AND change nothing — no
 // order, receipt, file, session, registration, blob, temp file or transaction appears or moves.
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { join } from "node:path";
 import type { Hex, LocalAccount } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -24,6 +22,7 @@ import {
   testFile,
   testKey,
 } from "./support/index.ts";
+import { blobListing } from "./support/stateBackend.ts";
 
 let node: HardhatNode;
 let main: TestProvider;
@@ -115,8 +114,7 @@ async function snapshot(provider: TestProvider) {
     usedNonces: await dump("SELECT nonce FROM siwe_nonces WHERE used_at IS NOT NULL ORDER BY nonce"),
     clients: await dump("SELECT address, registered FROM clients ORDER BY address"),
     invites: await dump("SELECT * FROM invites ORDER BY code_hash"),
-    blobs: (await readdir(join(provider.dataDir, "blobs"))).sort(),
-    tmp: (await readdir(join(provider.dataDir, "tmp"))).sort(),
+    blobs: await blobListing({ blobs: provider.server.context.blobs, dataDir: provider.dataDir }),
     ownerNonce: await owner.publicClient.getTransactionCount({ address: testAccount(0).address }),
   };
 }

@@ -1,5 +1,5 @@
 // The blob store contract, run against every backend: local disk always, and a real S3 server
-// (Ceph RGW) when one is available (the `server-ceph` vitest project starts one; see
+// (Ceph RGW) when one is available (the `server-scale` vitest project starts one; see
 // test/support/s3Target.ts). Each backend must store only verified, complete blobs, read ranges
 // exactly, and continue a partial (resumable) upload from its saved state in another instance.
 import { randomBytes } from "node:crypto";
@@ -183,4 +183,4 @@ function contract(backend: Backend) {
 describe("blob store contract: disk", () => contract(disk));
 
 if (s3) describe(`blob store contract: ${s3.name}`, () => contract(s3));
-else describe.skip(`blob store contract: S3 — skipped: ${s3Error ?? "no S3 server (run the server-ceph project, or set PEKANU_TEST_S3_ENDPOINT)"}`, () => it("needs an S3 server", () => {}));
+else describe.skip(`blob store contract: S3 — skipped: ${s3Error ?? "no S3 server (run the server-scale project, or set PEKANU_TEST_S3_ENDPOINT)"}`, () => it("needs an S3 server", () => {}));

@@ -1,8 +1,6 @@
 // Issue 10: hostile traffic against a running server, each defect played over real sockets and its
 // outcome asserted. Client IPs are loopback addresses 127.x.y.z (all of 127/8 is loopback).
 import { errorBody, infoResponse, nonceResponse, serverContractAbi } from "@pekanu/protocol";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { createSiweMessage } from "viem/siwe";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type Hex, parseEther } from "viem";
@@ -25,6 +23,7 @@ import {
   testKey,
   waitFor,
 } from "./support/index.ts";
+import { blobListing } from "./support/stateBackend.ts";
 
 let node: HardhatNode;
 let provider: TestProvider;
@@ -353,7 +352,7 @@ describe("defect 1 (HTTP side) and defect 5: a stalled upload times out; no σ f
       const open = await c.closed;
       expect(open).toBeLessThan(15_000);
       await waitFor(() => !slow.server.context.busyOrders.has(orderId as Hex), { timeoutMs: 2_000, what: "the order released" });
-      expect(await readdir(join(slow.dataDir, "tmp"))).toEqual([]);
+      expect((await blobListing({ blobs: slow.server.context.blobs, dataDir: slow.dataDir })).pending).toEqual([]);
 
       // Nothing holds the answer now: the dispute is refunded.
       await slow.server.sync();

@@ -1,11 +1,10 @@
 // Resumable uploads (tus 1.0.0 core on /v1/orders/{id}/content) against a real hardhat node: the
 // server in-process for the protocol cases, and as a child process killed with SIGKILL for the
 // resume case. Every refusal is checked for what it leaves behind. In the `server` project the
-// blobs are on disk; in `server-ceph` the same tests run against a real Ceph RGW bucket.
+// blobs are on disk; in `server-scale` the same tests run against a real Ceph RGW bucket (and PostgreSQL).
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { receiptFor, verifyReceipt } from "@pekanu/protocol";
@@ -15,6 +14,7 @@ import { SEGMENT_SIZE } from "../src/blobs/BlobStore.ts";
 import type { createS3BlobStore } from "../src/blobs/createS3BlobStore.ts";
 import type { ProviderConfigInput } from "../src/config.ts";
 import { s3Target } from "./support/s3Target.ts";
+import { openTestDatabase } from "./support/stateBackend.ts";
 import {
   chainClients,
   createProviderClient,
@@ -275,16 +275,16 @@ describe("resumable uploads (tus core)", () => {
     const firstPart = file.bytes.slice(0, 2 * SEGMENT_SIZE + SEGMENT_SIZE / 2);
     const sending = countingStream(firstPart, { stall: true });
     const upload = patch(c, orderId, 0, sending.stream).catch((error: Error) => ({ error }));
-    const dbPath = join(server.dataDir, "provider.sqlite");
-    const savedOffset = () => {
-      const db = new DatabaseSync(dbPath, { readOnly: true });
+    // The state the server persisted, read next to it (SQLite's WAL allows a concurrent reader).
+    const savedOffset = async () => {
+      const db = await openTestDatabase(server.dataDir);
       try {
-        return (db.prepare("SELECT upload_offset AS o FROM uploads WHERE order_id = ?").get(orderId) as { o: number } | undefined)?.o ?? 0;
+        return Number((await db.get<{ o: number }>("SELECT upload_offset AS o FROM uploads WHERE order_id = ?", [orderId.toLowerCase()]))?.o ?? 0);
       } finally {
-        db.close();
+        await db.close();
       }
     };
-    await waitFor(() => savedOffset() >= 2 * SEGMENT_SIZE && sending.counter.sent === firstPart.length, { what: "two segments saved", timeoutMs: 180_000 });
+    await waitFor(async () => (await savedOffset()) >= 2 * SEGMENT_SIZE && sending.counter.sent === firstPart.length, { what: "two segments saved", timeoutMs: 180_000 });
     await server.kill();
     expect(await server.exited).toBe("SIGKILL");
     expect("error" in (await upload)).toBe(true);

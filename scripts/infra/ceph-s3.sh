@@ -80,6 +80,22 @@ mon allow pool delete = true
 mon warn on pool no redundancy = false
 mon data avail warn = 2
 mon data avail crit = 1
+# CPU is what a single-node test cluster lacks (it shares the cores with the server and the
+# client): no checksums on loopback messages, no in-memory debug logs.
+ms crc data = false
+debug ms = 0/0
+debug osd = 0/0
+debug bluestore = 0/0
+debug bluefs = 0/0
+debug bdev = 0/0
+debug rocksdb = 0/0
+debug rgw = 0/0
+debug objecter = 0/0
+debug rados = 0/0
+debug monc = 0/0
+debug auth = 0/0
+debug mon = 0/0
+debug paxos = 0/0
 [mon]
 admin socket = $BASE/run/\$name.asok
 mon data = $BASE/mon/\$id
@@ -96,12 +112,15 @@ osd memory target = 939524096
 bluestore cache autotune = false
 bluestore cache size = 134217728
 osd max object size = 134217728
+# A throwaway store on a file: no data checksums (CPU).
+bluestore csum type = none
 [client.rgw]
 admin socket = $BASE/run/\$name.asok
 rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw data = $BASE/rgw
 rgw dns name = 127.0.0.1
 rgw enable usage log = false
+rgw enable ops log = false
 CONF
   export CEPH_CONF=$CONF
   monmaptool --create --fsid "$FSID" --addv a "[v2:127.0.0.1:$MON_PORT]" "$BASE/monmap" >/dev/null

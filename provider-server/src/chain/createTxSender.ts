@@ -483,6 +483,23 @@ export function createTxSender({
       await ensureLoaded();
       return [...entries.values()].map(({ record }) => ({ label: record.label, nonce: record.nonce, sends: record.sends, maxFeePerGas: record.maxFeePerGas }));
     },
+    /**
+     * Tracks every pending outbox row of the owner's account that this instance does not track
+     * yet (sent by a leader that died, or by an instance that stopped before it was mined):
+     * broadcasts each again in nonce order and follows it like its own, fee bumps included. The
+     * new leader calls it when it takes over, so no nonce stays a gap that later answers wait behind.
+     */
+    async adopt(): Promise<number> {
+      await ensureLoaded();
+      const adopted = (await store.outbox.pending(account)).filter((record) => !entries.has(record.nonce));
+      for (const record of adopted) newEntry(record);
+      if (adopted.length > 0) {
+        nextNonce = Math.max(nextNonce, adopted.at(-1)!.nonce + 1);
+        log.info({ adopted: adopted.length, nonces: `${adopted[0]!.nonce}…${adopted.at(-1)!.nonce}` }, "tracking pending transactions another instance sent");
+        schedule(0);
+      }
+      return adopted.length;
+    },
     /** Stops the tracker (what is pending stays in the outbox for the next start). */
     async stop(): Promise<void> {
       stopped = true;

@@ -1,3 +1,4 @@
+import { uploadInProgress } from "../orders/uploadInProgress.ts";
 import { orderStateName, serverContractAbi } from "@pekanu/protocol";
 import type { Hex } from "viem";
 import type { ServerContext } from "../context.ts";
@@ -40,7 +41,7 @@ export async function answerDeliveryDispute({ ctx, order, now }: { ctx: ServerCo
   const window = { deadline, openedAt: deadline - Number(ctx.contract.params.responseWindow) };
   // σ may be issued any moment now: read the order again rather than trusting the caller's copy.
   const current = (await ctx.store.orders.get(order.orderId)) ?? order;
-  if (!current.receipt && ctx.busyOrders.has(order.orderId)) {
+  if (!current.receipt && (await uploadInProgress({ ctx, orderId: order.orderId }))) {
     const last = deadline - refundMarginSeconds(ctx.contract.params.responseWindow);
     if (now < last) return { kind: "later", until: Math.min(now + 2, last), reason: "content for the order is arriving" };
   }

@@ -40,7 +40,7 @@ export function createTaskRunner({
   concurrency?: number;
 }) {
   let stopping = false;
-  const stopped = new AbortController();
+  let stopped = new AbortController();
   const inFlight = new Map<number, Promise<void>>();
   let free = concurrency;
   const queue: (() => void)[] = [];
@@ -135,7 +135,8 @@ export function createTaskRunner({
       await acquire();
       let outcome;
       try {
-        if (stopping) return;
+        // Fencing: only the lease holder answers (checked right before the answer is decided and sent).
+        if (stopping || !ctx.leader.isLeader()) return;
         await clock.fresh();
         if (job) {
           const answer = task.kind === "answerJobDispute" ? answerJobDispute : answerResultChallenge;
@@ -212,7 +213,15 @@ export function createTaskRunner({
     },
     start() {
       stopping = false;
+      if (stopped.signal.aborted) stopped = new AbortController();
       polling.start();
+    },
+    /** Stops taking tasks and waits for those in flight (this instance is no longer the leader); start() resumes. */
+    async pause() {
+      stopping = true;
+      stopped.abort();
+      await polling.stop();
+      await Promise.all([...inFlight.values()]);
     },
     async stop() {
       stopping = true;

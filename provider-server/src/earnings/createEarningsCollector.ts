@@ -1,3 +1,4 @@
+import { uploadInProgress } from "../orders/uploadInProgress.ts";
 import { orderStateName, serverContractAbi } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
@@ -110,7 +111,7 @@ export function createEarningsCollector({
     const due: Record<CollectAction, OrderRecord[]> = { settle: [], release: [] };
     for (const order of await ctx.store.orders.collectable({ now, settleDelay, limit: SCAN })) {
       if (controller?.signal.aborted) break;
-      if (ctx.busyOrders.has(order.orderId)) continue;
+      if (await uploadInProgress({ ctx, orderId: order.orderId })) continue;
       if ((refusedUntilRun.get(order.orderId) ?? 0) > runs) continue;
       const [state, , paidAtRaw] = await client.readContract({ ...contract, functionName: "orderOf", args: [order.orderId] });
       const paidAt = Number(paidAtRaw);
@@ -131,7 +132,8 @@ export function createEarningsCollector({
     };
     for (const action of ["settle", "release"] as const) {
       for (let i = 0; i < due[action].length; i += BATCH) {
-        if (controller?.signal.aborted) break;
+        // Fencing: only the lease holder sends (checked before each transaction).
+        if (controller?.signal.aborted || !ctx.leader.isLeader()) break;
         const batch = due[action].slice(i, i + BATCH);
         if (batch.length > 1) {
           try {

@@ -15,7 +15,7 @@ export class UploadLeaseLostError extends Error {
 
 export type PatchOutcome = { kind: "progress"; offset: number } | { kind: "complete"; offset: number; receipt: ReceiptResponse };
 
-const EMPTY_HASHER = createUploadHasher({ recordFrom: TREE_LEVEL }).snapshot();
+export const EMPTY_HASHER = createUploadHasher({ recordFrom: TREE_LEVEL }).snapshot();
 
 /**
  * One tus PATCH (docs: /work/coord/RESUMABLE-UPLOADS.md, provider-server README): appends the

@@ -95,6 +95,6 @@ export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
 
   r.get("/healthz", { schema: { summary: "liveness" } }, async () => {
     const follower = ctx.follower.status();
-    return { ok: true, chainReachable: follower.healthy, lastProcessedBlock: follower.lastProcessedBlock };
+    return { ok: true, chainReachable: follower.healthy, lastProcessedBlock: follower.lastProcessedBlock, instance: ctx.leader.instanceId, leader: ctx.leader.isLeader() };
   });
 }

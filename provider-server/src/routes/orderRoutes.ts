@@ -1,6 +1,7 @@
 import { orderResponse, ordersQuery, ordersResponse, ownershipProofRequest, receiptResponse, zBytes32 } from "@pekanu/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Hex } from "viem";
 import { z } from "zod";
@@ -10,6 +11,7 @@ import type { ServerContext } from "../context.ts";
 import { orderView } from "../orders/orderView.ts";
 import { readOrderStatus, storedPayment } from "../orders/readOrderStatus.ts";
 import { receiveUpload } from "../orders/receiveUpload.ts";
+import { EMPTY_HASHER } from "../orders/receiveUploadPatch.ts";
 import { requireConfirmedPayment } from "../orders/requireConfirmedPayment.ts";
 import { verifyOwnershipProof } from "../orders/verifyOwnershipProof.ts";
 import type { OrderRecord } from "../store/orderStore.ts";
@@ -83,6 +85,18 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
         if (isUpload) reply.header("connection", "close");
         throw new ApiError("Conflict", "content for this order is already being received");
       }
+      // One writer per order across instances: the same lease row a resumable upload takes.
+      const token = randomBytes(16).toString("hex");
+      const leaseMs = ctx.config.uploadLeaseMs;
+      const hadRow = (await ctx.store.uploads.get(order.orderId)) !== undefined;
+      if (!(await ctx.store.uploads.acquire({ orderId: order.orderId, token, emptyHasher: EMPTY_HASHER, now: Date.now(), leaseMs }))) {
+        if (isUpload) reply.header("connection", "close");
+        throw new ApiError("Conflict", "content for this order is already being received");
+      }
+      const renewal = setInterval(() => {
+        ctx.store.uploads.renew({ orderId: order.orderId, token, until: Date.now() + leaseMs }).catch((error) => request.log.warn({ err: (error as Error).message }, "upload lease renewal failed"));
+      }, Math.max(50, Math.floor(leaseMs / 3)));
+      renewal.unref();
       ctx.busyOrders.set(order.orderId, {
         startedAt: Date.now(),
         abort: (reason) => {
@@ -101,6 +115,10 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
         if (isUpload) reply.header("connection", "close");
         throw error;
       } finally {
+        clearInterval(renewal);
+        // σ issued, or a row this request created: drop it; a resumable upload's own progress stays.
+        if (!hadRow || (await ctx.store.orders.get(order.orderId))?.receipt) await ctx.store.uploads.remove({ orderId: order.orderId, token });
+        else await ctx.store.uploads.release({ orderId: order.orderId, token });
         ctx.busyOrders.delete(order.orderId);
       }
     },

@@ -14,6 +14,18 @@ export function createMetaStore(db: SqlDatabase) {
       await db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [key, value]);
       return (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", [key]))!.value;
     },
+    /**
+     * Compare-and-set in one statement: writes `value` only if the key still holds `expected`
+     * (`undefined`: only if the key is absent). True when written. Two instances racing on the
+     * same key: exactly one wins (the leader lease).
+     */
+    async swap({ key, expected, value }: { key: string; expected: string | undefined; value: string }): Promise<boolean> {
+      const { changes } =
+        expected === undefined
+          ? await db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [key, value])
+          : await db.run("UPDATE meta SET value = ? WHERE key = ? AND value = ?", [value, key, expected]);
+      return changes > 0;
+    },
   };
 }
 

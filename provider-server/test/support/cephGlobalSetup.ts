@@ -1,4 +1,4 @@
-// globalSetup of the `server-ceph` vitest project: provisions and starts a real single-node Ceph
+// Ceph part of the `server-scale` vitest project's globalSetup (scaleGlobalSetup.ts): provisions and starts a real single-node Ceph
 // RADOS Gateway with the project's own script (scripts/infra/ceph-s3.sh: apt-get install when
 // missing, file-backed OSD, loopback only) and provides its address and keys to the tests. If it
 // cannot be started (no root for apt-get, no network, no disk), the S3 tests are skipped with the

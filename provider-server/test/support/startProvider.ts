@@ -8,6 +8,7 @@ import type { ProviderConfigInput } from "../../src/config.ts";
 import { createLogger } from "../../src/createLogger.ts";
 import { testKey } from "./accounts.ts";
 import { freePort } from "./freePort.ts";
+import { backendConfig } from "./stateBackend.ts";
 
 export type TestProvider = {
   server: ProviderServer;
@@ -50,6 +51,8 @@ export async function startProvider({
       // Earnings are collected only by tests that ask for it (it sends owner transactions).
       collectIntervalMs: 0,
       logLevel: process.env.PEKANU_TEST_LOG ?? "silent",
+      // This run's state and blob backends (the embedded default unless the scale project says otherwise).
+      ...(await backendConfig(dir, config)),
       ...config,
     },
     logger: log ? createLogger(log) : createLogger({ level: process.env.PEKANU_TEST_LOG ?? "silent" }),

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Hex } from "viem";
 import { testKey } from "./accounts.ts";
 import { freePort } from "./freePort.ts";
+import { backendEnv } from "./stateBackend.ts";
 
 const mainPath = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -49,6 +50,7 @@ export async function startProviderProcess({
 }): Promise<ProviderProcess> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "pekanu-provider-")));
   const listenPort = port ?? (await freePort());
+  const backend = await backendEnv(dir, env);
   const child = spawn(process.execPath, [mainPath], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -63,6 +65,7 @@ export async function startProviderProcess({
       PEKANU_POLL_INTERVAL_MS: "100",
       PEKANU_AUTH_BURST: "1000000",
       PEKANU_LOG_LEVEL: process.env.PEKANU_TEST_LOG ?? "info",
+      ...backend,
       ...env,
     },
   });

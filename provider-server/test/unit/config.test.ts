@@ -127,6 +127,26 @@ describe("configuration", () => {
     expect(text).toContain(testAccount(5).address);
   });
 
+  it("takes the state database as a postgres:// URL (flag, environment or file), never shows its password, and defaults to SQLite", async () => {
+    expect(resolveConfig({ ownerKey }).database).toBeUndefined();
+    expect(describeConfig(resolveConfig({ ownerKey })).database).toBe("sqlite (data dir)");
+    const url = "postgres://pekanu:s3cret-pw@db.example:5432/pekanu";
+    const file = join(await mkdtemp(join(tmpdir(), "pekanu-cfg-")), "database-url");
+    await writeFile(file, `${url}\n`);
+    for (const config of [
+      loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_DATABASE_URL: url }, flags: new Map() }),
+      loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey, PEKANU_DATABASE_URL_FILE: file }, flags: new Map() }),
+      loadConfig({ env: { PEKANU_OWNER_KEY: ownerKey }, flags: parseFlags(["--database", url]).flags }),
+    ]) {
+      expect(config.database).toBe(url);
+      const text = JSON.stringify(describeConfig(config), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+      expect(text).not.toContain("s3cret-pw");
+      expect(text).toContain("db.example:5432/pekanu");
+    }
+    expect(() => resolveConfig({ ownerKey, database: "mysql://x@y/z" })).toThrow(/postgres:\/\/ URL/);
+    expect(() => resolveConfig({ ownerKey, database: "not a url" })).toThrow(/postgres:\/\/ URL/);
+  });
+
   it("documents every option in the help text", () => {
     const help = configHelp();
     for (const name of ["--data-dir", "PEKANU_OWNER_KEY_FILE", "--stake", "--registration", "--confirmations", "(default: 8787)"]) expect(help).toContain(name);

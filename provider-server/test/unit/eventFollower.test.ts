@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import type { ChainConnection } from "../../src/chain/connectChain.ts";
 import { createEventFollower } from "../../src/chain/createEventFollower.ts";
 import { createLogger } from "../../src/createLogger.ts";
-import { openDatabase } from "../../src/db/openDatabase.ts";
 import { createStore } from "../../src/store/createStore.ts";
+import { openTestDatabase } from "../support/stateBackend.ts";
 import { waitFor } from "../support/waitFor.ts";
 
 /** A chain whose RPC fails the first `failures` calls, then serves `head` and empty logs. */
@@ -29,7 +29,7 @@ function fakeChain({ head, failures }: { head: number; failures: number }) {
 }
 
 async function follower(options: { head: number; failures: number; confirmations: number; maxBlockRange: number }) {
-  const store = createStore(await openDatabase({ path: join(await mkdtemp(join(tmpdir(), "pekanu-follow-")), "db.sqlite") }));
+  const store = createStore(await openTestDatabase(await mkdtemp(join(tmpdir(), "pekanu-follow-"))));
   const fake = fakeChain(options);
   const instance = createEventFollower({
     store,

@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/openDatabase.ts";
 import { createStore } from "../../src/store/createStore.ts";
+import { openTestDatabase } from "../support/stateBackend.ts";
 
 const order = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
 
 describe("task store", () => {
   it("hands out due tasks earliest deadline first", async () => {
-    const store = createStore(await openDatabase({ path: join(await mkdtemp(join(tmpdir(), "pekanu-db-")), "provider.sqlite") }));
+    const store = createStore(await openTestDatabase(await mkdtemp(join(tmpdir(), "pekanu-db-"))));
     await store.tasks.add({ kind: "answerStorageChallenge", orderId: order(1), trigger: "1:0", now: 100, deadline: 500 });
     await store.tasks.add({ kind: "answerDeliveryDispute", orderId: order(2), trigger: "2:0", now: 100, deadline: null });
     await store.tasks.add({ kind: "answerStorageChallenge", orderId: order(3), trigger: "3:0", now: 100, deadline: 200 });
