@@ -11,3 +11,4 @@ export * from "./errors.ts";
 export * from "./commitment.ts";
 export * from "./api.ts";
 export { isServerContractCode } from "./isServerContractCode.ts";
+export * from "./share/index.ts";
