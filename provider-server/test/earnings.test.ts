@@ -29,7 +29,8 @@ let clients: ReturnType<typeof chainClients>;
 
 beforeAll(async () => {
   node = await startHardhatNode();
-  provider = await startProvider({ rpcUrl: node.rpcUrl, config: { collectIntervalMs: 150 } });
+  // Blobs on disk on every backend: a test deletes a blob file to make a challenge unanswerable.
+  provider = await startProvider({ rpcUrl: node.rpcUrl, config: { collectIntervalMs: 150, blobStore: "disk" } });
   clients = chainClients({ rpcUrl: node.rpcUrl, key: testKey(1) });
   await (await signIn({ baseUrl: provider.baseUrl, account: alice })).register();
 });

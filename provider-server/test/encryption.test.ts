@@ -41,7 +41,8 @@ beforeAll(async () => {
       done();
     },
   });
-  provider = await startProvider({ rpcUrl: node.rpcUrl, config: { logLevel: "trace" }, log: { level: "trace", destination } });
+  // Blobs on disk on every backend: a test reads the provider's disk for the ciphertext (and for no key or plaintext).
+  provider = await startProvider({ rpcUrl: node.rpcUrl, config: { logLevel: "trace", blobStore: "disk" }, log: { level: "trace", destination } });
   for (const account of [alice, bob]) await (await signIn({ baseUrl: provider.baseUrl, account })).register();
 });
 
