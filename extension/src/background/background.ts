@@ -5,6 +5,7 @@ import { humanError, toHumanError, UserFacingError, walletErrors, type HumanErro
 import { renewFile } from "./controllers/renewal.ts";
 import { stepOf } from "../lib/flow.ts";
 import type { PortMessage, Request, View, WalletView } from "../lib/messages.ts";
+import { BatchController } from "./controllers/batch.ts";
 import { CreditsController } from "./controllers/credits.ts";
 import { OrdersController } from "./controllers/orders.ts";
 import { SettingsController } from "./controllers/settings.ts";
@@ -61,6 +62,7 @@ export function createBackground(deps: BackgroundDeps) {
   registerVaultDb({ messenger, ...(deps.openVault ? { open: deps.openVault } : {}) });
   const sessions = new ProviderSessions({ messenger, store: deps.store, wallet, chain, hasHostPermission: deps.hasHostPermission, siweOrigin: deps.siweOrigin });
   const orders = new OrdersController({ messenger, store: deps.store, chain });
+  const batches = new BatchController({ messenger, store: deps.store, orders, chain });
   const vault = new VaultController({ messenger, store: deps.store, chain, walletChainId: () => wallet.chainId() });
   const credits = new CreditsController({ messenger, chain, account: () => wallet.account() });
   messenger.registerAction("chain:revealedChunks", (contract, fileRoot) => revealedChunks({ client: chain.client, contract, fileRoot }));
@@ -89,6 +91,7 @@ export function createBackground(deps: BackgroundDeps) {
     wallet.setWalletId(s.walletExtensionId);
     const legacy = await sessions.load();
     await orders.load(legacy);
+    await batches.load();
     void vault.load();
   })();
 
@@ -102,6 +105,7 @@ export function createBackground(deps: BackgroundDeps) {
       flow,
       currentOrderId: entry?.id ?? null,
       orders: orders.list().map((e) => orders.summary(e)),
+      batches: batches.list(),
       step: stepOf(flow),
       next: orders.nextText(entry),
       wallet: w,
@@ -243,6 +247,16 @@ export function createBackground(deps: BackgroundDeps) {
           await orders.submitOwnershipProof(request.leaseId, request.proofs, request.orderId);
           return view();
         });
+      case "batch.add":
+        return batches.add(request.files as never, request.storageDays);
+      case "batch.quote":
+        return withBusy("Asking the provider for the prices…", () => batches.quote(request.batchId));
+      case "batch.checkBalance":
+        return batches.checkBalance(request.batchId);
+      case "batch.pay":
+        return withBusy("Confirm the payment for all the files in your wallet…", () => batches.pay(request.batchId));
+      case "batch.cancel":
+        return batches.cancel(request.batchId, request.orderId);
       case "order.clear":
         await orders.clear(request.orderId);
         return null;
@@ -317,7 +331,7 @@ export function createBackground(deps: BackgroundDeps) {
     });
   }
 
-  return { messenger, settings, sessions, orders, vault, credits, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
+  return { messenger, settings, sessions, orders, batches, vault, credits, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
 }
 
 export type Background = ReturnType<typeof createBackground>;

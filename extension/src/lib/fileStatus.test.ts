@@ -21,6 +21,8 @@ const summary = (over: Partial<OrderSummary>): OrderSummary => ({
   error: null,
   createdAt: 1,
   updatedAt: 1,
+  batchId: null,
+  payRequested: false,
   ...over,
 });
 
