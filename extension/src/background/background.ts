@@ -34,7 +34,12 @@ export const flowRequests = new Set<Request["type"]>([
   "order.submitOwnershipProof",
 ]);
 
-export type PortLike = { postMessage(message: PortMessage): void; onDisconnect: { addListener(cb: () => void): void } };
+export type PortLike = {
+  postMessage(message: PortMessage): void;
+  onDisconnect: { addListener(cb: () => void): void };
+  /** A page names its upload lease here ({type: "lease", leaseId}); it is released when the port goes. */
+  onMessage?: { addListener(cb: (message: unknown) => void): void };
+};
 
 export type BackgroundDeps = {
   store: KeyValueStore;
@@ -319,7 +324,15 @@ export function createBackground(deps: BackgroundDeps) {
 
   function addPort(port: PortLike): void {
     ports.add(port);
-    port.onDisconnect.addListener(() => ports.delete(port));
+    let leaseId: string | null = null;
+    port.onMessage?.addListener((message) => {
+      const m = message as { type?: unknown; leaseId?: unknown } | null;
+      if (m?.type === "lease" && typeof m.leaseId === "string" && m.leaseId.length >= 8 && m.leaseId.length <= 64) leaseId = m.leaseId;
+    });
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      if (leaseId) orders.releaseLeases(leaseId);
+    });
     void ready.then(() => {
       try {
         port.postMessage({ type: "view", view: view() });

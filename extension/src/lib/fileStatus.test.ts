@@ -11,6 +11,7 @@ const summary = (over: Partial<OrderSummary>): OrderSummary => ({
   id: "x",
   fileName: "f",
   size: 1,
+  fileRoot: `0x${"ab".repeat(32)}`,
   step: "pay",
   orderId: null,
   vaultKey: null,

@@ -46,7 +46,8 @@ export type BatchEntry = {
   payment: { txHash: Hex; count: number; total: string; sentAt: number } | null;
 };
 
-export type BatchAdded = { batchId: string; ids: string[]; refused: { name: string; message: string }[] };
+/** `ids[i]`: the order of `files[i]`, or null when that file was refused (see `refused`). */
+export type BatchAdded = { batchId: string; ids: (string | null)[]; refused: { name: string; message: string }[] };
 
 export type BatchDeps = {
   messenger: BackgroundMessenger;
@@ -122,11 +123,12 @@ export class BatchController {
       throw new UserFacingError(humanError("TooManyFiles", "Too many files", `Store at most ${MAX_BATCH_FILES} files at once; split the folder.`, "none"));
     }
     const batch: BatchEntry = { id: this.newId(), createdAt: this.now(), storageDays, refused: [], balance: null, payment: null };
-    const ids: string[] = [];
+    const ids: (string | null)[] = [];
     for (const file of files) {
       try {
         ids.push(await this.deps.orders.addFile(file, storageDays, { batchId: batch.id }));
       } catch (err) {
+        ids.push(null);
         batch.refused.push({ name: file.name, message: toHumanError(err).message });
       }
     }

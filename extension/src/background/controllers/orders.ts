@@ -51,6 +51,7 @@ export type OrderSummary = {
   id: string;
   fileName: string;
   size: number;
+  fileRoot: Hex;
   step: ReturnType<typeof stepOf>;
   orderId: Hex | null;
   vaultKey: string | null;
@@ -156,6 +157,7 @@ export class OrdersController {
       id: entry.id,
       fileName: flow.file.name,
       size: flow.file.size,
+      fileRoot: flow.file.fileRoot,
       step: stepOf(this.compose(entry)),
       orderId: q?.orderId ?? null,
       vaultKey: q && flow.payment ? recordKey(entry.provider.info.chainId, entry.provider.info.contract.address, q.orderId) : null,
@@ -548,6 +550,17 @@ export class OrdersController {
       );
     }
     this.leases.set(id, { leaseId, at: this.now() });
+  }
+
+  /** The page holding `leaseId` went away (its port closed): its uploads are nobody's now. */
+  releaseLeases(leaseId: string): void {
+    let released = false;
+    for (const [id, lease] of this.leases) {
+      if (lease.leaseId !== leaseId) continue;
+      this.leases.delete(id);
+      released = true;
+    }
+    if (released) this.changed();
   }
 
   private holdsLease(id: string, leaseId: string): boolean {
