@@ -30,6 +30,9 @@ const SUITE = "batch.e2e";
 /** The provider's and the client's upload segment (UPLOAD_SEGMENT, SEGMENT_SIZE). */
 const SEGMENT = 8 << 20;
 const sel = (testid: string) => `[data-testid="${testid}"]`;
+let phaseStart = 0;
+/** Where a test's time goes (printed: the e2e budget is lean). */
+const phase = (label: string) => console.log(`${SUITE}: ${((performance.now() - phaseStart) / 1000).toFixed(1)} s ${label}`);
 
 let stack: StackInfo;
 let chain: ChainView;
@@ -55,10 +58,9 @@ class ProviderProcess {
   child: ChildProcess | null = null;
   log = "";
   readonly url: string;
-  constructor(
-    private readonly env: Record<string, string>,
-    readonly port: number,
-  ) {
+  private readonly env: Record<string, string>;
+  constructor(env: Record<string, string>, port: number) {
+    this.env = env;
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -171,6 +173,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
   });
 
   beforeEach(({ onTestFailed, task }) => {
+    phaseStart = performance.now();
     onTestFailed(() => pekanu?.shotAll(`failed-${task.name.slice(0, 40)}`));
   });
 
@@ -221,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
     const tx = await chain.client.getTransaction({ hash: sent[0]!.result as Hex });
     const call = decodeFunctionData({ abi: serverContractAbi, data: tx.input });
     expect(call.functionName).toBe("payBatch");
-    const quotes = call.args![0] as { orderId: Hex; price: bigint }[];
+    const quotes = call.args![0] as unknown as { orderId: Hex; price: bigint }[];
     expect(quotes).toHaveLength(20);
     expect(tx.value).toBe(quotes.reduce((sum, q) => sum + q.price, 0n));
 
@@ -241,12 +244,16 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
     provider = await ProviderProcess.create(path.join(home, "provider-2"));
     providers.push(provider);
     await provider.start();
+    phase("provider process started");
     await connectTo(page, provider.url);
+    phase("connected, signed in, registered");
     const size = 200 << 20;
     const file = await largeFile("big.bin", size);
     await pekanu.setFile(page, "batch-files-input", file);
     await page.waitForSelector(`${sel("batch")}[data-count="1"]`, { timeout: 120_000 });
+    phase("file read (fingerprint) and in the queue");
     await pekanu.click(page, "batch-pay", 60_000);
+    phase("priced, paid");
     const orderId = await fileOrderId(page, 0);
     // Kill it at ~50 %, by the provider's acknowledged offset (each 8 MiB segment is acknowledged once kept).
     await page.waitForFunction(
@@ -254,6 +261,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
       { timeout: 180_000, polling: 50 },
       size / 2 - SEGMENT,
     );
+    phase("~50 % acknowledged");
     await provider.kill();
     const acknowledged = Number(await page.$eval(sel("batch-file-0-progress"), (el) => (el as HTMLElement).dataset.value));
     expect(acknowledged).toBeGreaterThan(size / 4);
@@ -261,7 +269,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
     await page.waitForFunction(() => document.querySelector('[data-testid="batch-file-0-status"]')?.textContent?.startsWith("Provider offline — retrying in"), { timeout: 30_000, polling: 100 });
     await pekanu.shot(page, "b-01-provider-offline-retrying");
     await provider.start();
+    phase("provider restarted");
     await waitStored(page, 1, 180_000);
+    phase("stored");
     await pekanu.shot(page, "b-02-resumed-and-stored");
 
     const stats = (await uploadStats(page, orderId))!;
@@ -271,13 +281,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
     expect(resent).toBeGreaterThanOrEqual(0);
     expect(resent).toBeLessThanOrEqual(SEGMENT);
     // The provider holds the whole file, σ verified in the vault.
-    const record = (await pekanu.vaultRecords(page)).find((r) => r.size === size && r.providerUrl === provider.url);
+    const record = (await pekanu.vaultRecords(page)).find((r) => r.size === size && (r as unknown as { providerUrl: string }).providerUrl === provider.url);
     expect(record?.signature).toBeTruthy();
     expect((await stat(path.join(home, "provider-2", "blobs", record!.fileRoot.toLowerCase()))).size).toBe(size);
   });
 
   test("closing the page mid-upload: reopened, the upload continues from the provider's offset and finishes", async () => {
-    const size = 40 << 20;
+    const size = 24 << 20;
     const file = await largeFile("report.bin", size);
     await pekanu.setFile(page, "batch-files-input", file);
     await page.waitForSelector(`${sel("batch")}[data-count="1"]`, { timeout: 120_000 });

@@ -41,6 +41,6 @@ describe("files of a drop or a picker", () => {
   it("names a folder picker's files by their relative path", () => {
     const f = new File(["x"], "a.txt");
     Object.defineProperty(f, "webkitRelativePath", { value: "folder/sub/a.txt" });
-    expect(filesFromInput([f, new File(["y"], "b.txt")]).map((p) => p.path)).toEqual(["folder/sub/a.txt", "b.txt"]);
+    expect(filesFromInput([f, new File(["y"], "b.txt")]).map((p) => p.path)).toEqual(["b.txt", "folder/sub/a.txt"]);
   });
 });

@@ -79,5 +79,6 @@ export async function filesFromDataTransfer(data: Pick<DataTransfer, "items" | "
 export function filesFromInput(list: FileList | File[], limit = MAX_DROPPED_FILES): PickedFile[] {
   const files = Array.from(list);
   if (files.length > limit) throw new TooManyFilesError(limit);
-  return files.map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+  // Chromium lists a picked folder in no particular order: by path, as a drop is walked.
+  return files.map((file) => ({ file, path: file.webkitRelativePath || file.name })).sort((a, b) => a.path.localeCompare(b.path));
 }

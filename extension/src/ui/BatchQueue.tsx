@@ -297,7 +297,11 @@ function BatchCard({ batch, orders, view, onError }: { batch: BatchEntry; orders
 
 export function BatchQueue({ view, onError }: { view: View; onError: (e: HumanError) => void }) {
   useQueueState();
-  const byBatch = (id: string) => view.orders.filter((o) => o.batchId === id).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  // In the order the files came (the batch keeps it; many files share the same creation time).
+  const byBatch = (id: string) => {
+    const position = new Map((view.batches.find((b) => b.id === id)?.orderIds ?? []).map((oid, i) => [oid, i]));
+    return view.orders.filter((o) => o.batchId === id).sort((a, b) => (position.get(a.id) ?? Infinity) - (position.get(b.id) ?? Infinity) || a.createdAt - b.createdAt);
+  };
   const all = view.batches.flatMap((b) => byBatch(b.id));
   const active = running.size > 0;
   const last = useRef(active);

@@ -80,6 +80,8 @@ describe("batch controller", () => {
     const added = await batches.add(N.map((n) => fileOf(n)), 30);
     expect(added.ids).toHaveLength(5);
     expect(added.refused).toEqual([]);
+    // The batch keeps the files' order (many share the same creation time).
+    expect(batches.ordersOf(added.batchId).map((e) => e.flow.file.name)).toEqual(N.map((n) => `dir/file-${n}.bin`));
     // Batch orders never take the store page's current order.
     expect(orders.currentId()).toBeNull();
     await batches.quote(added.batchId);

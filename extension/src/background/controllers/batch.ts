@@ -42,6 +42,8 @@ export type BatchEntry = {
   storageDays: number;
   /** Files refused before they became orders (empty, too large). */
   refused: { name: string; message: string }[];
+  /** The batch's orders in the order the files came (the list shows them so). */
+  orderIds: string[];
   balance: BatchBalance | null;
   payment: { txHash: Hex; count: number; total: string; sentAt: number } | null;
 };
@@ -105,10 +107,11 @@ export class BatchController {
 
   /** The batch's orders, in the order the files came. */
   ordersOf(batchId: string): OrderEntry[] {
+    const position = new Map((this.batches.get(batchId)?.orderIds ?? []).map((id, i) => [id, i]));
     return this.deps.orders
       .list()
       .filter((e) => e.batchId === batchId)
-      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+      .sort((a, b) => (position.get(a.id) ?? Infinity) - (position.get(b.id) ?? Infinity) || a.createdAt - b.createdAt);
   }
 
   /** Orders of the batch with a price and no payment yet: what one payBatch would pay. */
@@ -122,7 +125,7 @@ export class BatchController {
     if (files.length > MAX_BATCH_FILES) {
       throw new UserFacingError(humanError("TooManyFiles", "Too many files", `Store at most ${MAX_BATCH_FILES} files at once; split the folder.`, "none"));
     }
-    const batch: BatchEntry = { id: this.newId(), createdAt: this.now(), storageDays, refused: [], balance: null, payment: null };
+    const batch: BatchEntry = { id: this.newId(), createdAt: this.now(), storageDays, refused: [], orderIds: [], balance: null, payment: null };
     const ids: (string | null)[] = [];
     for (const file of files) {
       try {
@@ -132,6 +135,7 @@ export class BatchController {
         batch.refused.push({ name: file.name, message: toHumanError(err).message });
       }
     }
+    batch.orderIds = ids.filter((id): id is string => id !== null);
     await this.save(batch);
     return { batchId: batch.id, ids, refused: batch.refused };
   }
