@@ -23,7 +23,7 @@
 //     8 MiB segment); `--batch-only` measures only that, `--no-batch` leaves it out;
 //   • the files home with 10,000 receipts: first page (≤ 100 ms).
 //
-//   node scripts/bench-extension.ts [--json] [--no-flow] [--build] [--encryption-only] [--watch-only] [--batch-only] [--no-batch]
+//   node scripts/bench-extension.ts [--json] [--no-flow] [--build] [--encryption-only] [--watch-only] [--batch-only] [--no-batch] [--ui-only]
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -43,6 +43,8 @@ const watchOnly = args.has("--watch-only");
 const encryptionOnly = args.has("--encryption-only");
 const wantFlow = !args.has("--no-flow") && !encryptionOnly;
 const batchOnly = args.has("--batch-only");
+/** Only the screens' figures (first render, vault and files home of 10,000): no hashing or encryption runs. */
+const uiOnly = args.has("--ui-only");
 const flowOnly = args.has("--flow-only") || batchOnly;
 const wantBatch = (batchOnly || (!args.has("--no-batch") && wantFlow)) && !encryptionOnly && !watchOnly;
 const extDir = join(root, "extension/build/chrome-mv3-prod");
@@ -855,7 +857,7 @@ const [id] = ids as [string];
 let failure: unknown = null;
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 if (!flowOnly) try {
-  if (!encryptionOnly) {
+  if (!encryptionOnly && !uiOnly) {
   log("hashing 256 MiB in Chromium (extension worker) and in Node…");
   const hashing = await measureHashing(browser, id);
   const vsFlat = hashing.bytes / hashing.nodeFlatSha256;
@@ -883,6 +885,7 @@ if (!flowOnly) try {
   record({ metric: "ratio Chromium / Node commitment (same leaf and node hashing)", value: ratio(hashing.bytes, hashing.nodeCommitment), unit: "×" });
   }
 
+  if (!uiOnly) {
   log("encrypt + commit, decrypt-download of 256 MiB in Chromium…");
   const enc = await measureEncryption(browser, id);
   record({
@@ -901,6 +904,7 @@ if (!flowOnly) try {
   record({ metric: "ratio encrypt + commit (private) / commit without encryption", value: ratio(enc.private, enc.plainCommit), unit: "×" });
   record({ metric: "decrypt-download: File → worker → OPFS, verified (root + every segment)", value: Math.round(enc.decrypt), unit: "MiB/s", note: `a damaged copy failed: "${enc.failure}", no temporary file left` });
   record({ metric: "scrypt N=2^17 r=8 p=1 (sealed vault export), Chromium", value: Math.round(enc.scryptMs), unit: "ms", target: "≈ 1000" , ok: enc.scryptMs >= 300 && enc.scryptMs <= 3000 });
+  }
   if (!encryptionOnly) {
 
   log("first render…");
