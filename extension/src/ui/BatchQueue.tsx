@@ -319,10 +319,12 @@ export function BatchQueue({ view, onError }: { view: View; onError: (e: HumanEr
     addEventListener("beforeunload", warn);
     return () => removeEventListener("beforeunload", warn);
   }, []);
-  if (view.batches.length === 0) return null;
+  // Batches still being worked on, and the newest one; finished ones live on in the files home.
+  const shown = view.batches.filter((b, i) => i === 0 || byBatch(b.id).some((o) => o.step !== "done"));
+  if (shown.length === 0) return null;
   return (
     <div data-testid="batch-queue">
-      {view.batches.map((b) => (
+      {shown.map((b) => (
         <BatchCard key={b.id} batch={b} orders={byBatch(b.id)} view={view} onError={onError} />
       ))}
     </div>
