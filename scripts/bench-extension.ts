@@ -975,7 +975,7 @@ if (wantBatch) {
   if (batchOnly || !existsSync(join(e2eDir, "manifest.json"))) build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
   const { measureBatch, SEGMENT } = await import("./lib/benchBatch.ts");
   const load = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ");
-  const b = await measureBatch({ root, launch, extensionDir: e2eDir, walletDir: join(root, "test/wallet-extension/dist"), log });
+  const b = await measureBatch({ root, launch, extensionDir: e2eDir, log });
   const loadAfter = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ");
   notes.push(`batch figures: load average ${load} before, ${loadAfter} after (1/5/15 min; 2 cores shared)`);
   record({ metric: `${b.files} files of 1 MiB picked at once: pick → all stored`, value: Math.round(b.batchMs), unit: "ms", note: "hashing in the page, quotes, one balance check, payBatch, uploads 2 at a time, σ verified" });

@@ -82,10 +82,13 @@ function sparseFile(path: string, size: number): void {
   closeSync(fd);
 }
 
-export async function measureBatch({ root, launch, extensionDir, walletDir, log }: { root: string; launch: Launch; extensionDir: string; walletDir: string; log: (line: string) => void }): Promise<BatchFigures> {
+export async function measureBatch({ root, launch, extensionDir, log }: { root: string; launch: Launch; extensionDir: string; log: (line: string) => void }): Promise<BatchFigures> {
   const home = mkdtempSync(join(tmpdir(), "pekanu-bench-batch-"));
   const { startDevChain } = await import("./devChain.ts");
   const chain = await startDevChain({ port: await freePort(), journalPath: join(home, "chain.jsonl"), blockIntervalMs: 1000, log: () => undefined });
+  // The test wallet, built for this chain (as the e2e stack builds it).
+  const { buildWallet } = await import("../../test/wallet-extension/build.ts");
+  const walletDir = await buildWallet({ outDir: join(home, "wallet"), defaults: { rpcUrl: chain.rpcUrl } });
   const port = await freePort();
   const providerUrl = `http://127.0.0.1:${port}`;
   const env = {
