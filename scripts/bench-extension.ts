@@ -828,7 +828,7 @@ async function flowScreens(): Promise<void> {
 
 // ───────────────────────────── main ─────────────────────────────
 
-if (!encryptionOnly) {
+if (!encryptionOnly && !uiOnly && !batchOnly) {
   const { measureWatchCheck } = await import("./lib/benchWatch.ts");
   const FILES = 10_000;
   log("watchtower: scheduled checks of one file (4 chunks) against a local audit server…");
