@@ -5,6 +5,7 @@ import { humanError, toHumanError, UserFacingError, walletErrors, type HumanErro
 import { renewFile } from "./controllers/renewal.ts";
 import { stepOf } from "../lib/flow.ts";
 import type { PortMessage, Request, View, WalletView } from "../lib/messages.ts";
+import { BatchController } from "./controllers/batch.ts";
 import { CreditsController } from "./controllers/credits.ts";
 import { ComputeController } from "./controllers/compute.ts";
 import { createComputeChain, type ComputeChain } from "./services/computeChain.ts";
@@ -36,7 +37,12 @@ export const flowRequests = new Set<Request["type"]>([
   "order.submitOwnershipProof",
 ]);
 
-export type PortLike = { postMessage(message: PortMessage): void; onDisconnect: { addListener(cb: () => void): void } };
+export type PortLike = {
+  postMessage(message: PortMessage): void;
+  onDisconnect: { addListener(cb: () => void): void };
+  /** A page names its upload lease here ({type: "lease", leaseId}); it is released when the port goes. */
+  onMessage?: { addListener(cb: (message: unknown) => void): void };
+};
 
 export type BackgroundDeps = {
   store: KeyValueStore;
@@ -65,6 +71,7 @@ export function createBackground(deps: BackgroundDeps) {
   registerVaultDb({ messenger, ...(deps.openVault ? { open: deps.openVault } : {}) });
   const sessions = new ProviderSessions({ messenger, store: deps.store, wallet, chain, hasHostPermission: deps.hasHostPermission, siweOrigin: deps.siweOrigin });
   const orders = new OrdersController({ messenger, store: deps.store, chain });
+  const batches = new BatchController({ messenger, store: deps.store, orders, chain });
   const vault = new VaultController({ messenger, store: deps.store, chain, walletChainId: () => wallet.chainId() });
   const credits = new CreditsController({ messenger, chain, account: () => wallet.account() });
   const compute = new ComputeController({
@@ -98,6 +105,7 @@ export function createBackground(deps: BackgroundDeps) {
     wallet.setWalletId(s.walletExtensionId);
     const legacy = await sessions.load();
     await orders.load(legacy);
+    await batches.load();
     void vault.load();
     void compute.load();
   })();
@@ -112,6 +120,7 @@ export function createBackground(deps: BackgroundDeps) {
       flow,
       currentOrderId: entry?.id ?? null,
       orders: orders.list().map((e) => orders.summary(e)),
+      batches: batches.list(),
       step: stepOf(flow),
       next: orders.nextText(entry),
       wallet: w,
@@ -255,6 +264,16 @@ export function createBackground(deps: BackgroundDeps) {
           await orders.submitOwnershipProof(request.leaseId, request.proofs, request.orderId);
           return view();
         });
+      case "batch.add":
+        return batches.add(request.files as never, request.storageDays);
+      case "batch.quote":
+        return withBusy("Asking the provider for the prices…", () => batches.quote(request.batchId));
+      case "batch.checkBalance":
+        return batches.checkBalance(request.batchId);
+      case "batch.pay":
+        return withBusy("Confirm the payment for all the files in your wallet…", () => batches.pay(request.batchId));
+      case "batch.cancel":
+        return batches.cancel(request.batchId, request.orderId);
       case "order.clear":
         await orders.clear(request.orderId);
         return null;
@@ -350,7 +369,15 @@ export function createBackground(deps: BackgroundDeps) {
 
   function addPort(port: PortLike): void {
     ports.add(port);
-    port.onDisconnect.addListener(() => ports.delete(port));
+    let leaseId: string | null = null;
+    port.onMessage?.addListener((message) => {
+      const m = message as { type?: unknown; leaseId?: unknown } | null;
+      if (m?.type === "lease" && typeof m.leaseId === "string" && m.leaseId.length >= 8 && m.leaseId.length <= 64) leaseId = m.leaseId;
+    });
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      if (leaseId) orders.releaseLeases(leaseId);
+    });
     void ready.then(() => {
       try {
         port.postMessage({ type: "view", view: view() });
@@ -362,7 +389,7 @@ export function createBackground(deps: BackgroundDeps) {
     });
   }
 
-  return { messenger, settings, sessions, orders, vault, credits, compute, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
+  return { messenger, settings, sessions, orders, batches, vault, credits, compute, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
 }
 
 export type Background = ReturnType<typeof createBackground>;

@@ -11,6 +11,7 @@ const summary = (over: Partial<OrderSummary>): OrderSummary => ({
   id: "x",
   fileName: "f",
   size: 1,
+  fileRoot: `0x${"ab".repeat(32)}`,
   step: "pay",
   orderId: null,
   vaultKey: null,
@@ -21,6 +22,8 @@ const summary = (over: Partial<OrderSummary>): OrderSummary => ({
   error: null,
   createdAt: 1,
   updatedAt: 1,
+  batchId: null,
+  payRequested: false,
   ...over,
 });
 

@@ -7,6 +7,7 @@ import type { Settings } from "./settings.ts";
 import type { VaultRecord } from "./vault/schema.ts";
 import type { OrderSummary } from "../background/controllers/orders.ts";
 import type { ComputeState } from "../background/controllers/compute.ts";
+import type { BatchEntry } from "../background/controllers/batch.ts";
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const recordKey = z.string().min(1).max(200);
@@ -71,6 +72,11 @@ export const requestSchema = z.discriminatedUnion("type", [
     ...orderRef,
   }),
   z.object({ type: z.literal("order.clear"), ...orderRef }),
+  z.object({ type: z.literal("batch.add"), files: z.array(fileMetaSchema).min(1).max(200), storageDays: z.number().int().min(1).max(36_500) }),
+  z.object({ type: z.literal("batch.quote"), batchId: z.string().uuid() }),
+  z.object({ type: z.literal("batch.checkBalance"), batchId: z.string().uuid() }),
+  z.object({ type: z.literal("batch.pay"), batchId: z.string().uuid() }),
+  z.object({ type: z.literal("batch.cancel"), batchId: z.string().uuid(), orderId: z.string().uuid().optional() }),
   z.object({ type: z.literal("error.dismiss") }),
   z.object({ type: z.literal("app.open"), hash: z.string().max(300).regex(/^(#[\w/%.:-]*)?$/) }),
   z.object({ type: z.literal("vault.list"), query: z.string().max(500).optional(), offset: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(500).optional() }),
@@ -164,6 +170,8 @@ export type View = {
   currentOrderId: string | null;
   /** Every order in progress or finished this extension knows (newest first). */
   orders: OrderSummary[];
+  /** Files dropped or picked together (their orders are in `orders`, with their batchId). */
+  batches: BatchEntry[];
   step: Step;
   next: string;
   wallet: WalletView;

@@ -79,6 +79,34 @@ describe("resumable upload (client)", () => {
     expect(waits).toEqual([1000, 2000]);
   });
 
+  it("waits with backoff while the provider still holds an earlier writer (409 upload in progress, e.g. after its restart), then continues", async () => {
+    const p = tusProvider({ size: 8 });
+    let busyTimes = 2;
+    const inner = p.fetch;
+    const fetch = (async (url: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method === "PATCH" && busyTimes > 0) {
+        busyTimes--;
+        p.log.push("busy");
+        return new Response(JSON.stringify({ error: { code: "Conflict", message: "upload in progress: another request is sending this order's content; retry later" } }), { status: 409, headers: { "Upload-Offset": "0" } });
+      }
+      return inner(url, init);
+    }) as typeof globalThis.fetch;
+    const progress: UploadProgress[] = [];
+    const waits: number[] = [];
+    const answer = await resumableUpload({ url: "u", token: null, file: file(8), segmentSize: 4, onProgress: (x) => progress.push(x), fetch, sleep: async (ms) => void waits.push(ms) });
+    expect(answer?.status).toBe(200);
+    expect(p.log).toEqual(["HEAD 0", "busy", "HEAD 0", "busy", "HEAD 0", "PATCH 0", "PATCH 4"]);
+    expect(waits).toEqual([500, 1000]);
+    expect(progress.filter((x) => x.offline).map((x) => x.reason)).toEqual(["busy", "busy"]);
+    // Never given up on silently: a writer that never goes away ends with the 409 after the bounded waits.
+    const stuck = (async (_u: RequestInfo | URL, init?: RequestInit) =>
+      init?.method === "HEAD"
+        ? new Response(null, { status: 200, headers: { "Upload-Offset": "0" } })
+        : new Response(JSON.stringify({ error: { code: "Conflict", message: "upload in progress" } }), { status: 409 })) as typeof globalThis.fetch;
+    const gaveUp = await resumableUpload({ url: "u", token: null, file: file(8), segmentSize: 4, onProgress: () => undefined, fetch: stuck, sleep: async () => undefined, maxBusyAttempts: 3 });
+    expect(gaveUp?.status).toBe(409);
+  });
+
   it("falls back to the single PUT when the provider has no resumable uploads", async () => {
     const fetch = (async () => new Response(null, { status: 405 })) as typeof globalThis.fetch;
     expect(await resumableUpload({ url: "u", token: null, file: file(4), onProgress: () => undefined, fetch })).toBeNull();

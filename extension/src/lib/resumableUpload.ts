@@ -6,7 +6,11 @@
 export const UPLOAD_SEGMENT = 8 << 20;
 const TUS = { "Tus-Resumable": "1.0.0" };
 
-export type UploadProgress = { sent: number; total: number; offline: boolean; retryInMs: number | null };
+/**
+ * `offline`: the provider is unreachable (or busy finishing an earlier attempt of this upload,
+ * `reason: "busy"`) and the next try is in `retryInMs`.
+ */
+export type UploadProgress = { sent: number; total: number; offline: boolean; retryInMs: number | null; reason?: "offline" | "busy" };
 export type UploadAnswer = { status: number; body: string };
 
 export class UploadCancelledError extends Error {
@@ -26,6 +30,12 @@ export type ResumableUploadParameters = {
   segmentSize?: number;
   /** Attempts while the provider is unreachable before giving up (default: ~10 minutes of retries). */
   maxOfflineAttempts?: number;
+  /**
+   * Waits while the provider still holds an earlier writer of this upload (409 "upload in
+   * progress": a request it has not seen end yet, e.g. right after its restart), before giving up
+   * with that 409 (default: ~1 minute).
+   */
+  maxBusyAttempts?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
 };
@@ -39,12 +49,14 @@ export async function resumableUpload({
   signal,
   segmentSize = UPLOAD_SEGMENT,
   maxOfflineAttempts = 25,
+  maxBusyAttempts = 10,
   fetch: fetchImpl = fetch.bind(globalThis),
   sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
 }: ResumableUploadParameters): Promise<UploadAnswer | null> {
   const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   const total = file.size;
   let offline = 0;
+  let busy = 0;
 
   const request = async (init: RequestInit): Promise<Response | "offline"> => {
     if (signal?.aborted) throw new UploadCancelledError();
@@ -60,8 +72,17 @@ export async function resumableUpload({
     offline++;
     if (offline > maxOfflineAttempts) throw new Error("The provider stayed unreachable; the upload stopped. It continues from where it was when you retry.");
     const retryInMs = Math.min(30_000, 1000 * 2 ** Math.min(offline - 1, 5));
-    onProgress({ sent, total, offline: true, retryInMs });
+    onProgress({ sent, total, offline: true, retryInMs, reason: "offline" });
     await sleep(retryInMs);
+  };
+  /** false: waited long enough, give up. */
+  const waitBusy = async (sent: number): Promise<boolean> => {
+    busy++;
+    if (busy > maxBusyAttempts) return false;
+    const retryInMs = Math.min(8_000, 500 * 2 ** Math.min(busy - 1, 4));
+    onProgress({ sent, total, offline: true, retryInMs, reason: "busy" });
+    await sleep(retryInMs);
+    return true;
   };
 
   /** The provider's verified offset (HEAD), or null when it does not speak tus. */
@@ -109,7 +130,11 @@ export async function resumableUpload({
     if (response.status === 409) {
       // Another offset than ours (a segment the provider did not keep, or another writer): ask again.
       const body = await response.text();
-      if (/upload-in-progress/i.test(body)) return { status: 409, body };
+      // Another writer holds the order (another tab, or a request of ours the provider has not
+      // seen end, e.g. right after it restarted): wait for its lease to lapse, with backoff.
+      if (/upload[- ]in[- ]progress/i.test(body)) {
+        if (!(await waitBusy(offset))) return { status: 409, body };
+      }
       const at = await head(offset);
       if (at === null) return null;
       offset = at;
@@ -117,6 +142,7 @@ export async function resumableUpload({
     }
     if (response.status === 204) {
       offline = 0; // a segment went through: the next outage starts its backoff afresh
+      busy = 0;
       offset = Number(response.headers.get("Upload-Offset") ?? end);
       onProgress({ sent: offset, total, offline: false, retryInMs: null });
       continue;

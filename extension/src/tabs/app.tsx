@@ -7,6 +7,8 @@ import { ErrorBanner } from "../ui/components.tsx";
 import { humanOf, send, useFirstRenderMark, useView } from "../ui/background.ts";
 import { FilesHome } from "../ui/FilesHome.tsx";
 import { FlowPanel } from "../ui/FlowPanel.tsx";
+import { BatchQueue } from "../ui/BatchQueue.tsx";
+import { DropZone } from "../ui/DropZone.tsx";
 import { chainName, stepLabels, stepOrder } from "../ui/labels.ts";
 import { VaultPanel } from "../ui/VaultPanel.tsx";
 import { useActionFocus } from "../ui/useActionFocus.ts";
@@ -187,6 +189,8 @@ function App() {
             <strong>Next:</strong> {view.next}
           </div>
           <FlowPanel view={view} onError={onError} openVault={(k) => go("vault", k ?? null)} incomingFile={incomingFile} takeIncomingFile={() => setIncomingFile(null)} />
+          <DropZone view={view} onError={onError} />
+          <BatchQueue view={view} onError={onError} />
         </>
       ) : null}
       {tab === "vault" ? <VaultPanel view={view} onError={onError} selectedKey={key} setSelectedKey={(k) => go("vault", k)} /> : null}

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { HumanError } from "../lib/errors.ts";
 import type { PortMessage, Request, Response, View } from "../lib/messages.ts";
 import { PORT_NAME } from "../lib/port.ts";
+import { PAGE_LEASE_ID } from "./lease.ts";
 
 export class RequestError extends Error {
   readonly human: HumanError;
@@ -46,6 +47,9 @@ export function useView(): View | null {
     const connect = () => {
       if (closed) return;
       port = chrome.runtime.connect({ name: PORT_NAME });
+      // This page's upload lease: released as soon as the page goes (its port disconnects), so a
+      // reopened page resumes at once instead of waiting for the lease to lapse.
+      port.postMessage({ type: "lease", leaseId: PAGE_LEASE_ID });
       port.onMessage.addListener((message: PortMessage) => {
         if (message.type === "view") {
           setView(message.view);

@@ -1,5 +1,5 @@
 // Upload (seed step 12) and download through L, from the page: file bytes never cross to the
-// background. XMLHttpRequest for upload progress; fetch streaming for download progress.
+// background. XMLHttpRequest for upload progress; downloads stream to a temporary file on disk.
 export type UploadResult = { status: number; body: string };
 
 export function uploadFile({
@@ -30,6 +30,18 @@ export function uploadFile({
   });
 }
 
+/** Temporary files of plain downloads in the origin-private file system: `${prefix}${startedAt}-${uuid}`. */
+export const PLAIN_DOWNLOAD_PREFIX = "pekanu-plain-download-";
+/** A finished download's temporary file is kept this long (the browser copies it meanwhile). */
+const KEEP_MS = 10 * 60_000;
+
+/**
+ * Downloads through L to DISK, not memory: the response streams into a temporary file in the
+ * origin-private file system (`unlimitedStorage`) and the disk-backed File is returned (the caller
+ * checks it against the committed root, then hands it to the Downloads folder). Temporary files of
+ * earlier downloads older than 10 minutes are removed first. Without OPFS, the bytes are gathered
+ * in memory as before.
+ */
 export async function downloadBytes({
   url,
   token,
@@ -43,17 +55,36 @@ export async function downloadBytes({
   if (!response.ok) throw new Error(`The provider answered ${response.status} to the download.`);
   const total = Number(response.headers.get("content-length") ?? 0);
   if (!response.body) return response.blob();
-  const reader = response.body.getReader();
-  const parts: Uint8Array[] = [];
+  const dir = await navigator.storage?.getDirectory?.().catch(() => null);
   let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    received += value.length;
-    onProgress(received, total);
+  const counted = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        received += chunk.length;
+        onProgress(received, total);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  if (!dir) return new Response(counted).blob();
+  await removeOldDownloads(dir);
+  const name = `${PLAIN_DOWNLOAD_PREFIX}${Date.now()}-${crypto.randomUUID()}`;
+  const handle = await dir.getFileHandle(name, { create: true });
+  try {
+    await counted.pipeTo(await handle.createWritable());
+  } catch (err) {
+    await dir.removeEntry(name).catch(() => undefined);
+    throw err;
   }
-  return new Blob(parts as BlobPart[]);
+  return handle.getFile();
+}
+
+async function removeOldDownloads(dir: FileSystemDirectoryHandle): Promise<void> {
+  for await (const entry of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
+    if (!entry.startsWith(PLAIN_DOWNLOAD_PREFIX)) continue;
+    const startedAt = Number(entry.slice(PLAIN_DOWNLOAD_PREFIX.length).split("-")[0]);
+    if (!(Date.now() - startedAt < KEEP_MS)) await dir.removeEntry(entry).catch(() => undefined);
+  }
 }
 
 export function saveBlob(blob: Blob, name: string): void {

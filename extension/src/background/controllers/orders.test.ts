@@ -146,6 +146,20 @@ describe("orders controller", () => {
     expect(orders.uploadTarget("page-two-lease", id).id).toBe(id);
   });
 
+  it("a closed page's lease is released at once (its port went), so the reopened page resumes without waiting", async () => {
+    const { orders } = setup();
+    const id = await paidOrder(orders, 1);
+    orders.uploadTarget("closed-page-lease", id);
+    await orders.uploadStarted("closed-page-lease", 5001, id);
+    expect(() => orders.uploadTarget("reopened-page-lease", id)).toThrow();
+    // Another page's going releases nothing of this one's.
+    orders.releaseLeases("some-other-page");
+    expect(() => orders.uploadTarget("reopened-page-lease", id)).toThrow();
+    orders.releaseLeases("closed-page-lease");
+    expect(orders.uploadTarget("reopened-page-lease", id).id).toBe(id);
+    expect(orders.summary(orders.get(id)!).uploadingElsewhere).toBe(true); // now held by the reopened page
+  });
+
   it("verifies σ against the contract's signer and keeps it in the vault; a σ by another key is refused", async () => {
     const { orders, h } = setup();
     const id = await paidOrder(orders, 1);

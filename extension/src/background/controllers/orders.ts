@@ -42,6 +42,8 @@ export type OrderEntry = {
   error: HumanError | null;
   createdAt: number;
   updatedAt: number;
+  /** The batch (files dropped or picked together, paid with one confirmation) this order belongs to. */
+  batchId?: string;
 };
 
 /** One line per order for the files home (the rest is in the details view). */
@@ -49,6 +51,7 @@ export type OrderSummary = {
   id: string;
   fileName: string;
   size: number;
+  fileRoot: Hex;
   step: ReturnType<typeof stepOf>;
   orderId: Hex | null;
   vaultKey: string | null;
@@ -59,6 +62,9 @@ export type OrderSummary = {
   error: HumanError | null;
   createdAt: number;
   updatedAt: number;
+  batchId: string | null;
+  /** The wallet was asked to pay this order and has not answered yet. */
+  payRequested: boolean;
 };
 
 export type OrdersDeps = {
@@ -151,6 +157,7 @@ export class OrdersController {
       id: entry.id,
       fileName: flow.file.name,
       size: flow.file.size,
+      fileRoot: flow.file.fileRoot,
       step: stepOf(this.compose(entry)),
       orderId: q?.orderId ?? null,
       vaultKey: q && flow.payment ? recordKey(entry.provider.info.chainId, entry.provider.info.contract.address, q.orderId) : null,
@@ -161,6 +168,8 @@ export class OrdersController {
       error: entry.error,
       createdAt: entry.createdAt,
       updatedAt: entry.updatedAt,
+      batchId: entry.batchId ?? null,
+      payRequested: Boolean(flow.payRequestedAt && !flow.payment),
     };
   }
 
@@ -214,6 +223,14 @@ export class OrdersController {
     return entry;
   }
 
+  /** Removes an order nobody paid or asked the wallet to pay (a batch's file taken out); false if it must stay. */
+  async discard(id: string): Promise<boolean> {
+    const entry = this.entries.get(id);
+    if (!entry || !this.disposable(entry)) return false;
+    await this.remove(id);
+    return true;
+  }
+
   private async remove(id: string): Promise<void> {
     this.entries.delete(id);
     this.leases.delete(id);
@@ -223,21 +240,24 @@ export class OrdersController {
   }
 
   /** An unpaid order that nobody asked the wallet to pay can go without a trace. */
-  private disposable(entry: OrderEntry): boolean {
+  disposable(entry: OrderEntry): boolean {
     return !entry.flow.payment && !entry.flow.payRequestedAt;
   }
 
   // ───────────────────────── the UI's actions ─────────────────────────
 
-  /** A file's commitment was computed in a page: it becomes an order (the current one). */
-  async addFile(file: FileMeta, storageDays: number): Promise<string> {
+  /**
+   * A file's commitment was computed in a page: it becomes an order (the current one). With a
+   * `batchId` it joins that batch instead and leaves the current order alone.
+   */
+  async addFile(file: FileMeta, storageDays: number, { batchId }: { batchId?: string } = {}): Promise<string> {
     const provider = this.deps.messenger.call("session:provider");
     if (file.size === 0) throw new UserFacingError(humanError("EmptyFile", "Empty file", `"${file.name}" is empty (0 bytes): there is nothing to store.`, "none"));
     if (file.size > provider.info.pricing.maxFileSize) {
       throw new UserFacingError(humanError("FileTooLarge", "File too large", `This provider accepts files up to ${provider.info.pricing.maxFileSize} bytes.`, "none"));
     }
     // Choosing another file replaces a draft nobody paid for; paid orders go on by themselves.
-    const current = this.current ? this.entries.get(this.current) : undefined;
+    const current = !batchId && this.current ? this.entries.get(this.current) : undefined;
     if (current && this.disposable(current)) await this.remove(current.id);
     const id = this.newId();
     const now = this.now();
@@ -248,10 +268,11 @@ export class OrdersController {
       error: null,
       createdAt: now,
       updatedAt: now,
+      ...(batchId ? { batchId } : {}),
     };
     this.entries.set(id, entry);
     await this.persist(entry);
-    await this.setCurrent(id);
+    if (!batchId) await this.setCurrent(id);
     this.changed();
     return id;
   }
@@ -295,7 +316,8 @@ export class OrdersController {
     return this.deps.messenger.call("session:requireSession");
   }
 
-  async quote(id?: string): Promise<void> {
+  /** Asks the order's provider for a signed price; then checks the balance (a batch checks it once for all). */
+  async quote(id?: string, { balance = true }: { balance?: boolean } = {}): Promise<void> {
     const entry = this.entry(id);
     const session = this.requireSessionFor(entry);
     const order = entry.flow;
@@ -331,10 +353,10 @@ export class OrdersController {
       signer: contract.signer,
       at: this.now(),
     });
-    await this.checkBalance(entry.id).catch((err) => this.fail(entry.id, toHumanError(err)));
+    if (balance) await this.checkBalance(entry.id).catch((err) => this.fail(entry.id, toHumanError(err)));
   }
 
-  private orderQuote(entry: OrderEntry): { quote: Quote; signature: Hex } {
+  orderQuote(entry: OrderEntry): { quote: Quote; signature: Hex } {
     const q = entry.flow.quote;
     if (!q) throw new UserFacingError(humanError("NoQuote", "No price yet", "Ask the provider for a price first.", "none"));
     return { quote: quoteFromJson(q.quote), signature: q.signature };
@@ -402,7 +424,8 @@ export class OrdersController {
     await this.paymentSent(entry.id, txHash);
   }
 
-  private async paymentSent(id: string, txHash: Hex): Promise<void> {
+  /** The wallet sent the transaction paying this order (alone, or in a batch): follow it. */
+  async paymentSent(id: string, txHash: Hex): Promise<void> {
     await this.dispatch(id, { type: "paymentSent", txHash, at: this.now() });
     // The paid order goes to the vault right away: it is never lost, σ or not.
     const saved = await this.saveToVault(id);
@@ -411,7 +434,7 @@ export class OrdersController {
   }
 
   /** The order's quote is already paid on chain (by this client): record that payment. */
-  private async adoptExistingPayment(id: string): Promise<boolean> {
+  async adoptExistingPayment(id: string): Promise<boolean> {
     const entry = this.entries.get(id);
     const order = entry?.flow;
     if (!entry || !order?.quote || order.payment) return false;
@@ -527,6 +550,17 @@ export class OrdersController {
       );
     }
     this.leases.set(id, { leaseId, at: this.now() });
+  }
+
+  /** The page holding `leaseId` went away (its port closed): its uploads are nobody's now. */
+  releaseLeases(leaseId: string): void {
+    let released = false;
+    for (const [id, lease] of this.leases) {
+      if (lease.leaseId !== leaseId) continue;
+      this.leases.delete(id);
+      released = true;
+    }
+    if (released) this.changed();
   }
 
   private holdsLease(id: string, leaseId: string): boolean {

@@ -85,6 +85,16 @@ export function createChain(wallet: WalletConnection) {
         account: quote.client,
         value: quote.price,
       }),
+    /** Gas of paying several quotes in one transaction (payBatch), value = the sum of their prices. */
+    estimatePayBatchGas: (contract: Address, quotes: Quote[], signatures: Hex[]) =>
+      client.estimateContractGas({
+        address: contract,
+        abi: serverContractAbi,
+        functionName: "payBatch",
+        args: [quotes, signatures],
+        account: quotes[0]!.client,
+        value: quotes.reduce((sum, q) => sum + q.price, 0n),
+      }),
     /** Simulates, then sends through the wallet (eth_sendTransaction); returns the tx hash. */
     async send({
       contract,
@@ -95,7 +105,7 @@ export function createChain(wallet: WalletConnection) {
     }: {
       contract: Address;
       from: Address;
-      functionName: "pay" | "disputeDelivery" | "challengeStorage" | "claimPenalty" | "withdraw";
+      functionName: "pay" | "payBatch" | "disputeDelivery" | "challengeStorage" | "claimPenalty" | "withdraw";
       args: readonly unknown[];
       value?: bigint;
     }): Promise<Hex> {

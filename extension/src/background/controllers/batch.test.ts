@@ -1,0 +1,169 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Hex } from "viem";
+import type { FileMeta } from "../../lib/flow.ts";
+import { quoteToJson } from "../../lib/vault/verify.ts";
+import { makeQuote, signQuote } from "../../test-support/fixtures.ts";
+import { fakeProvider, harness } from "../../test-support/background.ts";
+import { memoryStore } from "../store.ts";
+import { BATCH_PREFIX, BatchController, type BatchDeps } from "./batch.ts";
+import { OrdersController, type OrdersDeps } from "./orders.ts";
+
+const NOW = 1_800_000_000_000;
+const N = [1, 2, 3, 4, 5];
+const quoteOf = (n: number) => makeQuote(n, { storageUntil: BigInt(NOW / 1000 + 400 * 86_400), expiresAt: BigInt(NOW / 1000 + 600), fine: 2_000_000_000_000_000n });
+const fileOf = (n: number, size = 5000 + n): FileMeta => ({ name: `dir/file-${n}.bin`, size, lastModified: 1, mimeType: "application/octet-stream", fileRoot: quoteOf(n).fileRoot, chunks: 1 });
+const signatures = new Map<number, Hex>();
+for (const n of N) signatures.set(n, await signQuote(quoteOf(n)));
+const BATCH_TX = `0x${"ba7c4".padStart(64, "0")}` as Hex;
+
+function provider({ refuse = new Set<number>() }: { refuse?: Set<number> } = {}) {
+  const routes: Parameters<typeof fakeProvider>[0] = {};
+  for (const n of N) {
+    const q = quoteOf(n);
+    routes[`GET /v1/orders/${q.orderId}`] = () => [
+      200,
+      {
+        orderId: q.orderId,
+        status: "paid",
+        quote: quoteToJson(q),
+        deduplicated: false,
+        payment: { txHash: BATCH_TX, blockNumber: 5, confirmations: 2, requiredConfirmations: 2, confirmed: true },
+        chainState: "Paid",
+        receipt: null,
+      },
+    ];
+  }
+  routes["POST /v1/quotes"] = (init) => {
+    const body = JSON.parse(String(init!.body)) as { fileRoot: string };
+    const n = N.find((k) => quoteOf(k).fileRoot === body.fileRoot)!;
+    if (refuse.has(n)) return [503, { error: { code: "Unavailable", message: "no space left" } }];
+    return [200, { quote: quoteToJson(quoteOf(n)), signature: signatures.get(n), deduplicated: false, ownershipChallenge: null }];
+  };
+  return fakeProvider(routes);
+}
+
+function setup({ balance = 10n ** 18n, refuse = new Set<number>(), send }: { balance?: bigint; refuse?: Set<number>; send?: (tx: { functionName: string; value?: bigint; args: readonly unknown[] }) => Promise<Hex> } = {}) {
+  const fetch = provider({ refuse });
+  const now = { value: NOW };
+  const store = memoryStore();
+  const h = harness({ fetch, now: () => now.value });
+  const sent: { functionName: string; value: bigint | undefined; count: number }[] = [];
+  const balanceReads: string[] = [];
+  const chain: OrdersDeps["chain"] & BatchDeps["chain"] = {
+    balance: async (account) => (balanceReads.push(account), balance),
+    maxFeePerGas: async () => 1_000_000_000n,
+    estimatePayGas: async () => 66_000n,
+    estimatePayBatchGas: async (_c, quotes) => 60_000n + 40_000n * BigInt(quotes.length),
+    explainRevert: (err: unknown) => {
+      throw err;
+    },
+    send: vi.fn(async (tx: { functionName: string; value?: bigint; args: readonly unknown[] }) => {
+      sent.push({ functionName: tx.functionName, value: tx.value, count: (tx.args[0] as unknown[]).length });
+      return send ? send(tx) : BATCH_TX;
+    }) as never,
+    orderOf: async () => ({ state: 0, settled: false, paidAt: 0 }) as never,
+    findPayment: async () => null,
+    waitForReceipt: async () => ({ status: "success", blockNumber: 5n }) as never,
+    signerRetiredAt: async () => 0n,
+  };
+  let ids = 0;
+  const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`;
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(() => ((now.value += ms), r()), 1));
+  const orders = new OrdersController({ messenger: h.messenger, store, chain, now: () => now.value, sleep, newId, fetch });
+  const batches = new BatchController({ messenger: h.messenger, store, orders, chain, now: () => now.value, newId });
+  return { h, store, chain, sent, balanceReads, now, orders, batches, newId, sleep, fetch };
+}
+
+describe("batch controller", () => {
+  it("stores a folder as one order per file, checks the balance once and pays every quote with ONE payBatch, in wei", async () => {
+    const { batches, orders, sent, balanceReads, fetch, h } = setup();
+    const added = await batches.add(N.map((n) => fileOf(n)), 30);
+    expect(added.ids).toHaveLength(5);
+    expect(added.refused).toEqual([]);
+    // The batch keeps the files' order (many share the same creation time).
+    expect(batches.ordersOf(added.batchId).map((e) => e.flow.file.name)).toEqual(N.map((n) => `dir/file-${n}.bin`));
+    // Batch orders never take the store page's current order.
+    expect(orders.currentId()).toBeNull();
+    await batches.quote(added.batchId);
+    expect(fetch.calls.filter((c) => c === "POST /v1/quotes")).toHaveLength(5);
+    // ONE balance read for the whole batch, with the sum of the prices and one payBatch's gas.
+    expect(balanceReads).toHaveLength(1);
+    const total = N.reduce((sum, n) => sum + quoteOf(n).price, 0n);
+    const gas = 60_000n + 40_000n * 5n;
+    expect(batches.get(added.batchId)!.balance).toMatchObject({ total: String(total), count: 5, gasEstimate: String(gas), gasCost: String(gas * 1_000_000_000n), required: String(total + gas * 1_000_000_000n), sufficient: true });
+    const tx = await batches.pay(added.batchId);
+    expect(tx).toBe(BATCH_TX);
+    // One transaction, one confirmation: payBatch with all five quotes and exactly the sum of the prices.
+    expect(sent).toEqual([{ functionName: "payBatch", value: total, count: 5 }]);
+    await vi.waitFor(() => expect(added.ids.map((id) => orders.summary(orders.get(id!)!).step)).toEqual(Array(5).fill("upload")));
+    // Every paid file is in the vault with the batch's transaction.
+    expect([...h.vault.records.values()].map((r) => r.payTxHash)).toEqual(Array(5).fill(BATCH_TX));
+    expect(batches.get(added.batchId)!.payment).toMatchObject({ txHash: BATCH_TX, count: 5, total: String(total) });
+  });
+
+  it("a refused file (empty, or no price) is marked alone and the others are paid without it", async () => {
+    const { batches, orders, sent } = setup({ refuse: new Set([3]) });
+    const added = await batches.add([fileOf(1), fileOf(9, 0), fileOf(2), fileOf(3)], 30);
+    expect(added.refused).toEqual([{ name: "dir/file-9.bin", message: expect.stringContaining("empty") }]);
+    expect(added.ids).toHaveLength(4);
+    expect(added.ids[1]).toBeNull();
+    added.ids.splice(1, 1);
+    await batches.quote(added.batchId);
+    const third = orders.get(added.ids[2]!)!;
+    expect(third.flow.quote).toBeNull();
+    expect(third.error).not.toBeNull();
+    expect(batches.payable(added.batchId).map((e) => e.id)).toEqual(added.ids.slice(0, 2));
+    await batches.pay(added.batchId);
+    expect(sent).toEqual([{ functionName: "payBatch", value: quoteOf(1).price + quoteOf(2).price, count: 2 }]);
+    // The unpriced file can leave the batch; the paid ones cannot be cancelled away.
+    expect(await batches.cancel(added.batchId)).toEqual({ removed: 1, kept: 2 });
+    expect(orders.get(added.ids[2]!)).toBeUndefined();
+    expect(orders.get(added.ids[0]!)).toBeDefined();
+  });
+
+  it("a balance too low for the batch: the shortfall in wei, nothing sent", async () => {
+    const { batches, sent, orders } = setup({ balance: 1000n });
+    const added = await batches.add([fileOf(1), fileOf(2)], 30);
+    await batches.quote(added.batchId);
+    const b = batches.get(added.batchId)!.balance!;
+    expect(b.sufficient).toBe(false);
+    expect(BigInt(b.shortfall)).toBe(BigInt(b.required) - 1000n);
+    await expect(batches.pay(added.batchId)).rejects.toMatchObject({ human: { code: "InsufficientFunds" } });
+    expect(sent).toEqual([]);
+    expect(added.ids.every((id) => !orders.get(id!)!.flow.payRequestedAt)).toBe(true);
+  });
+
+  it("a payment rejected in the wallet leaves every file unpaid and payable again; cancel removes them all", async () => {
+    const { batches, orders, sent, store } = setup({
+      send: async () => {
+        throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+      },
+    });
+    const added = await batches.add([fileOf(1), fileOf(2)], 30);
+    await batches.quote(added.batchId);
+    await expect(batches.pay(added.batchId)).rejects.toBeDefined();
+    expect(sent).toHaveLength(1);
+    expect(added.ids.every((id) => !orders.get(id!)!.flow.payRequestedAt && !orders.get(id!)!.flow.payment)).toBe(true);
+    expect(batches.payable(added.batchId)).toHaveLength(2);
+    expect(await batches.cancel(added.batchId)).toEqual({ removed: 2, kept: 0 });
+    expect(orders.list()).toEqual([]);
+    expect([...store.data.keys()].filter((k) => k.startsWith(BATCH_PREFIX))).toEqual([]);
+  });
+
+  it("is restored after a restart, its orders and payment with it", async () => {
+    const { batches, store, chain, now, fetch, sleep } = setup();
+    const added = await batches.add([fileOf(1), fileOf(2)], 30);
+    await batches.quote(added.batchId);
+    await batches.pay(added.batchId);
+    let ids = 100;
+    const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`;
+    const messenger = harness({ fetch, now: () => now.value }).messenger;
+    const orders = new OrdersController({ messenger, store, chain, now: () => now.value, sleep, newId, fetch });
+    await orders.load();
+    const restarted = new BatchController({ messenger, store, orders, chain, now: () => now.value, newId });
+    await restarted.load();
+    expect(restarted.list().map((b) => b.id)).toEqual([added.batchId]);
+    expect(restarted.ordersOf(added.batchId).map((e) => e.id)).toEqual(added.ids);
+    expect(restarted.get(added.batchId)!.payment?.txHash).toBe(BATCH_TX);
+  });
+});

@@ -1,0 +1,219 @@
+// bench:extension's batch and resume figures (issue 11), through the real store page in Chromium
+// with the test wallet, a local chain and the provider server in its own process (so it can be
+// SIGKILLed):
+//   • 100 files of 1 MiB picked at once: time from the pick to all stored, and the wallet
+//     confirmations it took (target 1); baseline of the same run: ONE file of 100 MiB through the
+//     same page (same bytes, one order);
+//   • a 1 GiB upload whose provider is SIGKILLed at ~50 % and restarted: bytes sent again
+//     (target ≤ one 8 MiB segment), counted in the page for every PATCH body put on the wire.
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, ElementHandle } from "puppeteer-core";
+import { bytesToHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+
+export const SEGMENT = 8 << 20;
+
+export type BatchFigures = {
+  files: number;
+  fileBytes: number;
+  batchMs: number;
+  batchConfirmations: number;
+  baselineMs: number;
+  baselineConfirmations: number;
+  resumeBytes: number;
+  killedAtBytes: number;
+  resentBytes: number;
+  resumeMs: number;
+  resumeRequests: number;
+};
+
+type Launch = (extensions: string[]) => Promise<{ browser: Browser; ids: string[]; profile: string }>;
+
+const key = (i: number) => bytesToHex(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: i }).getHdKey().privateKey!);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function startProvider(root: string, env: Record<string, string>): { child: ChildProcess; log: () => string } {
+  let log = "";
+  const child = spawn(process.execPath, [join(root, "provider-server/src/main.ts")], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  return { child, log: () => log };
+}
+
+async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** A file of `size` bytes, fast and without the memory: sparse, with random bytes at both ends (unique root). */
+function sparseFile(path: string, size: number): void {
+  const fd = openSync(path, "w");
+  ftruncateSync(fd, size);
+  const head = crypto.getRandomValues(new Uint8Array(4096));
+  writeSync(fd, head, 0, head.length, 0);
+  writeSync(fd, head, 0, head.length, size - head.length);
+  closeSync(fd);
+}
+
+export async function measureBatch({ root, launch, extensionDir, log }: { root: string; launch: Launch; extensionDir: string; log: (line: string) => void }): Promise<BatchFigures> {
+  const home = mkdtempSync(join(tmpdir(), "pekanu-bench-batch-"));
+  const { startDevChain } = await import("./devChain.ts");
+  const chain = await startDevChain({ port: await freePort(), journalPath: join(home, "chain.jsonl"), blockIntervalMs: 1000, log: () => undefined });
+  // The test wallet, built for this chain (as the e2e stack builds it).
+  const { buildWallet } = await import("../../test/wallet-extension/build.ts");
+  const walletDir = await buildWallet({ outDir: join(home, "wallet"), defaults: { rpcUrl: chain.rpcUrl } });
+  const port = await freePort();
+  const providerUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    PEKANU_DATA_DIR: join(home, "provider"),
+    PEKANU_HOST: "127.0.0.1",
+    PEKANU_PORT: String(port),
+    PEKANU_RPC_URL: chain.rpcUrl,
+    PEKANU_OWNER_KEY: key(0),
+    PEKANU_SIGNER_KEY: key(1),
+    PEKANU_STAKE: "100",
+    PEKANU_PARAMS: "local",
+    PEKANU_POLL_INTERVAL_MS: "250",
+    PEKANU_AUTH_BURST: "1000000",
+    PEKANU_QUOTE_BURST: "1000000",
+    PEKANU_COLLECT_INTERVAL_MS: "0",
+    PEKANU_REGISTRATION_MIN_BALANCE_WEI: "1",
+    PEKANU_UPLOAD_LEASE_MS: "2000",
+    PEKANU_LOG_LEVEL: "warn",
+  };
+  let provider = startProvider(root, env);
+  const ready = () =>
+    until("the provider", async () => {
+      if (provider.child.exitCode !== null) throw new Error(`provider exited:\n${provider.log().slice(-2000)}`);
+      return (await fetch(`${providerUrl}/v1/info`).catch(() => null))?.ok ?? false;
+    }, 120_000);
+  await ready();
+  const { browser, ids, profile } = await launch([walletDir, extensionDir]);
+  const [walletId, id] = ids as [string, string];
+  try {
+    const control = await browser.newPage();
+    await control.goto(`chrome-extension://${walletId}/control.html`, { waitUntil: "load" });
+    await control.waitForFunction(() => "testWallet" in window);
+    const wallet = <T>(method: string, ...args: unknown[]) =>
+      control.evaluate((m, a) => (window as unknown as { testWallet: Record<string, (...x: unknown[]) => Promise<unknown>> }).testWallet[m]!(...a), method, args) as Promise<T>;
+    await wallet("setOptions", { rpcUrl: chain.rpcUrl, privateKey: key(2) });
+    const sentTransactions = async () => (await wallet<{ method: string; status: string }[]>("getLog")).filter((e) => e.method === "eth_sendTransaction" && e.status === "ok").length;
+
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.goto(`chrome-extension://${id}/tabs/app.html#store`, { waitUntil: "load" });
+    const step = () => page.$eval("[data-testid=app]", (e) => (e as HTMLElement).dataset.step ?? "");
+    await page.waitForSelector("[data-testid=provider-url]");
+    await page.type("[data-testid=provider-url]", providerUrl);
+    await page.click("[data-testid=provider-connect]");
+    await until("sign-in step", async () => (await step()) === "signIn", 60_000);
+    await page.click("[data-testid=auth-sign-in]");
+    await until("register step", async () => (await step()) === "register", 60_000);
+    await page.click("[data-testid=registration-request]");
+    await until("registered", async () => (await step()) === "chooseFile", 60_000);
+
+    const pick = async (paths: string[]) => {
+      const input = (await page.waitForSelector("[data-testid=batch-files-input]:not([disabled])")) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(...paths);
+    };
+    const batchOf = (count: number) => until(`a batch of ${count}`, () => page.$(`[data-testid=batch][data-count="${count}"]`), 600_000);
+    const storeAll = async (paths: string[], count: number): Promise<{ ms: number; confirmations: number }> => {
+      await wallet("clearLog");
+      const started = performance.now();
+      await pick(paths);
+      await batchOf(count);
+      const pay = await until("the Pay button", () => page.$("[data-testid=batch] [data-testid=batch-pay]:not([disabled])"), 600_000);
+      await pay.click();
+      await until(`${count} stored`, () => page.$(`[data-testid=batch][data-stored="${count}"]`), 1_200_000);
+      return { ms: performance.now() - started, confirmations: await sentTransactions() };
+    };
+
+    // 100 files of 1 MiB, picked at once.
+    const dir = join(home, "hundred");
+    mkdirSync(dir);
+    const files = Array.from({ length: 100 }, (_, i) => {
+      const path = join(dir, `file-${String(i).padStart(3, "0")}.bin`);
+      const bytes = Buffer.alloc(1 << 20);
+      crypto.getRandomValues(bytes.subarray(0, 65_536));
+      writeFileSync(path, bytes);
+      return path;
+    });
+    log("  100 files of 1 MiB: pick → all stored…");
+    const batch = await storeAll(files, 100);
+    log(`  ${Math.round(batch.ms)} ms, ${batch.confirmations} confirmation(s)`);
+    // Baseline of this run: the same bytes as one file.
+    const one = join(home, "one-100mib.bin");
+    sparseFile(one, 100 << 20);
+    log("  baseline: one file of 100 MiB…");
+    const baseline = await storeAll([one], 1);
+    log(`  ${Math.round(baseline.ms)} ms`);
+
+    // 1 GiB, provider SIGKILLed at ~50 %.
+    const size = 1 << 30;
+    const big = join(home, "one-gib.bin");
+    sparseFile(big, size);
+    log("  1 GiB upload, provider SIGKILLed at ~50 %…");
+    await wallet("clearLog");
+    const started = performance.now();
+    await pick([big]);
+    await batchOf(1);
+    const pay = await until("the Pay button", () => page.$("[data-testid=batch] [data-testid=batch-pay]:not([disabled])"), 600_000);
+    await pay.click();
+    const value = () => page.$eval("[data-testid=batch-file-0-progress]", (e) => Number((e as HTMLElement).dataset.value));
+    await until("half", async () => (await value()) >= size / 2 - SEGMENT, 1_200_000);
+    await killHard(provider.child);
+    const killedAt = await value();
+    provider = startProvider(root, env);
+    await ready();
+    await until("stored", () => page.$('[data-testid=batch][data-stored="1"]'), 1_200_000);
+    const resumeMs = performance.now() - started;
+    const orderId = await page.$eval("[data-testid=batch-file-0]", (e) => (e as HTMLElement).dataset.orderId!);
+    const stats = await page.evaluate((oid) => (globalThis as unknown as { pekanuUploadStats: Map<string, { attemptedBytes: number; requests: number }> }).pekanuUploadStats.get(oid)!, orderId);
+    return {
+      files: 100,
+      fileBytes: 1 << 20,
+      batchMs: batch.ms,
+      batchConfirmations: batch.confirmations,
+      baselineMs: baseline.ms,
+      baselineConfirmations: baseline.confirmations,
+      resumeBytes: size,
+      killedAtBytes: killedAt,
+      resentBytes: stats.attemptedBytes - size,
+      resumeMs,
+      resumeRequests: stats.requests,
+    };
+  } finally {
+    await browser.close().catch(() => undefined);
+    await killHard(provider.child).catch(() => undefined);
+    await chain.close().catch(() => undefined);
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
