@@ -21,7 +21,7 @@ export type AuditBatch = {
   proof: HashLike[];
 };
 
-export function encodeAuditBatch({ size, indices, chunks, proof }: AuditBatch): Uint8Array {
+export function encodeAuditBatch({ size, indices, chunks, proof }: AuditBatch): Uint8Array<ArrayBuffer> {
   if (chunks.length !== indices.length) throw new RangeError(`${chunks.length} chunks for ${indices.length} indices`);
   if (indices.length > 0xffff || proof.length > 0xffff) throw new RangeError("too many chunks or hashes for one audit batch");
   const chunkBytes = chunks.reduce((sum, c, i) => {
