@@ -216,9 +216,14 @@ describe("watch controller", () => {
     const challenged = { ...base, key: "k-claim", chain: { state: "Challenged", settled: true, paidAt: nowS - 9000, deadline: nowS + 30, lastChallengeAt: nowS - 570, chunkIndex: 3, readAt: t.clock.now, blockTime: nowS, params } };
     // (another file: a file renewed under a later order is not announced)
     const expiring = { ...base, key: "k-expiring", fileRoot: `0x${"11".repeat(32)}`, quote: { ...base.quote, storageUntil: String(nowS + 6 * 86_400) } };
-    for (const r of [noReceipt, challenged, expiring]) await t.vault.save(r as VaultRecord);
+    // Storage periods are in chain time: a chain 20 days ahead of the computer (test chains, a
+    // wrong clock) makes a file stored until "now + 26 days" expire in 6 days of chain time; one
+    // until "now + 6 days" whose chain reading is behind by 10 days is 16 days away.
+    const chainAhead = { ...base, key: "k-chain-ahead", fileRoot: `0x${"22".repeat(32)}`, quote: { ...base.quote, storageUntil: String(nowS + 26 * 86_400) }, chain: { state: "Stored", settled: true, paidAt: nowS, deadline: 0, lastChallengeAt: 0, chunkIndex: 0, readAt: t.clock.now, blockTime: nowS + 20 * 86_400, params } };
+    const chainBehind = { ...base, key: "k-chain-behind", fileRoot: `0x${"33".repeat(32)}`, quote: { ...base.quote, storageUntil: String(nowS + 6 * 86_400) }, chain: { ...chainAhead.chain, blockTime: nowS - 10 * 86_400 } };
+    for (const r of [noReceipt, challenged, expiring, chainAhead, chainBehind]) await t.vault.save(r as VaultRecord);
     await t.watch.tick();
-    expect(t.shown.map((a) => `${a.kind}:${a.key}`).sort()).toEqual(["delivery:k-delivery", "expiring:k-expiring"]);
+    expect(t.shown.map((a) => `${a.kind}:${a.key}`).sort()).toEqual(["delivery:k-delivery", "expiring:k-chain-ahead", "expiring:k-expiring"]);
     expect(t.alarms.at(-1)).toBeLessThanOrEqual(t.clock.now + MIN);
     t.clock.now += 31_000; // chain time passes the challenge's deadline
     await t.watch.tick();

@@ -271,8 +271,11 @@ export class WatchController {
           });
         }
       }
+      // The storage period is the contract's (block time): measured in chain time when the record
+      // has a chain reading, else in the computer's time.
       const until = Number(r.quote.storageUntil) * 1000;
-      if (r.link && !(state && TERMINAL.has(state)) && until > now && until - now <= EXPIRY_NOTICE_MS && !renewed(r)) {
+      const timeNow = chainNow !== null ? chainNow * 1000 : now;
+      if (r.link && !(state && TERMINAL.has(state)) && until > timeNow && until - timeNow <= EXPIRY_NOTICE_MS && !renewed(r)) {
         add({ kind: "expiring", key: r.key, title: "Storage ends soon", message: `${name} is stored until ${new Date(until).toLocaleDateString("en-GB")}. Renew to keep it.`, hash: `${hash}?action=renew` });
       }
     }
