@@ -73,7 +73,11 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === ALARM) background.resume();
   if (alarm.name === WATCH_ALARM) void background.ready.then(() => background.watch.tick());
 });
-chrome.runtime.onStartup.addListener(() => background.resume());
+chrome.runtime.onStartup.addListener(() => {
+  background.resume();
+  // The browser restarted: its notifications and badge are gone, the watchtower's alerts are not.
+  void background.ready.then(() => background.watch.restoreNotifications());
+});
 chrome.runtime.onInstalled.addListener(() => background.resume());
 
 // A restarted service worker picks up where the persisted state says it was.

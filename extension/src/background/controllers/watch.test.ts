@@ -200,6 +200,11 @@ describe("watch controller", () => {
     await again.watch.tick();
     expect(again.p.requests).toBe(2); // the batch that failed, then the first chunk alone
     expect(again.shown.map((a) => a.kind)).toEqual(["failed"]);
+    // A browser restart (runtime.onStartup) shows the persisted alerts again, with the badge.
+    const restarted = await setup({ store: t.store, vault: t.vault, record: t.record });
+    await restarted.watch.restoreNotifications();
+    expect(restarted.shown.map((a) => a.id)).toEqual([`failed:${t.record.key}`]);
+    expect(restarted.badges.at(-1)).toBe(1);
     // And a third worker does not announce the same alert twice.
     const third = await setup({ store: t.store, vault: t.vault, record: t.record });
     third.clock.now = again.clock.now + 1;

@@ -112,6 +112,17 @@ export class WatchController {
     return Object.values(this.state.alerts);
   }
 
+  /**
+   * After a browser restart: chrome.notifications and the badge did not survive it, the alerts
+   * did (persisted). Shows them again, once per browser start (not per service-worker start, which
+   * would pop up again what the person closed).
+   */
+  async restoreNotifications(): Promise<void> {
+    await this.load();
+    for (const alert of Object.values(this.state.alerts)) await this.deps.notifier.show(alert);
+    await this.deps.notifier.badge(Object.keys(this.state.alerts).length);
+  }
+
   /** Runs the checks and deadline reads that are due; one run at a time. */
   tick(): Promise<void> {
     this.running ??= this.run().finally(() => (this.running = null));
