@@ -121,7 +121,25 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower's deadline notificat
     // A due time within the next 30 s; then a 10-minute interval, so a schedule started afresh would
     // most likely not check within the first seconds, the one kept does (its time passed while closed).
     const due = await until_("the file's next due time", async () => {
-      // The run saves the schedule after its checks: the next period is the 10-minute one set before closing.
+      const state = (await (await worker()).evaluate(() => chrome.storage.local.get("watch"))) as { watch?: { files: Record<string, { dueAt: number }> } };
+      const at = state.watch?.files[lease.key]?.dueAt;
+      return at !== undefined && at > Date.now() + 3_000 ? at : null;
+    }, 90_000);
+    await page.evaluate(() => chrome.runtime.sendMessage({ type: "settings.set", watchIntervalMinutes: 10 }));
+    await pekanu.close();
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 2_000));
+    const reopenedAt = Date.now();
+    pekanu = await PekanuBrowser.launch({ stack, suite: SUITE, clientKey: CLIENT_KEY, userDataDir: profile });
+    const after = await until_("the check that came due while the browser was closed", async () => {
+      // Read in the service worker (no page opened: nothing but the browser start wakes the watch).
+      const r = (await pekanu.vaultRecords((await worker()) as unknown as Page)).find((x) => x.key === lease.key) as Audited | undefined;
+      return r && r.audits.some((a) => a.at >= reopenedAt) ? r : null;
+    }, 60_000);
+    const firstNew = after.audits.find((a) => a.at >= reopenedAt)!;
+    expect(firstNew.at - reopenedAt).toBeLessThan(45_000);
+    expect(after.audits.slice(0, before.audits.length)).toEqual(before.audits); // the log kept
+    expect(after.audits.every((a) => a.ok)).toBe(true);
+    // The run saves the schedule after its checks: the next period is the 10-minute one set before closing.
     const state = await until_("the schedule saved after the check", async () => {
       const got = (await (await worker()).evaluate(() => chrome.storage.local.get("watch"))) as { watch: { files: Record<string, { periodEnd: number; lastCheckAt?: number }>; alerts: Record<string, unknown> } };
       const file = got.watch.files[lease.key];
