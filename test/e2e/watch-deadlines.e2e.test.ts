@@ -59,6 +59,45 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower's deadline notificat
     await releaseStack();
   });
 
+  test("the watch settings on the options page: labelled, reached and set with the keyboard, saved", async () => {
+    const options = await pekanu.browser.newPage();
+    await options.goto(`chrome-extension://${pekanu.extensionId}/options.html`, { waitUntil: "load" });
+    await options.waitForSelector('[data-testid="settings-watch-chunks"]');
+    expect(await options.$eval('[data-testid="settings-watch-odds"]', (e) => e.textContent)).toBe("If a provider lost 1 % of a file, one check would notice with 3.9 % probability, and the 120 checks of 30 days with 99.2 %.");
+    // Every control has a label, and Tab reaches each one in order.
+    const ids = ["settings-watch-chunks", "settings-watch-interval", "settings-watch-unreachable", "settings-watch-auto", "settings-watch-cap"];
+    for (const id of ids) expect(await options.$eval(`[data-testid="${id}"]`, (e) => (e as HTMLInputElement).labels?.[0]?.textContent?.trim() ?? "")).not.toBe("");
+    const focused: string[] = [];
+    for (let i = 0; i < 20 && !focused.includes("settings-save"); i++) {
+      await options.keyboard.press("Tab");
+      focused.push((await options.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? "")) as string);
+    }
+    // (the spending cap is disabled until the opt-in is ticked)
+    expect(focused.filter((f) => ids.includes(f))).toEqual(ids.slice(0, 4));
+    await options.focus('[data-testid="settings-watch-chunks"]');
+    await options.keyboard.down("Control");
+    await options.keyboard.press("a");
+    await options.keyboard.up("Control");
+    await options.keyboard.type("8");
+    await options.focus('[data-testid="settings-watch-auto"]');
+    await options.keyboard.press("Space");
+    await options.keyboard.press("Tab");
+    expect(await options.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("settings-watch-cap");
+    await options.keyboard.down("Control");
+    await options.keyboard.press("a");
+    await options.keyboard.up("Control");
+    await options.keyboard.type("0.02");
+    await options.focus('[data-testid="settings-save"]');
+    await options.keyboard.press("Enter");
+    await options.waitForSelector('[data-testid="settings-status"].ok');
+    const saved = (await options.evaluate(() => chrome.runtime.sendMessage({ type: "view.get" }))) as { data: { settings: Record<string, unknown> } };
+    expect(saved.data.settings).toMatchObject({ watchChunks: 8, watchAutoEnforce: true, watchSpendCapWei: "20000000000000000", watchIntervalMinutes: 360 });
+    await pekanu.shot(options, "00-settings-watch");
+    // Back to the defaults the tests below assume (no automatic challenge).
+    await options.evaluate(() => chrome.runtime.sendMessage({ type: "settings.set", watchChunks: 4, watchAutoEnforce: false, watchSpendCapWei: "0" }));
+    await options.close();
+  });
+
   test("paid, no receipt: 'No receipt yet' when the delivery window nears its end in chain time, dispute ready", async () => {
     files.push(await makeTempFile("contract-scan.pdf", 20 * 1024 + 5));
     await page.evaluate(() => chrome.runtime.sendMessage({ type: "settings.set", watchIntervalMinutes: 0.5, watchUnreachableMinutes: 0.5 }));
