@@ -114,8 +114,8 @@ export class WatchController {
 
   /**
    * After a browser restart: chrome.notifications and the badge did not survive it, the alerts
-   * did (persisted). Shows them again, once per browser start (not per service-worker start, which
-   * would pop up again what the person closed).
+   * did (persisted). Shows them again; index.ts calls it once per browser session (not per
+   * service-worker start, which would pop up again what the person closed).
    */
   async restoreNotifications(): Promise<void> {
     await this.load();
