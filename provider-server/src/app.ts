@@ -38,7 +38,7 @@ import { orderRoutes } from "./routes/orderRoutes.ts";
 import { quoteRoutes } from "./routes/quoteRoutes.ts";
 import { registrationRoutes } from "./routes/registrationRoutes.ts";
 import { resumableUploadRoutes } from "./routes/resumableUploadRoutes.ts";
-import { createStore } from "./store/createStore.ts";
+import { createStore, type Store } from "./store/createStore.ts";
 
 export const VERSION = "0.1.0";
 
@@ -72,7 +72,7 @@ export type ProviderServer = {
   /** Every route registered (method and URL pattern), e.g. to check the OpenAPI document covers them. */
   routes: { method: string; url: string }[];
   /** Deletes quotes that expired unpaid more than a day ago (done every 10 minutes); returns how many. */
-  pruneQuotes(now?: number): number;
+  pruneQuotes(now?: number): Promise<number>;
 };
 
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
@@ -85,12 +85,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const blobs = await openBlobStore({ config });
   const removed = await blobs.init();
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
-  const db = openDatabase({ path: join(config.dataDir, "provider.sqlite") });
+  const db = await openDatabase({ path: join(config.dataDir, "provider.sqlite") });
   const store = createStore(db);
-  store.invites.addCodes(config.registration.inviteCodes);
 
   let context: ServerContext | undefined;
   try {
+    await store.invites.addCodes(config.registration.inviteCodes);
     const chain = await waitForChain({
       connect: () => connectChain({ rpcUrl: config.rpcUrl, ownerKey: config.ownerKey, signerKey: config.signerKey, expectedChainId: config.chainId }),
       log,
@@ -140,12 +140,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       busyOrders: new Map<Hex, InFlightUpload>(),
       pendingRegistrations: new Map<Address, Promise<unknown>>(),
       siweDomains: siweDomains({ config, chainId: chain.chainId }),
-      nonceKey: nonceKey(store),
+      nonceKey: await nonceKey(store),
       registrations: createRegistrationBatcher({ txSender, log }),
       version: VERSION,
     };
   } catch (error) {
-    db.close();
+    await db.close();
     await blobs.close();
     throw error;
   }
@@ -205,8 +205,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes, resumableUploadRoutes, openApiRoutes]) routes({ app, ctx });
   await app.ready();
 
-  const pruneQuotes = (now = Math.floor(Date.now() / 1000)) => {
-    const removed = ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
+  const pruneQuotes = async (now = Math.floor(Date.now() / 1000)) => {
+    const removed = await ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
     if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
     return removed;
   };
@@ -223,8 +223,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       ctx.follower.start();
       ctx.tasks.start();
       ctx.collector.start();
-      pruneQuotes();
-      pruneTimer = setInterval(() => pruneQuotes(), QUOTE_PRUNE_INTERVAL_MS);
+      const prune = () => pruneQuotes().catch((error) => log.warn({ err: (error as Error).message }, "pruning expired quotes failed"));
+      await prune();
+      pruneTimer = setInterval(prune, QUOTE_PRUNE_INTERVAL_MS);
       pruneTimer.unref();
       listening = await app.listen({ host: config.host, port: config.port });
       log.info({ url: listening, publicBaseUrl: config.publicBaseUrl, contract: ctx.deployment.address }, "provider listening");
@@ -248,7 +249,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await bounded("event follower", ctx.follower.stop());
       await bounded("task runner", ctx.tasks.stop());
       await bounded("earnings collector", ctx.collector.stop());
-      db.close();
+      await db.close();
       await blobs.close();
       log.info("provider stopped");
     },
@@ -264,11 +265,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
 }
 
 /** The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces valid). */
-function nonceKey(store: ReturnType<typeof createStore>): Uint8Array {
-  let hex = store.meta.get("siwe_nonce_key");
-  if (!hex) {
-    hex = randomBytes(32).toString("hex");
-    store.meta.set("siwe_nonce_key", hex);
-  }
+async function nonceKey(store: Store): Promise<Uint8Array> {
+  // First writer wins: instances sharing a database all end up with the same key.
+  const hex = (await store.meta.get("siwe_nonce_key")) ?? (await store.meta.setIfAbsent("siwe_nonce_key", randomBytes(32).toString("hex")));
   return Buffer.from(hex, "hex");
 }

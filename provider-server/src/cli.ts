@@ -51,10 +51,10 @@ async function openAdmin(config: ProviderConfig, { allowDeploy = false } = {}) {
   const log = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, destination: pino.destination(2) });
   const { mkdir } = await import("node:fs/promises");
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase({ path: join(config.dataDir, "provider.sqlite") });
+  const db = await openDatabase({ path: join(config.dataDir, "provider.sqlite") });
   const store = createStore(db);
   try {
-    if (!allowDeploy && !store.deployment.get() && !config.contractAddress) {
+    if (!allowDeploy && !(await store.deployment.get()) && !config.contractAddress) {
       throw new ConfigError(`no deployment in ${config.dataDir}: run \`pekanu-provider deploy\` or pass --contract`);
     }
     const chain = await connectChain({ rpcUrl: config.rpcUrl, ownerKey: config.ownerKey, signerKey: config.signerKey, expectedChainId: config.chainId });
@@ -62,10 +62,10 @@ async function openAdmin(config: ProviderConfig, { allowDeploy = false } = {}) {
     const txSender = createTxSender({ chain, address: deployment.address, log, store, fees: { ...defaultFeePolicy, maxFeePerGas: config.maxFeePerGas } });
     return { log, store, chain, deployment, txSender, close: async () => {
       await txSender.stop();
-      db.close();
+      await db.close();
     } };
   } catch (error) {
-    db.close();
+    await db.close();
     throw error;
   }
 }

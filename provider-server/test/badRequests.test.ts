@@ -106,15 +106,15 @@ afterAll(async () => {
 /** Everything a bad request must leave untouched. */
 async function snapshot(provider: TestProvider) {
   const db = provider.server.context.store.db;
-  const dump = (sql: string) => createHash("sha256").update(JSON.stringify(db.prepare(sql).all())).digest("hex");
+  const dump = async (sql: string) => createHash("sha256").update(JSON.stringify(await db.all(sql))).digest("hex");
   const owner = chainClients({ rpcUrl: node.rpcUrl, key: testKey(0) });
   return {
-    orders: dump("SELECT * FROM orders ORDER BY order_id"),
-    files: dump("SELECT * FROM files ORDER BY file_root"),
-    sessions: dump("SELECT token_hash FROM sessions ORDER BY token_hash"),
-    usedNonces: dump("SELECT nonce FROM siwe_nonces WHERE used_at IS NOT NULL ORDER BY nonce"),
-    clients: dump("SELECT address, registered FROM clients ORDER BY address"),
-    invites: dump("SELECT * FROM invites ORDER BY code_hash"),
+    orders: await dump("SELECT * FROM orders ORDER BY order_id"),
+    files: await dump("SELECT * FROM files ORDER BY file_root"),
+    sessions: await dump("SELECT token_hash FROM sessions ORDER BY token_hash"),
+    usedNonces: await dump("SELECT nonce FROM siwe_nonces WHERE used_at IS NOT NULL ORDER BY nonce"),
+    clients: await dump("SELECT address, registered FROM clients ORDER BY address"),
+    invites: await dump("SELECT * FROM invites ORDER BY code_hash"),
     blobs: (await readdir(join(provider.dataDir, "blobs"))).sort(),
     tmp: (await readdir(join(provider.dataDir, "tmp"))).sort(),
     ownerNonce: await owner.publicClient.getTransactionCount({ address: testAccount(0).address }),

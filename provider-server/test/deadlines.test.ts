@@ -68,7 +68,7 @@ describe("answers meet their deadlines", () => {
       // An unrelated owner transaction (no deadline) goes out at today's low fees…
       const stranger = privateKeyToAccount(generatePrivateKey()).address;
       const stuckHash = await ctx.txSender.submit({ functionName: "registerClient", args: [stranger] });
-      const stuck = ctx.store.outbox.findByHash(owner, stuckHash)!;
+      const stuck = (await ctx.store.outbox.findByHash(owner, stuckHash))!;
       expect(stuck.maxFeePerGas).toBeLessThan(spike);
       // …then the base fee jumps to 1000 gwei for every block, mined by hand every second.
       const miner = (async () => {
@@ -91,10 +91,10 @@ describe("answers meet their deadlines", () => {
       expect(deadline).toBeGreaterThan(0n);
       // The refund sits behind the stuck nonce: both must be bumped (the stuck one inherits the deadline).
       await waitFor(async () => (await stateOf(orderId)) === "Refunded", { what: "refund mined", timeoutMs: 60_000 });
-      const task = ctx.store.tasks.forOrder(orderId)[0]!;
-      await waitFor(() => ctx.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done", timeoutMs: 10_000 });
-      const refundRecord = ctx.store.outbox.findByHash(owner, task.txHash!)!;
-      const stuckRecord = ctx.store.outbox.findByHash(owner, stuckHash)!;
+      const task = (await ctx.store.tasks.forOrder(orderId))[0]!;
+      await waitFor(async () => (await ctx.store.tasks.forOrder(orderId))[0]?.status === "done", { what: "task done", timeoutMs: 10_000 });
+      const refundRecord = (await ctx.store.outbox.findByHash(owner, task.txHash!))!;
+      const stuckRecord = (await ctx.store.outbox.findByHash(owner, stuckHash))!;
       expect(refundRecord.nonce).toBe(stuck.nonce + 1);
       expect(stuckRecord.status).toBe("mined");
       expect(refundRecord.status).toBe("mined");
@@ -144,9 +144,9 @@ describe("answers meet their deadlines", () => {
     const [deadline] = await reader().pendingOf(orderId);
 
     await waitFor(async () => (await stateOf(orderId)) === "Refunded", { what: "refund", timeoutMs: 70_000, intervalMs: 250 });
-    const task = provider.server.context.store.tasks.forOrder(orderId)[0]!;
-    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done" });
-    const record = provider.server.context.store.outbox.findByHash(owner, task.txHash!)!;
+    const task = (await provider.server.context.store.tasks.forOrder(orderId))[0]!;
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "done", { what: "task done" });
+    const record = (await provider.server.context.store.outbox.findByHash(owner, task.txHash!))!;
     const receipt = await clients.publicClient.getTransactionReceipt({ hash: record.minedHash! });
     const block = await clients.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     expect(block.timestamp).toBeLessThanOrEqual(deadline);

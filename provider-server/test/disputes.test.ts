@@ -69,7 +69,7 @@ async function challenge(quote: QuoteResponse, receipt: { link: string; signatur
   return clients.publicClient.waitForTransactionReceipt({ hash });
 }
 
-const eventNames = (orderId: Hex) => provider.server.context.store.chainEvents.forOrder(orderId).map((e) => e.name);
+const eventNames = async (orderId: Hex) => (await provider.server.context.store.chainEvents.forOrder(orderId)).map((e) => e.name);
 
 describe("automatic answers", () => {
   it("a delivery dispute for a stored order is answered with publishReceipt(σ, L)", async () => {
@@ -78,12 +78,12 @@ describe("automatic answers", () => {
     await send("disputeDelivery", quote);
     expect(await stateOf(orderId)).toBe("DeliveryDisputed");
     await waitFor(async () => (await stateOf(orderId)) === "Paid", { what: "receipt published" });
-    await waitFor(() => eventNames(orderId).includes("ReceiptPublished"), { what: "ReceiptPublished applied" });
-    const published = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "ReceiptPublished")!;
+    await waitFor(async () => (await eventNames(orderId)).includes("ReceiptPublished"), { what: "ReceiptPublished applied" });
+    const published = (await provider.server.context.store.chainEvents.forOrder(orderId)).find((e) => e.name === "ReceiptPublished")!;
     expect(published.args.link).toBe(receipt!.link);
     // The task learns of the receipt from the transaction tracker, independently of the follower.
-    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done" });
-    const tasks = provider.server.context.store.tasks.forOrder(orderId);
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "done", { what: "task done" });
+    const tasks = await provider.server.context.store.tasks.forOrder(orderId);
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ kind: "answerDeliveryDispute", status: "done" });
     expect(tasks[0]!.txHash).toBe(published.txHash);
@@ -105,7 +105,7 @@ describe("automatic answers", () => {
       args: [alice.address],
     });
     expect(credit).toBe(quote.quote.price);
-    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done" });
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "done", { what: "task done" });
     // Nothing is sent twice: more syncs leave the owner's nonce alone.
     const owner = testAccount(0).address;
     const nonce = await clients.publicClient.getTransactionCount({ address: owner });
@@ -124,13 +124,13 @@ describe("automatic answers", () => {
     const mined = await challenge(quote, receipt!, [7n, 48n]);
     expect(mined.status).toBe("success");
     await waitFor(async () => (await stateOf(orderId)) === "Paid", { what: "challenge answered" });
-    await waitFor(() => eventNames(orderId).includes("StorageProven"), { what: "StorageProven applied" });
-    const challenged = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "StorageChallenged")!;
-    const proven = provider.server.context.store.chainEvents.forOrder(orderId).find((e) => e.name === "StorageProven")!;
+    await waitFor(async () => (await eventNames(orderId)).includes("StorageProven"), { what: "StorageProven applied" });
+    const challenged = (await provider.server.context.store.chainEvents.forOrder(orderId)).find((e) => e.name === "StorageChallenged")!;
+    const proven = (await provider.server.context.store.chainEvents.forOrder(orderId)).find((e) => e.name === "StorageProven")!;
     expect((challenged.args.chunkIndices as unknown[]).map(String)).toEqual(["7", "48"]);
     expect(proven.args.chunkIndices).toEqual(challenged.args.chunkIndices);
-    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "done", { what: "task done" });
-    expect(provider.server.context.store.tasks.forOrder(orderId)[0]).toMatchObject({ kind: "answerStorageChallenge", status: "done" });
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "done", { what: "task done" });
+    expect((await provider.server.context.store.tasks.forOrder(orderId))[0]).toMatchObject({ kind: "answerStorageChallenge", status: "done" });
     const [deadline] = await contractReader({ rpcUrl: node.rpcUrl, address: provider.contract }).pendingOf(orderId);
     expect(deadline).toBe(0n);
   });
@@ -142,14 +142,14 @@ describe("automatic answers", () => {
     await chmod(path, 0o600).catch(() => {});
     await rm(path);
     await challenge(quote, receipt!);
-    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "failed", { what: "task failed" });
-    expect(provider.server.context.store.tasks.forOrder(orderId)[0]!.lastError).toContain("missing");
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "failed", { what: "task failed" });
+    expect((await provider.server.context.store.tasks.forOrder(orderId))[0]!.lastError).toContain("missing");
     expect(await stateOf(orderId)).toBe("Challenged");
     await chainControl({ rpcUrl: node.rpcUrl }).increaseTime(61);
     const claimed = await send("claimPenalty", quote);
     expect(claimed.status).toBe("success");
     expect(await stateOf(orderId)).toBe("Penalized");
-    await waitFor(() => eventNames(orderId).includes("PenaltyClaimed"), { what: "PenaltyClaimed applied" });
+    await waitFor(async () => (await eventNames(orderId)).includes("PenaltyClaimed"), { what: "PenaltyClaimed applied" });
     const client = await signIn({ baseUrl: provider.baseUrl, account: alice });
     expect((await client.order(orderId)).chainState).toBe("Penalized");
     // A penalized order's file is not served any more.
@@ -166,8 +166,8 @@ describe("automatic answers", () => {
     const owner = testAccount(0).address;
     const nonce = await clients.publicClient.getTransactionCount({ address: owner });
     provider = await startProvider({ rpcUrl: node.rpcUrl, dataDir });
-    await waitFor(() => provider.server.context.store.tasks.forOrder(orderId)[0]?.status === "failed", { what: "task failed" });
-    expect(provider.server.context.store.tasks.forOrder(orderId)[0]!.lastError).toContain("deadline");
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "failed", { what: "task failed" });
+    expect((await provider.server.context.store.tasks.forOrder(orderId))[0]!.lastError).toContain("deadline");
     expect(await clients.publicClient.getTransactionCount({ address: owner })).toBe(nonce);
     expect((await send("claimPenalty", quote)).status).toBe("success");
     expect(await stateOf(orderId)).toBe("Penalized");

@@ -53,7 +53,7 @@ const stateOf = async (orderId: Hex) => orderStateName((await reader().orderOf(o
 const ownerNonce = () => clients.publicClient.getTransactionCount({ address: owner });
 const earned = () =>
   clients.publicClient.readContract({ address: provider.contract, abi: serverContractAbi, functionName: "withdrawable", args: [owner] });
-const eventNames = (orderId: Hex) => provider.server.context.store.chainEvents.forOrder(orderId).map((e) => e.name);
+const eventNames = async (orderId: Hex) => (await provider.server.context.store.chainEvents.forOrder(orderId)).map((e) => e.name);
 /** Lets the collector run several times. */
 const idle = () => new Promise((r) => setTimeout(r, 800));
 
@@ -81,7 +81,7 @@ describe("earnings collector", () => {
       value: challengeBond,
     });
     await clients.publicClient.waitForTransactionReceipt({ hash });
-    await waitFor(() => provider.server.context.store.tasks.forOrder(challenged.quote.orderId)[0]?.status === "failed", { what: "challenge task failed" });
+    await waitFor(async () => (await provider.server.context.store.tasks.forOrder(challenged.quote.orderId))[0]?.status === "failed", { what: "challenge task failed" });
 
     const nonce = await ownerNonce();
     await idle();
@@ -89,7 +89,7 @@ describe("earnings collector", () => {
     for (const q of [a, b]) {
       expect(await stateOf(q.quote.orderId)).toBe("Paid");
       const [, , paidAt] = await reader().orderOf(q.quote.orderId);
-      await waitFor(() => provider.server.context.store.orders.get(q.quote.orderId)?.paidAt === Number(paidAt), { what: "paidAt learned" });
+      await waitFor(async () => (await provider.server.context.store.orders.get(q.quote.orderId))?.paidAt === Number(paidAt), { what: "paidAt learned" });
     }
     expect(provider.server.context.collector.status()).toMatchObject({ enabled: true, lastError: null, settled: 0, released: 0 });
   });
@@ -100,8 +100,8 @@ describe("earnings collector", () => {
     await chainControl({ rpcUrl: node.rpcUrl }).increaseTime(125);
     await waitFor(async () => (await stateOf(a.quote.orderId)) === "Settled" && (await stateOf(b.quote.orderId)) === "Settled", { what: "settled" });
     expect(await earned()).toBe(before + a.quote.price + b.quote.price);
-    await waitFor(() => eventNames(a.quote.orderId).includes("OrderSettled") && eventNames(b.quote.orderId).includes("OrderSettled"), { what: "events applied" });
-    expect(provider.server.context.store.orders.get(a.quote.orderId)).toMatchObject({ chainState: "Settled", settled: true });
+    await waitFor(async () => (await eventNames(a.quote.orderId)).includes("OrderSettled") && (await eventNames(b.quote.orderId)).includes("OrderSettled"), { what: "events applied" });
+    expect(await provider.server.context.store.orders.get(a.quote.orderId)).toMatchObject({ chainState: "Settled", settled: true });
     // The challenged order is left to its challenge.
     expect(await stateOf(challenged.quote.orderId)).toBe("Challenged");
     // Idempotent: more runs send nothing more.
@@ -125,9 +125,9 @@ describe("earnings collector", () => {
     expect(await earned()).toBe(earnedBefore + d.quote.price);
     const [, lockedAfter] = await reader().stake();
     expect(lockedAfter).toBe(lockedBefore - a.quote.fine - d.quote.fine);
-    await waitFor(() => eventNames(d.quote.orderId).includes("OrderReleased"), { what: "OrderReleased applied" });
-    expect(eventNames(d.quote.orderId)).not.toContain("OrderSettled");
-    expect(provider.server.context.store.orders.get(d.quote.orderId)?.chainState).toBe("Completed");
+    await waitFor(async () => (await eventNames(d.quote.orderId)).includes("OrderReleased"), { what: "OrderReleased applied" });
+    expect(await eventNames(d.quote.orderId)).not.toContain("OrderSettled");
+    expect((await provider.server.context.store.orders.get(d.quote.orderId))?.chainState).toBe("Completed");
   });
 
   it("finishes the rest a day later, and a one-off collectEarnings finds nothing to do", async () => {

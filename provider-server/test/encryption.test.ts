@@ -124,9 +124,9 @@ describe("encrypted files at a real provider", () => {
     const hash = await clients.walletClient.writeContract({ address: provider.contract, abi: serverContractAbi, functionName: "challengeStorage", args: [quote.quote, link, signature, [1n]], value: challengeBond });
     expect((await clients.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
     const events = () => provider.server.context.store.chainEvents.forOrder(orderId);
-    await waitFor(() => events().some((e) => e.name === "StorageProven"), { what: "challenge answered" });
-    const challenged = events().find((e) => e.name === "StorageChallenged")!;
-    const proven = events().find((e) => e.name === "StorageProven")!;
+    await waitFor(async () => (await events()).some((e) => e.name === "StorageProven"), { what: "challenge answered" });
+    const challenged = (await events()).find((e) => e.name === "StorageChallenged")!;
+    const proven = (await events()).find((e) => e.name === "StorageProven")!;
     // Contract v2: the client named the chunk (here chunk 1).
     const index = Number((challenged.args.chunkIndices as unknown[])[0]);
     expect(index).toBe(1);

@@ -299,7 +299,7 @@ describe("provider flow, seed steps 1–13", () => {
 
   it("a restart on the same data dir attaches to the same contract and neither misses nor repeats events", async () => {
     await provider.server.sync();
-    const eventsBefore = provider.server.context.store.db.prepare("SELECT COUNT(*) AS n FROM chain_events").get() as { n: number };
+    const eventsBefore = (await provider.server.context.store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM chain_events"))!;
     const dataDir = provider.dataDir;
     const address = provider.contract;
     await provider.stop({ keepData: true });
@@ -316,10 +316,10 @@ describe("provider flow, seed steps 1–13", () => {
     await chainControl({ rpcUrl: node.rpcUrl }).mine(1);
     await provider.server.sync();
     const db = provider.server.context.store.db;
-    const eventsAfter = db.prepare("SELECT COUNT(*) AS n FROM chain_events").get() as { n: number };
-    expect(eventsAfter.n).toBe(eventsBefore.n + 1);
-    expect(db.prepare("SELECT COUNT(*) AS n FROM chain_events WHERE name = 'OrderPaid'").get()).toMatchObject({ n: 2 });
-    expect(provider.server.context.store.clients.get(carol.address)).toMatchObject({ registered: true });
+    const eventsAfter = (await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM chain_events"))!;
+    expect(Number(eventsAfter.n)).toBe(Number(eventsBefore.n) + 1);
+    expect(Number((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM chain_events WHERE name = 'OrderPaid'"))!.n)).toBe(2);
+    expect(await provider.server.context.store.clients.get(carol.address)).toMatchObject({ registered: true });
 
     const client = await signIn({ baseUrl: provider.baseUrl, account: alice });
     const order = await client.order(quoteId);
@@ -341,8 +341,8 @@ describe("provider flow, seed steps 1–13", () => {
       expect(deployment.deployedByUs).toBe(false);
       expect(deployment.deployBlock).toBe(provider.server.context.deployment.deployBlock);
       await attached.server.sync();
-      expect(store.clients.get(alice.address)).toMatchObject({ registered: true });
-      expect(store.clients.get(bob.address)).toMatchObject({ registered: true });
+      expect(await store.clients.get(alice.address)).toMatchObject({ registered: true });
+      expect(await store.clients.get(bob.address)).toMatchObject({ registered: true });
     } finally {
       await attached.stop();
     }

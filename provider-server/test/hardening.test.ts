@@ -191,7 +191,7 @@ describe("defect 3: a nonce flood from many addresses locks nobody out", () => {
       );
       expect(issued).toBe(240);
       expect(limited).toBe(24); // each address past its own burst, nobody else
-      expect(flooded.server.context.store.auth.usedNonces()).toBe(0);
+      expect(await flooded.server.context.store.auth.usedNonces()).toBe(0);
       // A fresh address: a nonce and a sign-in over its own connections.
       const fresh = "127.0.6.1";
       const nonce = nonceResponse.parse((await rawRequest({ url: `${flooded.baseUrl}/v1/auth/nonce`, localAddress: fresh })).json).nonce;
@@ -320,10 +320,10 @@ describe("defect 4: strangers cannot make the owner pay gas; quotes limited and 
     const status1 = (await (await fetch(`${provider.baseUrl}/v1/status`)).json()) as { orders: { total: number } };
     const orders = provider.server.context.store.orders;
     const later = Math.floor(Date.now() / 1000) + 2 * 86_400;
-    const removed = provider.server.pruneQuotes(later);
+    const removed = await provider.server.pruneQuotes(later);
     expect(removed).toBeGreaterThanOrEqual(3);
-    for (const q of quotes) expect(orders.get(q.quote.orderId)).toBeUndefined();
-    expect(orders.get(dansQuote.quote.orderId)?.paidTx).not.toBeNull();
+    for (const q of quotes) expect(await orders.get(q.quote.orderId)).toBeUndefined();
+    expect((await orders.get(dansQuote.quote.orderId))?.paidTx).not.toBeNull();
     // Within 5 s the status is the same snapshot (no new RPC reads), though orders were deleted.
     const status2 = (await (await fetch(`${provider.baseUrl}/v1/status`)).json()) as { orders: { total: number } };
     expect(status2.orders.total).toBe(status1.orders.total);
@@ -360,13 +360,13 @@ describe("defect 1 (HTTP side) and defect 5: a stalled upload times out; no σ f
       const [state] = await erinChain.publicClient.readContract({ address: slow.contract, abi: serverContractAbi, functionName: "orderOf", args: [orderId] });
       expect(state).toBe(5); // Refunded
       // The follower has not applied OrderRefunded yet (one poll per 10 min), the database still says disputed.
-      expect(slow.server.context.store.orders.get(orderId as Hex)?.chainState).not.toBe("Refunded");
+      expect((await slow.server.context.store.orders.get(orderId as Hex))?.chainState).not.toBe("Refunded");
 
       // Refund-then-upload: the whole file arrives, but σ is refused by the chain's word.
       const late = await erin.request(`/v1/orders/${orderId}/content`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body: file.bytes });
       expect(late.status).toBe(409);
       expect(errorOf(late.json)).toMatchObject({ code: "Conflict", message: expect.stringMatching(/Refunded on chain/) });
-      expect(slow.server.context.store.orders.get(orderId as Hex)?.receipt).toBeNull();
+      expect((await slow.server.context.store.orders.get(orderId as Hex))?.receipt).toBeNull();
     } finally {
       await slow.stop();
     }
@@ -394,7 +394,7 @@ describe("defect 1 (HTTP side) and defect 5: a stalled upload times out; no σ f
     expect(sent).toBeLessThan(file.size);
     const response = parseRawResponse(c.received());
     expect(response?.status).toBe(408);
-    expect(provider.server.context.store.orders.get(quote.quote.orderId)?.receipt).toBeNull();
+    expect((await provider.server.context.store.orders.get(quote.quote.orderId))?.receipt).toBeNull();
   });
 });
 

@@ -68,20 +68,20 @@ describe("sign-in rate limits", () => {
 
   it("nonces are stateless: a flood from many addresses stores nothing and locks nobody out; each nonce signs in once", async () => {
     const store = provider.server.context.store;
-    const before = store.auth.usedNonces();
+    const before = await store.auth.usedNonces();
     // 40 addresses × their whole burst: 200 nonces, more than the old global cap of 200 live nonces.
     for (let a = 0; a < 40; a++) {
       for (let i = 0; i < 5; i++) expect((await nonceFrom(`10.1.${a}.1`)).statusCode).toBe(200);
     }
-    expect(store.auth.usedNonces()).toBe(before);
-    expect((store.db.prepare("SELECT COUNT(*) AS n FROM siwe_nonces WHERE used_at IS NULL").get() as { n: number }).n).toBe(0);
+    expect(await store.auth.usedNonces()).toBe(before);
+    expect(Number((await store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM siwe_nonces WHERE used_at IS NULL"))!.n)).toBe(0);
     // A never-seen address still gets a nonce and signs in with it (nonces[0] from the first test too).
     expect((await nonceFrom("10.2.0.1")).statusCode).toBe(200);
     const client = createProviderClient({ baseUrl: provider.baseUrl });
     const signed = await signedSiweMessage({ baseUrl: provider.baseUrl, account: testAccount(1), client, overrides: { nonce: nonces[0]! } });
     const { address } = await client.session(signed);
     expect(address).toBe(testAccount(1).address);
-    expect(store.auth.usedNonces()).toBe(before + 1);
+    expect(await store.auth.usedNonces()).toBe(before + 1);
     // The same nonce again: refused, also inside another message.
     await expect(client.session(signed)).rejects.toMatchObject({ status: 401, code: "NonceInvalid" });
     const again = await signedSiweMessage({ baseUrl: provider.baseUrl, account: testAccount(2), client, overrides: { nonce: nonces[0]! } });
@@ -101,15 +101,15 @@ describe("sign-in rate limits", () => {
   it("behind a trusted proxy the client IP comes from X-Forwarded-For; untrusted peers cannot spoof it", async () => {
     const store = provider.server.context.store;
     // Mark every nonce used so the live-nonce cap stays out of the way: only the buckets decide.
-    store.db.exec("UPDATE siwe_nonces SET used_at = 1");
+    await store.db.run("UPDATE siwe_nonces SET used_at = 1");
     const viaProxy = (client: string) => nonceFrom("10.9.9.9", { "x-forwarded-for": client });
     for (let i = 0; i < 5; i++) expect((await viaProxy("203.0.113.7")).statusCode).toBe(200);
     expectRateLimited(await viaProxy("203.0.113.7"), /too many sign-in requests/);
-    store.db.exec("UPDATE siwe_nonces SET used_at = 1");
+    await store.db.run("UPDATE siwe_nonces SET used_at = 1");
     expect((await viaProxy("203.0.113.8")).statusCode).toBe(200);
     // A peer that is not the proxy is limited by its own address whatever header it sends.
     for (let i = 0; i < 5; i++) expect((await nonceFrom("10.0.0.5", { "x-forwarded-for": `198.51.100.${i}` })).statusCode).toBe(200);
-    store.db.exec("UPDATE siwe_nonces SET used_at = 1");
+    await store.db.run("UPDATE siwe_nonces SET used_at = 1");
     expectRateLimited(await nonceFrom("10.0.0.5", { "x-forwarded-for": "198.51.100.99" }), /too many sign-in requests/);
   });
 });

@@ -171,7 +171,7 @@ describe("resumable uploads (tus core)", () => {
     const download = await client.download(file.root);
     expect(Buffer.from(download.bytes).equals(Buffer.from(file.bytes))).toBe(true);
     // Nothing of the upload is left over.
-    expect(provider.server.context.store.uploads.get(orderId)).toBeUndefined();
+    expect(await provider.server.context.store.uploads.get(orderId)).toBeUndefined();
     await expectNoPartials(file.root);
   });
 
@@ -219,11 +219,11 @@ describe("resumable uploads (tus core)", () => {
     expect(refused.status).toBe(422);
     expect((refused.json as { error: { code: string } }).error.code).toBe("RootMismatch");
     expect(await headOffset(client, orderId)).toBe(0);
-    expect(provider.server.context.store.uploads.get(orderId)).toBeUndefined();
+    expect(await provider.server.context.store.uploads.get(orderId)).toBeUndefined();
     await expectNoPartials(file.root);
     expect(await provider.server.context.blobs.has(file.root)).toBe(false);
     if (!target) expect(existsSync(join(provider.dataDir, "blobs", file.root))).toBe(false);
-    expect(provider.server.context.store.files.get(file.root)).toBeUndefined();
+    expect(await provider.server.context.store.files.get(file.root)).toBeUndefined();
     expect((await client.order(orderId)).receipt).toBeNull();
     // The right bytes are then accepted from 0.
     const ok = await patch(client, orderId, 0, file.bytes);

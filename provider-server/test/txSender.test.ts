@@ -36,7 +36,7 @@ describe("transaction sender", () => {
     const hashes = await Promise.all(Array.from({ length: 50 }, () => ctx.txSender.submit({ functionName: "registerClient", args: [stranger()] })));
     const receipts = await Promise.all(hashes.map((h) => ctx.txSender.wait(h)));
     expect(receipts.every((r) => r.status === "success")).toBe(true);
-    const nonces = hashes.map((h) => ctx.store.outbox.findByHash(owner, h)!.nonce).sort((a, b) => a - b);
+    const nonces = (await Promise.all(hashes.map(async (h) => (await ctx.store.outbox.findByHash(owner, h))!.nonce))).sort((a, b) => a - b);
     expect(nonces).toEqual(Array.from({ length: 50 }, (_, i) => before + i));
     expect(await minedNonce()).toBe(before + 50);
   });
@@ -50,7 +50,7 @@ describe("transaction sender", () => {
     );
     const receipts = await Promise.all(hashes.map((h, i) => (i % 2 ? other : ctx.txSender).wait(h)));
     expect(receipts.every((r) => r.status === "success")).toBe(true);
-    expect(new Set(hashes.map((h) => ctx.store.outbox.findByHash(owner, h)!.nonce)).size).toBe(20);
+    expect(new Set(await Promise.all(hashes.map(async (h) => (await ctx.store.outbox.findByHash(owner, h))!.nonce))).size).toBe(20);
     expect(await minedNonce()).toBe(before + 20);
     await other.stop();
   });
@@ -58,7 +58,7 @@ describe("transaction sender", () => {
   it("a transaction stored but never broadcast (crash) is sent by the next start, and later nonces follow it", async () => {
     const ctx = provider.server.context;
     const before = await minedNonce();
-    const nonce = Math.max(before, ctx.store.outbox.maxNonce(owner) + 1);
+    const nonce = Math.max(before, (await ctx.store.outbox.maxNonce(owner)) + 1);
     const target = stranger();
     const raw = await ctx.chain.owner.signTransaction({
       type: "eip1559",
@@ -72,7 +72,7 @@ describe("transaction sender", () => {
     });
     const hash = keccak256(raw);
     const now = Date.now();
-    ctx.store.outbox.add({
+    await ctx.store.outbox.add({
       account: owner,
       nonce,
       label: "registerClient (crash)",
@@ -91,7 +91,7 @@ describe("transaction sender", () => {
     });
     const restarted = createTxSender({ chain: ctx.chain, address: ctx.deployment.address, log, store: ctx.store, pollIntervalMs: 100 });
     const next = await restarted.submit({ functionName: "registerClient", args: [stranger()] });
-    expect(ctx.store.outbox.findByHash(owner, next)!.nonce).toBe(nonce + 1);
+    expect((await ctx.store.outbox.findByHash(owner, next))!.nonce).toBe(nonce + 1);
     expect((await restarted.wait(hash)).status).toBe("success");
     expect((await restarted.wait(next)).status).toBe("success");
     expect(await clients.publicClient.readContract({ address: ctx.deployment.address, abi: serverContractAbi, functionName: "isRegistered", args: [target] })).toBe(true);
@@ -101,9 +101,9 @@ describe("transaction sender", () => {
 
   it("a call the contract refuses costs nothing and takes no nonce", async () => {
     const ctx = provider.server.context;
-    const maxBefore = ctx.store.outbox.maxNonce(owner);
+    const maxBefore = await ctx.store.outbox.maxNonce(owner);
     const error = await ctx.txSender.submit({ functionName: "withdrawStake", args: [10n ** 30n] }).catch((e) => e);
     expect(error).toBeInstanceOf(TxRevertedError);
-    expect(ctx.store.outbox.maxNonce(owner)).toBe(maxBefore);
+    expect(await ctx.store.outbox.maxNonce(owner)).toBe(maxBefore);
   });
 });

@@ -19,7 +19,7 @@ export function authenticate({ ctx }: { ctx: ServerContext }) {
     if (!header) throw new ApiError("Unauthenticated", "sign in first: Authorization: Bearer <token> is missing");
     const match = /^bearer +([A-Za-z0-9_-]{16,128}) *$/i.exec(header);
     if (!match) throw new ApiError("Unauthenticated", "malformed Authorization header");
-    const session = ctx.store.auth.findSession({ tokenHash: hashToken(match[1]!), now: Math.floor(Date.now() / 1000) });
+    const session = await ctx.store.auth.findSession({ tokenHash: hashToken(match[1]!), now: Math.floor(Date.now() / 1000) });
     if (!session) throw new ApiError("Unauthenticated", "unknown or expired session; sign in again");
     sessions.set(request, session);
   };

@@ -49,7 +49,7 @@ export async function createSession({
   }
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const nonceExpiresAt = checkNonce({ ctx, nonce: parsed.nonce, now: nowSeconds });
-  if (ctx.store.auth.nonceUsed(parsed.nonce)) throw new ApiError("NonceInvalid", "nonce already used");
+  if (await ctx.store.auth.nonceUsed(parsed.nonce)) throw new ApiError("NonceInvalid", "nonce already used");
 
   let valid = false;
   try {
@@ -59,7 +59,7 @@ export async function createSession({
   }
   if (!valid) throw new ApiError("SiweInvalid", "the signature does not match the message's address");
   // Conditional update: of two racing requests with one nonce, exactly one wins.
-  if (!ctx.store.auth.consumeNonce({ nonce: parsed.nonce, expiresAt: nonceExpiresAt, now: nowSeconds })) {
+  if (!(await ctx.store.auth.consumeNonce({ nonce: parsed.nonce, expiresAt: nonceExpiresAt, now: nowSeconds }))) {
     throw new ApiError("NonceInvalid", "nonce already used");
   }
 
@@ -67,7 +67,7 @@ export async function createSession({
   let expiresAt = nowSeconds + ctx.config.sessionTtlSeconds;
   if (parsed.expirationTime) expiresAt = Math.min(expiresAt, Math.floor(parsed.expirationTime.getTime() / 1000));
   const address = getAddress(parsed.address);
-  ctx.store.auth.addSession({ tokenHash: hashToken(token), address, createdAt: nowSeconds, expiresAt });
+  await ctx.store.auth.addSession({ tokenHash: hashToken(token), address, createdAt: nowSeconds, expiresAt });
   ctx.log.info({ address }, "signed in");
   return { token, address, expiresAt };
 }

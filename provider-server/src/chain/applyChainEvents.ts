@@ -1,7 +1,6 @@
 import type { serverContractAbi } from "@pekanu/protocol";
 import type { Address, Hex, Log } from "viem";
 import type { ParseEventLogsReturnType } from "viem";
-import { transaction } from "../db/openDatabase.ts";
 import type { Store } from "../store/createStore.ts";
 
 export type ContractEvent = ParseEventLogsReturnType<typeof serverContractAbi>[number];
@@ -10,12 +9,12 @@ export type ContractEvent = ParseEventLogsReturnType<typeof serverContractAbi>[n
 export const LAST_BLOCK_KEY = "lastProcessedBlock";
 
 /**
- * Applies the events of blocks (…, toBlock] and records toBlock as processed, all in ONE SQLite
+ * Applies the events of blocks (…, toBlock] and records toBlock as processed, all in ONE database
  * transaction: after a crash either both the effects and the new position are stored or neither,
  * so a restart never misses an event nor applies one twice. Events already recorded (same block
  * and log index) are skipped as a second line of defence.
  */
-export function applyChainEvents({
+export async function applyChainEvents({
   store,
   events,
   toBlock,
@@ -25,8 +24,8 @@ export function applyChainEvents({
   events: readonly ContractEvent[];
   toBlock: number;
   now: number;
-}): { applied: number; tasksAdded: number; signerRotatedTo: Address | undefined } {
-  return transaction(store.db, () => {
+}): Promise<{ applied: number; tasksAdded: number; signerRotatedTo: Address | undefined }> {
+  return store.transaction(async (tx) => {
     let applied = 0;
     let tasksAdded = 0;
     let signerRotatedTo: Address | undefined;
@@ -35,7 +34,7 @@ export function applyChainEvents({
       const orderId = typeof args.orderId === "string" ? (args.orderId.toLowerCase() as Hex) : null;
       const blockNumber = Number(event.blockNumber);
       const logIndex = Number(event.logIndex);
-      const fresh = store.chainEvents.add({
+      const fresh = await tx.chainEvents.add({
         blockNumber,
         logIndex,
         txHash: event.transactionHash as Hex,
@@ -45,12 +44,12 @@ export function applyChainEvents({
       });
       if (!fresh) continue;
       applied++;
-      const order = orderId === null ? undefined : store.orders.get(orderId);
+      const order = orderId === null ? undefined : await tx.orders.get(orderId);
       const trigger = `${blockNumber}:${logIndex}`;
       switch (event.eventName) {
         case "ClientRegistered":
         case "ClientDeregistered":
-          store.clients.record({
+          await tx.clients.record({
             address: event.args.client as Address,
             registered: event.eventName === "ClientRegistered",
             txHash: event.eventName === "ClientRegistered" ? (event.transactionHash as Hex) : null,
@@ -63,49 +62,49 @@ export function applyChainEvents({
           break;
         case "OrderPaid":
           if (order) {
-            store.orders.setPayment({ orderId: order.orderId, txHash: event.transactionHash as Hex, blockNumber });
-            store.orders.setChainState({ orderId: order.orderId, state: "Paid" });
+            await tx.orders.setPayment({ orderId: order.orderId, txHash: event.transactionHash as Hex, blockNumber });
+            await tx.orders.setChainState({ orderId: order.orderId, state: "Paid" });
           }
           break;
         case "OrderSettled":
           if (order) {
-            store.orders.markSettled(order.orderId);
-            store.orders.setChainState({ orderId: order.orderId, state: "Settled" });
+            await tx.orders.markSettled(order.orderId);
+            await tx.orders.setChainState({ orderId: order.orderId, state: "Settled" });
           }
           break;
         case "DeliveryDisputed":
           if (order) {
-            store.orders.setChainState({ orderId: order.orderId, state: "DeliveryDisputed" });
-            if (store.tasks.add({ kind: "answerDeliveryDispute", orderId: order.orderId, trigger, now, deadline: deadlineOf(args) })) tasksAdded++;
+            await tx.orders.setChainState({ orderId: order.orderId, state: "DeliveryDisputed" });
+            if (await tx.tasks.add({ kind: "answerDeliveryDispute", orderId: order.orderId, trigger, now, deadline: deadlineOf(args) })) tasksAdded++;
           }
           break;
         case "ReceiptPublished":
-          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Paid" });
+          if (order) await tx.orders.setChainState({ orderId: order.orderId, state: "Paid" });
           break;
         case "OrderRefunded":
-          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Refunded" });
+          if (order) await tx.orders.setChainState({ orderId: order.orderId, state: "Refunded" });
           break;
         case "StorageChallenged":
           if (order) {
-            store.orders.setChainState({ orderId: order.orderId, state: "Challenged" });
-            if (store.tasks.add({ kind: "answerStorageChallenge", orderId: order.orderId, trigger, now, deadline: deadlineOf(args) })) tasksAdded++;
+            await tx.orders.setChainState({ orderId: order.orderId, state: "Challenged" });
+            if (await tx.tasks.add({ kind: "answerStorageChallenge", orderId: order.orderId, trigger, now, deadline: deadlineOf(args) })) tasksAdded++;
           }
           break;
         case "StorageProven":
-          if (order) store.orders.setChainState({ orderId: order.orderId, state: order.settled ? "Settled" : "Paid" });
+          if (order) await tx.orders.setChainState({ orderId: order.orderId, state: order.settled ? "Settled" : "Paid" });
           break;
         case "PenaltyClaimed":
-          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Penalized" });
+          if (order) await tx.orders.setChainState({ orderId: order.orderId, state: "Penalized" });
           break;
         case "OrderReleased":
-          if (order) store.orders.setChainState({ orderId: order.orderId, state: "Completed" });
+          if (order) await tx.orders.setChainState({ orderId: order.orderId, state: "Completed" });
           break;
         default:
           // Stake, withdrawal and ownership events are only recorded (status page).
           break;
       }
     }
-    store.meta.set(LAST_BLOCK_KEY, String(toBlock));
+    await tx.meta.set(LAST_BLOCK_KEY, String(toBlock));
     return { applied, tasksAdded, signerRotatedTo };
   });
 }

@@ -43,11 +43,11 @@ export function createEventFollower({
   maxBlockRange: number;
   log: Logger;
   /** Called after a batch was committed (e.g. to run new tasks at once). */
-  onApplied?: (result: ReturnType<typeof applyChainEvents>) => void;
+  onApplied?: (result: Awaited<ReturnType<typeof applyChainEvents>>) => void;
 }) {
   const status: FollowerStatus = { lastProcessedBlock: 0, headBlock: null, healthy: true, lastError: null, lastSyncAt: null };
-  const lastProcessed = () => Number(store.meta.get(LAST_BLOCK_KEY) ?? deployBlock - 1);
-  status.lastProcessedBlock = lastProcessed();
+  const lastProcessed = async () => Number((await store.meta.get(LAST_BLOCK_KEY)) ?? deployBlock - 1);
+  status.lastProcessedBlock = deployBlock - 1;
   let running: Promise<boolean> = Promise.resolve(false);
 
   /** Processes one range; true when more confirmed blocks are waiting. */
@@ -55,12 +55,13 @@ export function createEventFollower({
     const head = Number(await chain.publicClient.getBlockNumber());
     status.headBlock = head;
     const safe = head - (confirmations - 1);
-    const from = lastProcessed() + 1;
+    const from = (await lastProcessed()) + 1;
+    status.lastProcessedBlock = from - 1;
     if (from > safe) return false;
     const to = Math.min(safe, from + maxBlockRange - 1);
     const logs = await chain.publicClient.getLogs({ address, fromBlock: BigInt(from), toBlock: BigInt(to) });
     const events = parseEventLogs({ abi: serverContractAbi, logs, strict: true });
-    const result = applyChainEvents({ store, events, toBlock: to, now: Math.floor(Date.now() / 1000) });
+    const result = await applyChainEvents({ store, events, toBlock: to, now: Math.floor(Date.now() / 1000) });
     status.lastProcessedBlock = to;
     if (result.applied > 0) log.debug({ from, to, applied: result.applied }, "applied contract events");
     onApplied?.(result);

@@ -159,7 +159,7 @@ export function createTxSender({
 
   const ensureLoaded = (): Promise<void> => {
     loaded ??= (async () => {
-      const pending = store.outbox.pending(account);
+      const pending = await store.outbox.pending(account);
       for (const record of pending) newEntry(record);
       // Sent (or only stored) before a restart: broadcast again, in nonce order.
       for (const record of pending) {
@@ -237,7 +237,7 @@ export function createTxSender({
       return;
     }
     Object.assign(record, { ...next, raw, hashes: [...record.hashes, hash], sends: record.sends + 1, lastSentAt: Date.now() });
-    store.outbox.resent(record);
+    await store.outbox.resent(record);
     byHash.set(hash, record.nonce);
     entry.broadcastAt = outcome === "gap" ? 0 : Date.now();
     log.info(
@@ -266,12 +266,12 @@ export function createTxSender({
               throw error;
             });
             if (!receipt) continue;
-            store.outbox.finish({ account, nonce: record.nonce, status: "mined", minedHash: hash });
+            await store.outbox.finish({ account, nonce: record.nonce, status: "mined", minedHash: hash });
             entries.delete(record.nonce);
             entry.resolve(receipt);
             return;
           }
-          store.outbox.finish({ account, nonce: record.nonce, status: "lost", minedHash: null });
+          await store.outbox.finish({ account, nonce: record.nonce, status: "lost", minedHash: null });
           entries.delete(record.nonce);
           log.warn({ label: record.label, nonce: record.nonce }, "nonce used by a transaction this server did not send");
           entry.reject(new TxLostError(`${record.label}: nonce ${record.nonce} was used by another transaction`));
@@ -360,7 +360,9 @@ export function createTxSender({
     const f = escalateFees({ baseFee: clock.baseFee(), tip: await suggestedTip(), ceiling: fees.maxFeePerGas, used });
     const body = { to: address, data, value, gas: GAS_MARGIN(gas) };
     for (;;) {
-      const nonce = Math.max(nextNonce, store.outbox.maxNonce(account) + 1);
+      // Read before the next line: nothing awaits between taking `nextNonce` and moving it on.
+      const recorded = await store.outbox.maxNonce(account);
+      const nonce = Math.max(nextNonce, recorded + 1);
       nextNonce = nonce + 1;
       // Sign, store and broadcast in nonce order (a node may refuse a nonce ahead of a gap).
       const turn = inOrder.then(async () => {
@@ -384,7 +386,7 @@ export function createTxSender({
           lastSentAt: now,
         };
         // Another process on this data dir took the nonce meanwhile: take the next one.
-        if (!store.outbox.add(record)) return undefined;
+        if (!(await store.outbox.add(record))) return undefined;
         const entry = newEntry(record);
         entry.broadcastAt = now;
         // Requests leave in nonce order; the next one does not wait for this answer.
@@ -402,7 +404,7 @@ export function createTxSender({
       const outcome = await sent.outcome;
       if (outcome === "nonceUsed") {
         // Someone else (another wallet with this key) used the nonce: count again from the chain.
-        store.outbox.finish({ account, nonce, status: "lost", minedHash: null });
+        await store.outbox.finish({ account, nonce, status: "lost", minedHash: null });
         entries.delete(nonce);
         byHash.delete(hash);
         nextNonce = Math.max(nextNonce, await chain.publicClient.getTransactionCount({ address: account, blockTag: "pending" }));
@@ -416,7 +418,7 @@ export function createTxSender({
         const cancel = { to: account, data: "0x" as Hex, value: 0n, gas: 21_000n, nonce };
         const cancelRaw = await sign(cancel, f);
         Object.assign(record, { ...cancel, label: `cancel ${record.label}`, raw: cancelRaw, hashes: [...record.hashes, keccak256(cancelRaw)], sends: 2 });
-        store.outbox.resent(record);
+        await store.outbox.resent(record);
         byHash.set(keccak256(cancelRaw), nonce);
         await broadcast(cancelRaw);
         schedule(0);
@@ -433,7 +435,7 @@ export function createTxSender({
     const nonce = byHash.get(txHash);
     const entry = nonce === undefined ? undefined : entries.get(nonce);
     if (entry) return entry.receipt;
-    const record = store.outbox.findByHash(account, txHash);
+    const record = await store.outbox.findByHash(account, txHash);
     if (record?.status === "mined" && record.minedHash) return chain.publicClient.getTransactionReceipt({ hash: record.minedHash });
     if (record?.status === "lost") throw new TxLostError(`${record.label}: nonce ${record.nonce} was used by another transaction`);
     if (record?.status === "pending") {

@@ -28,7 +28,7 @@ export async function ensureDeployment({
   chain: ChainConnection;
   log: Logger;
 }): Promise<Deployment> {
-  const recorded = store.deployment.get();
+  const recorded = await store.deployment.get();
   if (recorded) {
     if (recorded.chainId !== chain.chainId) {
       throw new ConfigError(`data dir ${config.dataDir} belongs to chain ${recorded.chainId}, but the RPC serves chain ${chain.chainId}`);
@@ -66,7 +66,7 @@ export async function ensureDeployment({
     deployment = { chainId: chain.chainId, address, deployBlock: blockNumber, deployTx: txHash, deployedByUs: true, createdAt: Math.floor(Date.now() / 1000) };
     log.info({ address, blockNumber, txHash }, "deployed ServerContract");
   }
-  store.deployment.save(deployment);
+  await store.deployment.save(deployment);
   await writeDeploymentRecord({ dataDir: config.dataDir, deployment });
   return deployment;
 }

@@ -39,7 +39,7 @@ export async function answerDeliveryDispute({ ctx, order, now }: { ctx: ServerCo
   if (now > deadline) return { kind: "impossible", reason: `the dispute's deadline ${deadline} has passed` };
   const window = { deadline, openedAt: deadline - Number(ctx.contract.params.responseWindow) };
   // σ may be issued any moment now: read the order again rather than trusting the caller's copy.
-  const current = ctx.store.orders.get(order.orderId) ?? order;
+  const current = (await ctx.store.orders.get(order.orderId)) ?? order;
   if (!current.receipt && ctx.busyOrders.has(order.orderId)) {
     const last = deadline - refundMarginSeconds(ctx.contract.params.responseWindow);
     if (now < last) return { kind: "later", until: Math.min(now + 2, last), reason: "content for the order is arriving" };

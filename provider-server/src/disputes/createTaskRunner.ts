@@ -75,30 +75,30 @@ export function createTaskRunner({
 
   async function runTask(task: TaskRecord): Promise<void> {
     const ctx = getContext();
-    const order = ctx.store.orders.get(task.orderId);
-    const save = (changes: Partial<TaskRecord>) => {
+    const order = await ctx.store.orders.get(task.orderId);
+    const save = async (changes: Partial<TaskRecord>) => {
       Object.assign(task, changes);
-      ctx.store.tasks.update(task, wallNow());
+      await ctx.store.tasks.update(task, wallNow());
     };
     if (!order) {
       log.error({ task: task.id, orderId: task.orderId }, "task for an order this server does not know");
-      return save({ status: "failed", lastError: "unknown order" });
+      return await save({ status: "failed", lastError: "unknown order" });
     }
     const clock = ctx.txSender.clock;
     /** Retry later, but never so late that the deadline is missed for it. */
-    const retry = (error: unknown, { countAttempt }: { countAttempt: boolean }) => {
+    const retry = async (error: unknown, { countAttempt }: { countAttempt: boolean }) => {
       const attempts = task.attempts + (countAttempt ? 1 : 0);
       const text = ((error as Error).message ?? String(error)).split("\n")[0]!;
       const now = clock.now();
       const beforeDeadline = task.deadline !== null && now < task.deadline;
       if (attempts >= MAX_ATTEMPTS && !beforeDeadline) {
         log.error({ task: task.id, orderId: task.orderId, err: text }, "task failed for good");
-        return save({ status: "failed", attempts, lastError: text });
+        return await save({ status: "failed", attempts, lastError: text });
       }
       let delay = Math.min(2 ** Math.min(attempts, 9), 300);
       if (beforeDeadline) delay = Math.max(1, Math.min(delay, Math.floor((task.deadline! - now) / 4)));
       log.warn({ task: task.id, orderId: task.orderId, err: text, retryInS: delay }, "task failed, will retry");
-      save({ status: task.txHash ? "sent" : "pending", attempts, lastError: text, nextAttemptAt: wallNow() + delay });
+      await save({ status: task.txHash ? "sent" : "pending", attempts, lastError: text, nextAttemptAt: wallNow() + delay });
     };
 
     /** Follows a sent answer to its receipt; true when the task is finished. */
@@ -116,7 +116,7 @@ export function createTaskRunner({
       }
       if (receipt === undefined) return true; // stopping: the next start follows it again
       if (receipt.status === "success") {
-        save({ status: "done", lastError: null });
+        await save({ status: "done", lastError: null });
         return true;
       }
       log.warn({ task: task.id, orderId: task.orderId, txHash: receipt.transactionHash }, "answer reverted: deciding again");
@@ -137,32 +137,34 @@ export function createTaskRunner({
         release();
       }
       if (outcome.kind === "later") {
-        return save({ nextAttemptAt: wallNow() + Math.max(1, outcome.until - clock.now()), lastError: outcome.reason });
+        return await save({ nextAttemptAt: wallNow() + Math.max(1, outcome.until - clock.now()), lastError: outcome.reason });
       }
       if (outcome.kind === "obsolete") {
         log.info({ task: task.id, orderId: order.orderId, reason: outcome.reason }, "task no longer needed");
-        return save({ status: task.txHash ? "done" : "obsolete", lastError: outcome.reason });
+        return await save({ status: task.txHash ? "done" : "obsolete", lastError: outcome.reason });
       }
       if (outcome.kind === "impossible") {
         log.error({ task: task.id, orderId: order.orderId, reason: outcome.reason }, "cannot answer the challenge; the client may claim the penalty");
-        return save({ status: "failed", lastError: outcome.reason });
+        return await save({ status: "failed", lastError: outcome.reason });
       }
-      save({ status: "sent", txHash: outcome.txHash, attempts: task.attempts + 1 });
+      await save({ status: "sent", txHash: outcome.txHash, attempts: task.attempts + 1 });
       log.info({ task: task.id, orderId: order.orderId, action: outcome.action, txHash: outcome.txHash }, "answer sent");
       if (await follow()) return;
       // Reverted or lost: decide again from the chain's state at once.
-      save({ status: "pending", nextAttemptAt: wallNow() });
+      await save({ status: "pending", nextAttemptAt: wallNow() });
     } catch (error) {
-      retry(error, { countAttempt: task.status !== "sent" });
+      await retry(error, { countAttempt: task.status !== "sent" });
     }
   }
 
   /** Starts every due task not already in flight, earliest deadline first; does not wait for them. */
-  function launchDue(): Promise<void>[] {
+  async function launchDue(): Promise<Promise<void>[]> {
     if (stopping) return [];
     const ctx = getContext();
     const started: Promise<void>[] = [];
-    for (const task of ctx.store.tasks.due({ now: wallNow(), limit: PASS_LIMIT })) {
+    const due = await ctx.store.tasks.due({ now: wallNow(), limit: PASS_LIMIT });
+    if (stopping) return [];
+    for (const task of due) {
       if (inFlight.has(task.id)) continue;
       const work = runTask(task)
         .catch((error) => log.error({ task: task.id, err: (error as Error).message }, "task runner error"))
@@ -175,14 +177,14 @@ export function createTaskRunner({
 
   /** Starts the due tasks and waits until each one in flight is mined, rescheduled or finished. */
   async function runDue(): Promise<void> {
-    launchDue();
+    await launchDue();
     while (inFlight.size > 0) await Promise.all([...inFlight.values()]);
   }
 
   const polling = createPollingLoop({
     intervalMs: pollIntervalMs,
     run: async () => {
-      launchDue();
+      await launchDue();
     },
     onError: (error) => {
       log.error({ err: (error as Error).message }, "task runner error");

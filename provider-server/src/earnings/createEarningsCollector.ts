@@ -104,13 +104,13 @@ export function createEarningsCollector({
     result.chainTime = now;
     const settleDelay = Number(ctx.contract.params.settleDelay);
     const due: Record<CollectAction, OrderRecord[]> = { settle: [], release: [] };
-    for (const order of ctx.store.orders.collectable({ now, settleDelay, limit: SCAN })) {
+    for (const order of await ctx.store.orders.collectable({ now, settleDelay, limit: SCAN })) {
       if (controller?.signal.aborted) break;
       if (ctx.busyOrders.has(order.orderId)) continue;
       if ((refusedUntilRun.get(order.orderId) ?? 0) > runs) continue;
       const [state, , paidAtRaw] = await client.readContract({ ...contract, functionName: "orderOf", args: [order.orderId] });
       const paidAt = Number(paidAtRaw);
-      if (order.paidAt === null && paidAt > 0) ctx.store.orders.setPaidAt({ orderId: order.orderId, paidAt });
+      if (order.paidAt === null && paidAt > 0) await ctx.store.orders.setPaidAt({ orderId: order.orderId, paidAt });
       const name = orderStateName(state);
       let action: CollectAction | undefined;
       if (name === "Paid" && now >= paidAt + settleDelay) action = now >= order.storageUntil ? "release" : "settle";

@@ -75,7 +75,7 @@ export async function createQuote({
   const [total, locked] = stake;
   if (fine > total - locked) throw new ApiError("QuoteRejected", "the provider's free stake cannot back the fine of this order now");
 
-  const stored = ctx.store.files.get(fileRoot);
+  const stored = await ctx.store.files.get(fileRoot);
   if (stored && stored.size !== size) {
     throw new ApiError("QuoteRejected", "the provider stores a file with this root but another size: the root or the size is wrong");
   }
@@ -83,7 +83,7 @@ export async function createQuote({
   // Indices already handed out and not yet proven are repeated: otherwise a client holding only part
   // of the file could ask for quotes until every index fell on chunks it has.
   const indices = deduplicated
-    ? (ctx.store.orders.unansweredChallenge({ client, fileRoot }) ??
+    ? ((await ctx.store.orders.unansweredChallenge({ client, fileRoot })) ??
       pickChallengeIndices({ chunks: chunkCount(size), k: ctx.config.ownershipChallenges }))
     : null;
 
@@ -120,7 +120,7 @@ export async function createQuote({
     settled: false,
     receipt: null,
   };
-  ctx.store.orders.insert(order);
+  await ctx.store.orders.insert(order);
   ctx.log.info({ orderId: quote.orderId, client, size, price: price.toString(), deduplicated }, "quote issued");
   return { quote, signature, deduplicated, ownershipChallenge: indices && { indices } };
 }

@@ -34,12 +34,12 @@ export async function issueReceipt({ ctx, order }: { ctx: ServerContext; order: 
     const link = fileLink({ baseUrl: ctx.config.publicBaseUrl, fileRoot: order.fileRoot });
     const receipt = receiptFor({ quote: quoteOf(order), link });
     const signature = await ctx.chain.signer.signTypedData(receiptTypedData({ domain: ctx.domain, receipt }));
-    ctx.store.orders.setReceipt({
+    await ctx.store.orders.setReceipt({
       orderId: order.orderId,
       receipt: { link, signature, signer: ctx.chain.signer.address, issuedAt: Math.floor(Date.now() / 1000) },
     });
     ctx.log.info({ orderId: order.orderId, fileRoot: order.fileRoot, deduplicated: order.deduplicated }, "receipt issued");
   }
-  const stored = ctx.store.orders.get(order.orderId)!.receipt!;
+  const stored = (await ctx.store.orders.get(order.orderId))!.receipt!;
   return { orderId: order.orderId, link: stored.link, signature: stored.signature, signer: stored.signer, deduplicated: order.deduplicated };
 }

@@ -71,7 +71,7 @@ export async function receiveUpload({
     await ctx.blobs.putTree({ fileRoot: order.fileRoot, tree: builder.tree() });
     kept = true;
     const created = await writer.commit({ fileRoot: order.fileRoot, size });
-    ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
+    await ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
     ctx.log.info({ orderId: order.orderId, fileRoot: order.fileRoot, size, created }, "content stored");
     // The blob's stored tree, so a storage challenge reads one block and a few hashes (disputes/).
   } finally {

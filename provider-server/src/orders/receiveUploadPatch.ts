@@ -51,23 +51,38 @@ export async function receiveUploadPatch({
   const leaseMs = ctx.config.uploadLeaseMs;
   const token = randomBytes(16).toString("hex");
   const uploads = ctx.store.uploads;
-  if (ctx.busyOrders.has(orderId) || !uploads.acquire({ orderId, token, emptyHasher: EMPTY_HASHER, now: Date.now(), leaseMs })) {
-    throw new ApiError("Conflict", "upload in progress: another request is sending this order's content; retry later", {
-      headers: { "upload-offset": String(uploads.get(orderId)?.offset ?? 0), "tus-resumable": "1.0.0" },
+  const busy = async () =>
+    new ApiError("Conflict", "upload in progress: another request is sending this order's content; retry later", {
+      headers: { "upload-offset": String((await uploads.get(orderId))?.offset ?? 0), "tus-resumable": "1.0.0" },
     });
+  if (ctx.busyOrders.has(orderId)) throw await busy();
+  // Claimed in this process before the lease is asked for, so a PUT of the same order cannot slip
+  // in while the database answers.
+  const claim = { startedAt: Date.now(), abort: (reason: string) => stop(reason) };
+  ctx.busyOrders.set(orderId, claim);
+  let acquired = false;
+  try {
+    acquired = await uploads.acquire({ orderId, token, emptyHasher: EMPTY_HASHER, now: Date.now(), leaseMs });
+  } finally {
+    if (!acquired && ctx.busyOrders.get(orderId) === claim) ctx.busyOrders.delete(orderId);
   }
-  ctx.busyOrders.set(orderId, { startedAt: Date.now(), abort: (reason) => stop(reason) });
+  if (!acquired) throw await busy();
   let leaseLost = false;
   const renewal = setInterval(() => {
-    if (!uploads.renew({ orderId, token, until: Date.now() + leaseMs })) {
-      leaseLost = true;
-      stop("lease lost");
-    }
+    uploads.renew({ orderId, token, until: Date.now() + leaseMs }).then(
+      (renewed) => {
+        if (renewed) return;
+        leaseLost = true;
+        stop("lease lost");
+      },
+      // The database did not answer: the lease holds until it runs out; the next renewal tries again.
+      (error: unknown) => ctx.log.warn({ orderId, err: (error as Error).message }, "upload lease renewal failed"),
+    );
   }, Math.max(50, Math.floor(leaseMs / 3)));
   renewal.unref();
   let released = false;
   try {
-    const row = uploads.get(orderId)!;
+    const row = (await uploads.get(orderId))!;
     if (claimed !== row.offset) {
       throw new ApiError("Conflict", `Upload-Offset is ${claimed}, the server holds ${row.offset} bytes: continue from there`, {
         headers: { "upload-offset": String(row.offset), "tus-resumable": "1.0.0" },
@@ -77,7 +92,7 @@ export async function receiveUploadPatch({
     let blobState = row.blobState;
     if (blobState === null) {
       blobState = await ctx.blobs.partial.begin({ orderId, fileRoot: order.fileRoot });
-      if (!uploads.save({ orderId, token, offset: row.offset, hasher: row.hasher, blobState, tail: row.tail, leaseUntil: Date.now() + leaseMs })) {
+      if (!(await uploads.save({ orderId, token, offset: row.offset, hasher: row.hasher, blobState, tail: row.tail, leaseUntil: Date.now() + leaseMs }))) {
         await ctx.blobs.partial.abort({ state: blobState });
         throw new UploadLeaseLostError("upload lease lost");
       }
@@ -94,7 +109,7 @@ export async function receiveUploadPatch({
       persisting = (async () => {
         await previous;
         blobState = await ctx.blobs.partial.writeSegment({ state: blobState!, index, pieces });
-        if (!uploads.save({ orderId, token, offset: offsetAfter, hasher: hasherState, blobState, tail: null, leaseUntil: Date.now() + leaseMs })) {
+        if (!(await uploads.save({ orderId, token, offset: offsetAfter, hasher: hasherState, blobState, tail: null, leaseUntil: Date.now() + leaseMs }))) {
           leaseLost = true;
           throw new UploadLeaseLostError("upload lease lost");
         }
@@ -136,14 +151,14 @@ export async function receiveUploadPatch({
       // The sender went away or stalled: keep what arrived after the last segment (but not after
       // a refusal, where the recorded state stays as it was before the refused bytes).
       if (!(bodyError instanceof ApiError) && !leaseLost) {
-        uploads.save({ orderId, token, offset: received, hasher: hasher.snapshot(), blobState, tail: concat(segment), leaseUntil: 0 });
+        await uploads.save({ orderId, token, offset: received, hasher: hasher.snapshot(), blobState, tail: concat(segment), leaseUntil: 0 });
         ctx.log.info({ orderId, offset: received, reason: (bodyError as Error).message }, "upload interrupted; resumable");
       }
       if (leaseLost) throw new UploadLeaseLostError("upload lease lost");
       throw bodyError;
     }
     if (received < order.size) {
-      if (!uploads.save({ orderId, token, offset: received, hasher: hasher.snapshot(), blobState, tail: concat(segment), leaseUntil: 0 })) {
+      if (!(await uploads.save({ orderId, token, offset: received, hasher: hasher.snapshot(), blobState, tail: concat(segment), leaseUntil: 0 }))) {
         throw new UploadLeaseLostError("upload lease lost");
       }
       released = true;
@@ -154,14 +169,14 @@ export async function receiveUploadPatch({
     if (segmentBytes > 0) {
       blobState = await ctx.blobs.partial.writeSegment({ state: blobState, index: segmentIndex, pieces: segment });
     }
-    if (!uploads.save({ orderId, token, offset: received, hasher: hasher.snapshot(), blobState, tail: null, leaseUntil: Date.now() + leaseMs })) {
+    if (!(await uploads.save({ orderId, token, offset: received, hasher: hasher.snapshot(), blobState, tail: null, leaseUntil: Date.now() + leaseMs }))) {
       throw new UploadLeaseLostError("upload lease lost");
     }
     const { root, size } = hasher.digest();
     if (root !== order.fileRoot || size !== order.size) {
       // Which bytes were wrong is unknowable: nothing of this upload is kept.
       await ctx.blobs.partial.abort({ state: blobState });
-      uploads.remove({ orderId, token });
+      await uploads.remove({ orderId, token });
       released = true;
       ctx.log.warn({ orderId, root, expected: order.fileRoot }, "resumable upload refused: wrong root, discarded");
       throw new ApiError("RootMismatch", `the content's root is ${root}, the quote is for ${order.fileRoot}; the upload was discarded, start again from 0`, {
@@ -177,15 +192,15 @@ export async function receiveUploadPatch({
       await ctx.blobs.putTree({ fileRoot: order.fileRoot, tree: hasher.tree() });
       created = await ctx.blobs.partial.complete({ state: blobState, fileRoot: order.fileRoot, size });
     }
-    ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
+    await ctx.store.files.add({ fileRoot: order.fileRoot, size, now: Math.floor(Date.now() / 1000) });
     ctx.log.info({ orderId, fileRoot: order.fileRoot, size, created }, "content stored (resumable upload)");
     const receipt = await issueReceipt({ ctx, order });
-    uploads.remove({ orderId, token });
+    await uploads.remove({ orderId, token });
     released = true;
     return { kind: "complete", offset: size, receipt };
   } finally {
     clearInterval(renewal);
-    if (!released) uploads.release({ orderId, token });
+    if (!released) await uploads.release({ orderId, token });
     ctx.busyOrders.delete(orderId);
   }
 }

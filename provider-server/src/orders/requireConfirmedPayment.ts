@@ -37,5 +37,5 @@ export async function requireConfirmedPayment({ ctx, order }: { ctx: ServerConte
       `payment seen in block ${payment.blockNumber}; waiting for ${payment.requiredConfirmations} confirmations (${payment.confirmations} so far)`,
     );
   }
-  ctx.store.orders.setPayment({ orderId: order.orderId, txHash: payment.txHash, blockNumber: payment.blockNumber });
+  await ctx.store.orders.setPayment({ orderId: order.orderId, txHash: payment.txHash, blockNumber: payment.blockNumber });
 }

@@ -65,7 +65,7 @@ export async function registerClient({
 }
 
 async function register({ ctx, address, inviteCode }: { ctx: ServerContext; address: Address; inviteCode?: string | undefined }): Promise<RegistrationResult> {
-  const known = () => ({ alreadyRegistered: true, txHash: ctx.store.clients.get(address)?.txHash ?? null });
+  const known = async () => ({ alreadyRegistered: true, txHash: (await ctx.store.clients.get(address))?.txHash ?? null });
   let registered: boolean;
   try {
     registered = await ctx.chain.publicClient.readContract({
@@ -89,7 +89,7 @@ async function register({ ctx, address, inviteCode }: { ctx: ServerContext; addr
     if (!inviteCode) throw new ApiError("RegistrationRefused", "this provider registers by invitation: an invite code is required");
     // Consumed before the transaction so two clients cannot both register with one code; given
     // back if the transaction fails.
-    if (!ctx.store.invites.consume({ code: inviteCode, address, now })) {
+    if (!(await ctx.store.invites.consume({ code: inviteCode, address, now }))) {
       throw new ApiError("RegistrationRefused", "unknown or already used invite code");
     }
     consumedInvite = inviteCode;
@@ -99,15 +99,15 @@ async function register({ ctx, address, inviteCode }: { ctx: ServerContext; addr
 
   try {
     const { txHash, blockNumber } = await ctx.registrations.register(address);
-    ctx.store.clients.record({ address, registered: true, txHash, blockNumber, now });
+    await ctx.store.clients.record({ address, registered: true, txHash, blockNumber, now });
     ctx.log.info({ address, txHash }, "client registered");
     return { alreadyRegistered: false, txHash };
   } catch (error) {
     if (error instanceof TxRevertedError && error.reason === "ServerContractAlreadyRegistered") {
-      if (consumedInvite) ctx.store.invites.release({ code: consumedInvite, address });
+      if (consumedInvite) await ctx.store.invites.release({ code: consumedInvite, address });
       return known();
     }
-    if (consumedInvite) ctx.store.invites.release({ code: consumedInvite, address });
+    if (consumedInvite) await ctx.store.invites.release({ code: consumedInvite, address });
     if (error instanceof TxRevertedError) throw new ApiError("Internal", `registration transaction refused: ${error.reason ?? "reverted"}`, { cause: error });
     throw new ApiError("ChainUnavailable", "could not send the registration transaction", { cause: error });
   }

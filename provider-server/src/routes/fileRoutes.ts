@@ -17,7 +17,7 @@ const auditQuery = z.object({ index: z.coerce.number().int().nonnegative().max(N
 
 /** The caller may read a file only while it holds an order with σ for it; returns the blob's size. */
 async function readableBlob({ ctx, request, fileRoot }: { ctx: ServerContext; request: FastifyRequest; fileRoot: Hex }): Promise<number> {
-  if (!ctx.store.orders.clientHoldsReceipt({ client: sessionOf(request).address, fileRoot })) {
+  if (!(await ctx.store.orders.clientHoldsReceipt({ client: sessionOf(request).address, fileRoot }))) {
     throw new ApiError("Forbidden", "you hold no stored order for this file");
   }
   const size = await ctx.blobs.size(fileRoot);

@@ -17,8 +17,8 @@ import type { OrderRecord } from "../store/orderStore.ts";
 const orderParams = z.object({ orderId: zBytes32 }).strict();
 
 /** The caller's order, or NotFound / Forbidden. */
-function ownOrder({ ctx, request, orderId }: { ctx: ServerContext; request: FastifyRequest; orderId: Hex }): OrderRecord {
-  const order = ctx.store.orders.get(orderId);
+async function ownOrder({ ctx, request, orderId }: { ctx: ServerContext; request: FastifyRequest; orderId: Hex }): Promise<OrderRecord> {
+  const order = await ctx.store.orders.get(orderId);
   if (!order) throw new ApiError("NotFound", "no such order");
   if (order.client !== sessionOf(request).address) throw new ApiError("Forbidden", "this order belongs to another client");
   return order;
@@ -35,8 +35,7 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
     async (request) => {
       const { address } = sessionOf(request);
       const now = Math.floor(Date.now() / 1000);
-      const orders = ctx.store.orders
-        .listByClient({ client: address, limit: request.query.limit })
+      const orders = (await ctx.store.orders.listByClient({ client: address, limit: request.query.limit }))
         .map((order) => orderView({ order, payment: storedPayment({ ctx, order }), chainState: order.chainState, now, ttlSeconds: ctx.config.pricing.quoteTtlSeconds }))
         .filter((view) => request.query.status === undefined || view.status === request.query.status);
       return { orders };
@@ -46,14 +45,14 @@ export function orderRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCon
   r.get(
     "/v1/orders/:orderId",
     { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "one order: payment, confirmations, on-chain state", params: orderParams, response: { 200: orderResponse } } },
-    async (request) => readOrderStatus({ ctx, order: ownOrder({ ctx, request, orderId: request.params.orderId }) }),
+    async (request) => readOrderStatus({ ctx, order: await ownOrder({ ctx, request, orderId: request.params.orderId }) }),
   );
 
   r.put(
     "/v1/orders/:orderId/content",
     { onRequest: auth, bodyLimit: ctx.config.proofBodyLimit, schema: { security: [{ bearer: [] }], summary: "upload the content (octet-stream) or prove ownership (JSON); answers σ and L", params: orderParams, response: { 200: receiptResponse } } },
     async (request, reply) => {
-      const order = ownOrder({ ctx, request, orderId: request.params.orderId });
+      const order = await ownOrder({ ctx, request, orderId: request.params.orderId });
       const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
       const isUpload = type === "application/octet-stream";
       if (!isUpload && type !== "application/json") {

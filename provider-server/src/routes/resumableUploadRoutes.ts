@@ -16,8 +16,8 @@ const TUS_VERSION = "1.0.0";
 const OFFSET_TYPE = "application/offset+octet-stream";
 const orderParams = z.object({ orderId: zBytes32 }).strict();
 
-function ownOrder({ ctx, request, orderId }: { ctx: ServerContext; request: FastifyRequest; orderId: Hex }): OrderRecord {
-  const order = ctx.store.orders.get(orderId);
+async function ownOrder({ ctx, request, orderId }: { ctx: ServerContext; request: FastifyRequest; orderId: Hex }): Promise<OrderRecord> {
+  const order = await ctx.store.orders.get(orderId);
   if (!order) throw new ApiError("NotFound", "no such order");
   if (order.client !== sessionOf(request).address) throw new ApiError("Forbidden", "this order belongs to another client");
   return order;
@@ -46,9 +46,9 @@ export function resumableUploadRoutes({ app, ctx }: { app: FastifyInstance; ctx:
   });
 
   r.head("/v1/orders/:orderId/content", { preHandler: auth, schema: { params: orderParams } }, async (request, reply) => {
-    const order = ownOrder({ ctx, request, orderId: request.params.orderId });
+    const order = await ownOrder({ ctx, request, orderId: request.params.orderId });
     tusHeaders(reply)
-      .header("upload-offset", String(readUploadOffset({ ctx, order })))
+      .header("upload-offset", String(await readUploadOffset({ ctx, order })))
       .header("upload-length", String(order.size))
       .code(200);
     return reply.send();
@@ -72,7 +72,7 @@ export function resumableUploadRoutes({ app, ctx }: { app: FastifyInstance; ctx:
       throw refuse(new ApiError("BadRequest", "Upload-Offset must be a non-negative integer"));
     }
     const offset = Number(offsetHeader);
-    const order = ownOrder({ ctx, request, orderId: request.params.orderId });
+    const order = await ownOrder({ ctx, request, orderId: request.params.orderId });
     const declared = request.headers["content-length"];
     if (declared !== undefined && offset + Number(declared) > order.size) {
       throw refuse(new ApiError("SizeMismatch", `offset ${offset} plus ${declared} bytes exceed the quoted ${order.size} bytes`));

@@ -32,7 +32,7 @@ export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
     chainReachable = false;
   }
   const collector = ctx.collector.status();
-  const openTasks = ctx.store.tasks.open();
+  const openTasks = await ctx.store.tasks.open();
   return {
     version: ctx.version,
     chain: {
@@ -59,8 +59,8 @@ export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
       },
     },
     stake,
-    registration: { policy: ctx.config.registration.policy, registeredClients: ctx.store.clients.registeredCount() },
-    orders: ctx.store.orders.counts(),
+    registration: { policy: ctx.config.registration.policy, registeredClients: await ctx.store.clients.registeredCount() },
+    orders: await ctx.store.orders.counts(),
     earnings: {
       /** Settled prices, bonds and withdrawn stake the owner can withdraw now (wei). */
       withdrawable,
@@ -73,9 +73,9 @@ export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
         releasedSinceStart: collector.released,
       },
     },
-    files: ctx.store.files.totals(),
+    files: await ctx.store.files.totals(),
     openDisputes: openTasks.map((t) => ({ kind: t.kind, orderId: t.orderId, status: t.status, attempts: t.attempts, txHash: t.txHash })),
-    recentTasks: ctx.store.tasks.recent(20).map((t) => ({
+    recentTasks: (await ctx.store.tasks.recent(20)).map((t) => ({
       kind: t.kind,
       orderId: t.orderId,
       status: t.status,
@@ -84,7 +84,7 @@ export async function statusSnapshot({ ctx }: { ctx: ServerContext }) {
       lastError: t.lastError,
       updatedAt: t.updatedAt,
     })),
-    recentEvents: ctx.store.chainEvents.recent(20).map((e) => ({
+    recentEvents: (await ctx.store.chainEvents.recent(20)).map((e) => ({
       blockNumber: e.blockNumber,
       name: e.name,
       orderId: e.orderId,

@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { Database } from "../db/openDatabase.ts";
+import type { SqlDatabase } from "../db/SqlDatabase.ts";
 
 export type ChainEventRecord = {
   blockNumber: number;
@@ -12,29 +12,33 @@ export type ChainEventRecord = {
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 
+type Row = Record<string, string | number | null>;
+
+const fromRow = (row: Row): ChainEventRecord => ({
+  blockNumber: Number(row.block_number),
+  logIndex: Number(row.log_index),
+  txHash: row.tx_hash as Hex,
+  name: row.name as string,
+  orderId: row.order_id as Hex | null,
+  args: JSON.parse(row.args as string),
+});
+
 /** Contract events the follower processed, kept for the status page and for debugging. */
-export function createChainEventStore(db: Database) {
-  const insert = db.prepare("INSERT OR IGNORE INTO chain_events (block_number, log_index, tx_hash, name, order_id, args) VALUES (?, ?, ?, ?, ?, ?)");
-  const recent = db.prepare("SELECT * FROM chain_events ORDER BY block_number DESC, log_index DESC LIMIT ?");
-  const byOrder = db.prepare("SELECT * FROM chain_events WHERE order_id = ? ORDER BY block_number, log_index");
-  const fromRow = (row: Record<string, string | number | null>): ChainEventRecord => ({
-    blockNumber: row.block_number as number,
-    logIndex: row.log_index as number,
-    txHash: row.tx_hash as Hex,
-    name: row.name as string,
-    orderId: row.order_id as Hex | null,
-    args: JSON.parse(row.args as string),
-  });
+export function createChainEventStore(db: SqlDatabase) {
   return {
     /** Returns false when the event was already recorded (a replayed range). */
-    add(event: ChainEventRecord): boolean {
-      return Number(insert.run(event.blockNumber, event.logIndex, event.txHash, event.name, event.orderId, json(event.args)).changes) === 1;
+    async add(event: ChainEventRecord): Promise<boolean> {
+      const { changes } = await db.run(
+        "INSERT INTO chain_events (block_number, log_index, tx_hash, name, order_id, args) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [event.blockNumber, event.logIndex, event.txHash, event.name, event.orderId, json(event.args)],
+      );
+      return changes === 1;
     },
-    recent(limit: number): ChainEventRecord[] {
-      return (recent.all(limit) as Record<string, string | number | null>[]).map(fromRow);
+    async recent(limit: number): Promise<ChainEventRecord[]> {
+      return (await db.all<Row>("SELECT * FROM chain_events ORDER BY block_number DESC, log_index DESC LIMIT ?", [limit])).map(fromRow);
     },
-    forOrder(orderId: Hex): ChainEventRecord[] {
-      return (byOrder.all(orderId) as Record<string, string | number | null>[]).map(fromRow);
+    async forOrder(orderId: Hex): Promise<ChainEventRecord[]> {
+      return (await db.all<Row>("SELECT * FROM chain_events WHERE order_id = ? ORDER BY block_number, log_index", [orderId])).map(fromRow);
     },
   };
 }

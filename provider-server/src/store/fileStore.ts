@@ -1,20 +1,22 @@
 import type { Hex } from "viem";
-import type { Database } from "../db/openDatabase.ts";
+import type { SqlDatabase } from "../db/SqlDatabase.ts";
 
 /** The distinct files (blobs) the provider stores. */
-export function createFileStore(db: Database) {
-  const get = db.prepare("SELECT file_root AS fileRoot, size, stored_at AS storedAt FROM files WHERE file_root = ?");
-  const add = db.prepare("INSERT OR IGNORE INTO files (file_root, size, stored_at) VALUES (?, ?, ?)");
-  const totals = db.prepare("SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM files");
+export function createFileStore(db: SqlDatabase) {
   return {
-    get(fileRoot: Hex): { fileRoot: Hex; size: number; storedAt: number } | undefined {
-      return get.get(fileRoot) as { fileRoot: Hex; size: number; storedAt: number } | undefined;
+    async get(fileRoot: Hex): Promise<{ fileRoot: Hex; size: number; storedAt: number } | undefined> {
+      const row = await db.get<{ fileRoot: Hex; size: number; storedAt: number }>(
+        'SELECT file_root AS "fileRoot", size, stored_at AS "storedAt" FROM files WHERE file_root = ?',
+        [fileRoot],
+      );
+      return row && { fileRoot: row.fileRoot, size: Number(row.size), storedAt: Number(row.storedAt) };
     },
-    add({ fileRoot, size, now }: { fileRoot: Hex; size: number; now: number }): void {
-      add.run(fileRoot, size, now);
+    async add({ fileRoot, size, now }: { fileRoot: Hex; size: number; now: number }): Promise<void> {
+      await db.run("INSERT INTO files (file_root, size, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [fileRoot, size, now]);
     },
-    totals(): { count: number; bytes: number } {
-      return totals.get() as { count: number; bytes: number };
+    async totals(): Promise<{ count: number; bytes: number }> {
+      const row = (await db.get<{ count: number; bytes: number }>("SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM files"))!;
+      return { count: Number(row.count), bytes: Number(row.bytes) };
     },
   };
 }

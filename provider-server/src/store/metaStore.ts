@@ -1,15 +1,18 @@
-import type { Database } from "../db/openDatabase.ts";
+import type { SqlDatabase } from "../db/SqlDatabase.ts";
 
 /** Small key/value facts, e.g. the last block whose events were processed. */
-export function createMetaStore(db: Database) {
-  const get = db.prepare("SELECT value FROM meta WHERE key = ?");
-  const set = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+export function createMetaStore(db: SqlDatabase) {
   return {
-    get(key: string): string | undefined {
-      return (get.get(key) as { value: string } | undefined)?.value;
+    async get(key: string): Promise<string | undefined> {
+      return (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", [key]))?.value;
     },
-    set(key: string, value: string): void {
-      set.run(key, value);
+    async set(key: string, value: string): Promise<void> {
+      await db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]);
+    },
+    /** Sets `key` only if it has no value yet; returns the value it holds afterwards (first writer wins). */
+    async setIfAbsent(key: string, value: string): Promise<string> {
+      await db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [key, value]);
+      return (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", [key]))!.value;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { Database } from "../db/openDatabase.ts";
+import type { SqlDatabase } from "../db/SqlDatabase.ts";
 
 export type TaskKind = "answerDeliveryDispute" | "answerStorageChallenge";
 /** pending → (sent) → done | obsolete | failed */
@@ -21,54 +21,62 @@ export type TaskRecord = {
   updatedAt: number;
 };
 
+type Row = Record<string, string | number | null>;
+
+const fromRow = (row: Row): TaskRecord => ({
+  id: Number(row.id),
+  kind: row.kind as TaskKind,
+  orderId: row.order_id as Hex,
+  trigger: row.trigger as string,
+  status: row.status as TaskStatus,
+  txHash: row.tx_hash as Hex | null,
+  attempts: Number(row.attempts),
+  lastError: row.last_error as string | null,
+  nextAttemptAt: Number(row.next_attempt_at),
+  deadline: row.deadline === null || row.deadline === undefined ? null : Number(row.deadline),
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
 /** Persistent work queue for the automatic answers to disputes and challenges. */
-export function createTaskStore(db: Database) {
-  const insert = db.prepare(
-    "INSERT OR IGNORE INTO tasks (kind, order_id, trigger, status, next_attempt_at, deadline, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
-  );
-  const due = db.prepare(
-    // Earliest deadline first; a task without one (none known) after those with one.
-    "SELECT * FROM tasks WHERE status IN ('pending', 'sent') AND next_attempt_at <= ? ORDER BY deadline IS NULL, deadline, id LIMIT ?",
-  );
-  const open = db.prepare("SELECT * FROM tasks WHERE status IN ('pending', 'sent') ORDER BY id");
-  const recent = db.prepare("SELECT * FROM tasks ORDER BY id DESC LIMIT ?");
-  const byOrder = db.prepare("SELECT * FROM tasks WHERE order_id = ? ORDER BY id");
-  const update = db.prepare(
-    "UPDATE tasks SET status = ?, tx_hash = ?, attempts = ?, last_error = ?, next_attempt_at = ?, deadline = ?, updated_at = ? WHERE id = ?",
-  );
-  const fromRow = (row: Record<string, string | number | null>): TaskRecord => ({
-    id: row.id as number,
-    kind: row.kind as TaskKind,
-    orderId: row.order_id as Hex,
-    trigger: row.trigger as string,
-    status: row.status as TaskStatus,
-    txHash: row.tx_hash as Hex | null,
-    attempts: row.attempts as number,
-    lastError: row.last_error as string | null,
-    nextAttemptAt: row.next_attempt_at as number,
-    deadline: (row.deadline as number | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  });
+export function createTaskStore(db: SqlDatabase) {
   return {
     /** Adds a task once per trigger (an event's block:logIndex), so a replayed event adds nothing. */
-    add({ kind, orderId, trigger, now, deadline = null }: { kind: TaskKind; orderId: Hex; trigger: string; now: number; deadline?: number | null }): boolean {
-      return Number(insert.run(kind, orderId, trigger, now, deadline, now, now).changes) === 1;
+    async add({ kind, orderId, trigger, now, deadline = null }: { kind: TaskKind; orderId: Hex; trigger: string; now: number; deadline?: number | null }): Promise<boolean> {
+      const { changes } = await db.run(
+        "INSERT INTO tasks (kind, order_id, trigger, status, next_attempt_at, deadline, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [kind, orderId, trigger, now, deadline, now, now],
+      );
+      return changes === 1;
     },
-    due({ now, limit }: { now: number; limit: number }): TaskRecord[] {
-      return (due.all(now, limit) as Record<string, string | number | null>[]).map(fromRow);
+    async due({ now, limit }: { now: number; limit: number }): Promise<TaskRecord[]> {
+      // Earliest deadline first; a task without one (none known) after those with one.
+      const rows = await db.all<Row>(
+        "SELECT * FROM tasks WHERE status IN ('pending', 'sent') AND next_attempt_at <= ? ORDER BY deadline IS NULL, deadline, id LIMIT ?",
+        [now, limit],
+      );
+      return rows.map(fromRow);
     },
-    open(): TaskRecord[] {
-      return (open.all() as Record<string, string | number | null>[]).map(fromRow);
+    async open(): Promise<TaskRecord[]> {
+      return (await db.all<Row>("SELECT * FROM tasks WHERE status IN ('pending', 'sent') ORDER BY id")).map(fromRow);
     },
-    recent(limit: number): TaskRecord[] {
-      return (recent.all(limit) as Record<string, string | number | null>[]).map(fromRow);
+    async recent(limit: number): Promise<TaskRecord[]> {
+      return (await db.all<Row>("SELECT * FROM tasks ORDER BY id DESC LIMIT ?", [limit])).map(fromRow);
     },
-    forOrder(orderId: Hex): TaskRecord[] {
-      return (byOrder.all(orderId) as Record<string, string | number | null>[]).map(fromRow);
+    async forOrder(orderId: Hex): Promise<TaskRecord[]> {
+      return (await db.all<Row>("SELECT * FROM tasks WHERE order_id = ? ORDER BY id", [orderId])).map(fromRow);
     },
-    update(task: TaskRecord, now: number): void {
-      update.run(task.status, task.txHash, task.attempts, task.lastError, task.nextAttemptAt, task.deadline, now, task.id);
+    async update(task: TaskRecord, now: number): Promise<void> {
+      await db.run("UPDATE tasks SET status = ?, tx_hash = ?, attempts = ?, last_error = ?, next_attempt_at = ?, deadline = ?, updated_at = ? WHERE id = ?", [
+        task.status,
+        task.txHash,
+        task.attempts,
+        task.lastError,
+        task.nextAttemptAt,
+        task.deadline,
+        now,
+        task.id,
+      ]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { Database } from "../db/openDatabase.ts";
+import type { SqlDatabase } from "../db/SqlDatabase.ts";
 
 /** A resumable upload's persisted state (see migration 3). */
 export type UploadRecord = {
@@ -17,16 +17,24 @@ export type UploadRecord = {
   leaseUntil: number;
 };
 
-type Row = { order_id: string; upload_offset: number; hasher: string; blob_state: string | null; tail: Uint8Array | null; lease_token: string | null; lease_until: number };
+type Row = {
+  order_id: string;
+  upload_offset: number | string;
+  hasher: string;
+  blob_state: string | null;
+  tail: Uint8Array | null;
+  lease_token: string | null;
+  lease_until: number | string;
+};
 
 const fromRow = (row: Row): UploadRecord => ({
   orderId: row.order_id as Hex,
-  offset: row.upload_offset,
+  offset: Number(row.upload_offset),
   hasher: row.hasher,
   blobState: row.blob_state,
   tail: row.tail,
   leaseToken: row.lease_token,
-  leaseUntil: row.lease_until,
+  leaseUntil: Number(row.lease_until),
 });
 
 /**
@@ -34,36 +42,31 @@ const fromRow = (row: Row): UploadRecord => ({
  * whose lease expired (a stalled or partitioned instance) can no longer change the state another
  * writer took over: it sees `false` and stops.
  */
-export function createUploadStore(db: Database) {
-  const get = db.prepare("SELECT * FROM uploads WHERE order_id = ?");
-  const acquire = db.prepare(`INSERT INTO uploads (order_id, upload_offset, hasher, lease_token, lease_until, updated_at)
-    VALUES (?, 0, ?, ?, ?, ?)
-    ON CONFLICT (order_id) DO UPDATE SET lease_token = excluded.lease_token, lease_until = excluded.lease_until
-    WHERE uploads.lease_until < ?`);
-  const renew = db.prepare("UPDATE uploads SET lease_until = ? WHERE order_id = ? AND lease_token = ?");
-  const release = db.prepare("UPDATE uploads SET lease_token = NULL, lease_until = 0 WHERE order_id = ? AND lease_token = ?");
-  const save = db.prepare(
-    "UPDATE uploads SET upload_offset = ?, hasher = ?, blob_state = ?, tail = ?, lease_until = ?, updated_at = ? WHERE order_id = ? AND lease_token = ?",
-  );
-  const remove = db.prepare("DELETE FROM uploads WHERE order_id = ? AND lease_token = ?");
-  const removeAny = db.prepare("DELETE FROM uploads WHERE order_id = ?");
+export function createUploadStore(db: SqlDatabase) {
   return {
-    get(orderId: Hex): UploadRecord | undefined {
-      const row = get.get(orderId.toLowerCase()) as Row | undefined;
+    async get(orderId: Hex): Promise<UploadRecord | undefined> {
+      const row = await db.get<Row>("SELECT * FROM uploads WHERE order_id = ?", [orderId.toLowerCase()]);
       return row && fromRow(row);
     },
     /** Takes the order's writer lease (creating the row at offset 0) unless a live lease is held; true when taken. */
-    acquire({ orderId, token, emptyHasher, now, leaseMs }: { orderId: Hex; token: string; emptyHasher: string; now: number; leaseMs: number }): boolean {
-      return Number(acquire.run(orderId.toLowerCase(), emptyHasher, token, now + leaseMs, Math.floor(now / 1000), now).changes) > 0;
+    async acquire({ orderId, token, emptyHasher, now, leaseMs }: { orderId: Hex; token: string; emptyHasher: string; now: number; leaseMs: number }): Promise<boolean> {
+      const { changes } = await db.run(
+        `INSERT INTO uploads (order_id, upload_offset, hasher, lease_token, lease_until, updated_at)
+    VALUES (?, 0, ?, ?, ?, ?)
+    ON CONFLICT (order_id) DO UPDATE SET lease_token = excluded.lease_token, lease_until = excluded.lease_until
+    WHERE uploads.lease_until < ?`,
+        [orderId.toLowerCase(), emptyHasher, token, now + leaseMs, Math.floor(now / 1000), now],
+      );
+      return changes > 0;
     },
-    renew({ orderId, token, until }: { orderId: Hex; token: string; until: number }): boolean {
-      return Number(renew.run(until, orderId.toLowerCase(), token).changes) > 0;
+    async renew({ orderId, token, until }: { orderId: Hex; token: string; until: number }): Promise<boolean> {
+      return (await db.run("UPDATE uploads SET lease_until = ? WHERE order_id = ? AND lease_token = ?", [until, orderId.toLowerCase(), token])).changes > 0;
     },
-    release({ orderId, token }: { orderId: Hex; token: string }): void {
-      release.run(orderId.toLowerCase(), token);
+    async release({ orderId, token }: { orderId: Hex; token: string }): Promise<void> {
+      await db.run("UPDATE uploads SET lease_token = NULL, lease_until = 0 WHERE order_id = ? AND lease_token = ?", [orderId.toLowerCase(), token]);
     },
     /** Records a new persisted offset (and renews the lease); false if the lease was lost. */
-    save({
+    async save({
       orderId,
       token,
       offset,
@@ -79,17 +82,20 @@ export function createUploadStore(db: Database) {
       blobState: string | null;
       tail: Uint8Array | null;
       leaseUntil: number;
-    }): boolean {
-      const changes = save.run(offset, hasher, blobState, tail && tail.length > 0 ? tail : null, leaseUntil, Math.floor(Date.now() / 1000), orderId.toLowerCase(), token).changes;
-      return Number(changes) > 0;
+    }): Promise<boolean> {
+      const { changes } = await db.run(
+        "UPDATE uploads SET upload_offset = ?, hasher = ?, blob_state = ?, tail = ?, lease_until = ?, updated_at = ? WHERE order_id = ? AND lease_token = ?",
+        [offset, hasher, blobState, tail && tail.length > 0 ? tail : null, leaseUntil, Math.floor(Date.now() / 1000), orderId.toLowerCase(), token],
+      );
+      return changes > 0;
     },
     /** Drops the upload (finished, or refused and discarded) while holding its lease. */
-    remove({ orderId, token }: { orderId: Hex; token: string }): boolean {
-      return Number(remove.run(orderId.toLowerCase(), token).changes) > 0;
+    async remove({ orderId, token }: { orderId: Hex; token: string }): Promise<boolean> {
+      return (await db.run("DELETE FROM uploads WHERE order_id = ? AND lease_token = ?", [orderId.toLowerCase(), token])).changes > 0;
     },
     /** Drops the row whatever its lease (the order got σ another way). */
-    removeAny(orderId: Hex): void {
-      removeAny.run(orderId.toLowerCase());
+    async removeAny(orderId: Hex): Promise<void> {
+      await db.run("DELETE FROM uploads WHERE order_id = ?", [orderId.toLowerCase()]);
     },
   };
 }

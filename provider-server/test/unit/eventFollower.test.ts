@@ -29,7 +29,7 @@ function fakeChain({ head, failures }: { head: number; failures: number }) {
 }
 
 async function follower(options: { head: number; failures: number; confirmations: number; maxBlockRange: number }) {
-  const store = createStore(openDatabase({ path: join(await mkdtemp(join(tmpdir(), "pekanu-follow-")), "db.sqlite") }));
+  const store = createStore(await openDatabase({ path: join(await mkdtemp(join(tmpdir(), "pekanu-follow-")), "db.sqlite") }));
   const fake = fakeChain(options);
   const instance = createEventFollower({
     store,
@@ -49,7 +49,7 @@ describe("event follower", () => {
     const { instance, ranges, store, setHead } = await follower({ head: 10, failures: 0, confirmations: 3, maxBlockRange: 3 });
     await instance.syncNow();
     expect(ranges).toEqual([[1, 3], [4, 6], [7, 8]]); // 10 - (3 - 1) = 8 is the last confirmed block
-    expect(store.meta.get("lastProcessedBlock")).toBe("8");
+    expect(await store.meta.get("lastProcessedBlock")).toBe("8");
     setHead(12);
     await instance.syncNow();
     expect(ranges.slice(3)).toEqual([[9, 10]]);
