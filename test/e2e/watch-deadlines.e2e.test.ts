@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page, WebWorker } from "puppeteer-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { CHROMIUM_PATH } from "../support/browser.ts";
+import { CHROMIUM_PATH, TEST_RESULTS_DIR } from "../support/browser.ts";
 import { type ChainView, chainView, type VaultRecordJson } from "./support/chain.ts";
 import { makeTempFile, PekanuBrowser, until, until as until_ } from "./support/pekanu.ts";
 import { ACCOUNTS, devKey, releaseStack, type StackInfo, useStack } from "./support/stack.ts";
@@ -46,6 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower's deadline notificat
     chain = chainView(stack);
     // A profile of our own: the restart test starts a second Chromium on it.
     profile = await mkdtemp(join(tmpdir(), "pekanu-watch-profile-"));
+    await rm(join(TEST_RESULTS_DIR, SUITE), { recursive: true, force: true }); // (launch keeps them for a given profile)
     pekanu = await PekanuBrowser.launch({ stack, suite: SUITE, clientKey: CLIENT_KEY, userDataDir: profile });
     page = await pekanu.openApp();
   });
