@@ -22,7 +22,7 @@
 //   node scripts/bench-extension.ts [--json] [--no-flow] [--build] [--encryption-only] [--watch-only]
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -326,7 +326,66 @@ async function measureHashing(browser: Browser, id: string) {
   };
 }
 
+/**
+ * Peak resident memory (VmRSS) of Chromium's renderer processes, sampled every 50 ms from /proc: the
+ * extension page, its hashing worker and the worker's helpers all live in the page's renderer, so
+ * the largest renderer is the one doing the work. Linux only (null elsewhere).
+ */
+function rendererMemory(browser: Browser) {
+  const rootPid = browser.process()?.pid;
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const renderers = (): number[] => {
+    if (!rootPid || !existsSync("/proc")) return [];
+    const children = new Map<number, number[]>();
+    for (const name of readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      const stat = read(`/proc/${name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid)!.push(Number(name));
+    }
+    const out: number[] = [];
+    const queue = [rootPid];
+    while (queue.length) {
+      const pid = queue.shift()!;
+      for (const child of children.get(pid) ?? []) {
+        queue.push(child);
+        if (read(`/proc/${child}/cmdline`).includes("--type=renderer")) out.push(child);
+      }
+    }
+    return out;
+  };
+  const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(read(`/proc/${pid}/status`))?.[1] ?? 0) / 1024;
+  const largest = (pids: number[]) => Math.max(0, ...pids.map(rssMiB));
+  return {
+    available: Boolean(rootPid && existsSync("/proc")),
+    now: () => largest(renderers()),
+    async peakDuring<T>(run: () => Promise<T>): Promise<{ out: T; peakMiB: number }> {
+      let pids = renderers();
+      let peak = largest(pids);
+      let ticks = 0;
+      const timer = setInterval(() => {
+        if (++ticks % 20 === 0) pids = renderers();
+        peak = Math.max(peak, largest(pids));
+      }, 50);
+      try {
+        const out = await run();
+        return { out, peakMiB: Math.max(peak, largest(pids)) };
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}
+
 async function measureEncryption(browser: Browser, id: string) {
+  const memory = rendererMemory(browser);
   const size = 256 << 20;
   const runs = 3;
   const mib = size / (1 << 20);
@@ -335,6 +394,9 @@ async function measureEncryption(browser: Browser, id: string) {
   const dir = mkdtempSync(join(tmpdir(), "pekanu-enc-"));
   const plainFile = join(dir, "plain.bin");
   writeFileSync(plainFile, bytes);
+  // A quarter of it: peak memory must not grow with the file (64 MiB vs 256 MiB).
+  const smallFile = join(dir, "plain64.bin");
+  writeFileSync(smallFile, bytes.subarray(0, 64 << 20));
   // The ciphertext to download, made by the CLI's code with a known key.
   const key = new Uint8Array(32).fill(0x42);
   const cipherFile = join(dir, "cipher.pkne");
@@ -342,7 +404,7 @@ async function measureEncryption(browser: Browser, id: string) {
 
   const page = await browser.newPage();
   await page.goto(`chrome-extension://${id}/tabs/app.html`, { waitUntil: "load" });
-  for (const [name, file] of [["plain", plainFile], ["cipher", cipherFile]] as const) {
+  for (const [name, file] of [["plain", plainFile], ["plain64", smallFile], ["cipher", cipherFile]] as const) {
     const input = await page.evaluateHandle((name: string) => {
       const element = document.createElement("input");
       element.type = "file";
@@ -371,12 +433,12 @@ async function measureEncryption(browser: Browser, id: string) {
     (globalThis as any).benchWorker = w;
   }, worker);
   type Committed = { root: string; size: number; ms: number; threads: number; key: string; header: string };
-  const commit = (mode: "private" | "convergent") =>
-    page.evaluate(async (mode: string) => {
+  const commit = (mode: "private" | "convergent", input = "plain") =>
+    page.evaluate(async (mode: string, input: string) => {
       const g = globalThis as any;
-      const r = await g.benchAsk({ kind: "commitEncrypted", file: g.benchFile("plain"), mode }, "committedEncrypted");
+      const r = await g.benchAsk({ kind: "commitEncrypted", file: g.benchFile(input), mode }, "committedEncrypted");
       return { root: r.root, size: r.size, ms: r.ms, threads: r.threads, key: g.benchHex(r.key), header: r.header };
-    }, mode) as Promise<Committed>;
+    }, mode, input) as Promise<Committed>;
   type Decrypted = { ms: number; root: string; plaintextSize: number; outSize: number };
   const decrypt = () =>
     page.evaluate(
@@ -424,12 +486,24 @@ async function measureEncryption(browser: Browser, id: string) {
   const plainMs: number[] = [];
   for (let i = 0; i < 2; i++) plainMs.push(await step(`commit (no encryption) ${i + 1}`, plainCommit));
   const first = await step("warm-up encrypt + commit (private)", () => commit("private"));
+  const idleMiB = memory.now();
+  const small = await step("encrypt + commit (private) of 64 MiB, peak memory", () => memory.peakDuring(() => commit("private", "plain64")));
   const priv: Committed[] = [];
-  for (let i = 0; i < runs; i++) priv.push(await step(`encrypt + commit (private) ${i + 1}`, () => commit("private")));
+  const peaks: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { out, peakMiB } = await step(`encrypt + commit (private) ${i + 1}`, () => memory.peakDuring(() => commit("private")));
+    priv.push(out);
+    peaks.push(peakMiB);
+  }
   const conv: Committed[] = [];
   for (let i = 0; i < 2; i++) conv.push(await step(`encrypt + commit (convergent) ${i + 1}`, () => commit("convergent")));
   const decrypts: Decrypted[] = [];
-  for (let i = 0; i < runs; i++) decrypts.push(await step(`decrypt-download ${i + 1}`, decrypt));
+  const decryptPeaks: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { out, peakMiB } = await step(`decrypt-download ${i + 1}`, () => memory.peakDuring(decrypt));
+    decrypts.push(out);
+    decryptPeaks.push(peakMiB);
+  }
   // A damaged ciphertext: the error names the segment and no temporary file is left.
   const { failure, left } = await step("damaged decrypt", () =>
     page.evaluate(
@@ -453,6 +527,7 @@ async function measureEncryption(browser: Browser, id: string) {
     ),
   );
   const chromium = { first, priv, conv, decrypts, failure, left, plainMs, webCrypto };
+  const mem = memory.available ? { idleMiB, small64MiB: small.peakMiB, commit256MiB: Math.max(...peaks), decrypt256MiB: Math.max(...decryptPeaks) } : null;
 
   // scrypt of the sealed vault export, in the same Chromium, with the extension's library (@noble/hashes).
   const { build: esbuild } = await import("esbuild");
@@ -512,6 +587,7 @@ async function measureEncryption(browser: Browser, id: string) {
     webCryptoSha: chromium.webCrypto.sha,
     scryptMs: median(scryptMs),
     failure: chromium.failure,
+    memory: mem,
   };
 }
 
@@ -886,6 +962,15 @@ if (!flowOnly) try {
   record({ metric: "  same, convergent", value: ratio(enc.convergent, enc.nodeFlatSha256), unit: "×" });
   record({ metric: "ratio encrypt + commit (private) / commit without encryption", value: ratio(enc.private, enc.plainCommit), unit: "×" });
   record({ metric: "decrypt-download: File → worker → OPFS, verified (root + every segment)", value: Math.round(enc.decrypt), unit: "MiB/s", note: `a damaged copy failed: "${enc.failure}", no temporary file left` });
+  if (enc.memory) {
+    const m = enc.memory;
+    const growth = m.commit256MiB - m.small64MiB;
+    record({ metric: "peak renderer memory (RSS), idle page before the runs", value: Math.round(m.idleMiB), unit: "MiB" });
+    record({ metric: "peak renderer memory, encrypt + commit of 64 MiB", value: Math.round(m.small64MiB), unit: "MiB" });
+    record({ metric: "peak renderer memory, encrypt + commit of 256 MiB", value: Math.round(m.commit256MiB), unit: "MiB" });
+    record({ metric: "  growth 64 → 256 MiB file (4× the file)", value: Math.round(growth), unit: "MiB", target: "< 64 (does not grow with the file)", ok: growth < 64 });
+    record({ metric: "peak renderer memory, decrypt-download of 256 MiB", value: Math.round(m.decrypt256MiB), unit: "MiB", target: "< idle + 256", ok: m.decrypt256MiB < m.idleMiB + 256 });
+  }
   record({ metric: "scrypt N=2^17 r=8 p=1 (sealed vault export), Chromium", value: Math.round(enc.scryptMs), unit: "ms", target: "≈ 1000" , ok: enc.scryptMs >= 300 && enc.scryptMs <= 3000 });
   if (!encryptionOnly) {
 

@@ -61,6 +61,9 @@ const server = await createProviderServer({
     stakeWei: 100n * 10n ** 18n,
     paramsProfile: "local",
     pollIntervalMs: 1000,
+    // Compute jobs: a ComputeContract deployed and staked on first start (kept in the data dir),
+    // as `--compute-contract deploy --compute-stake 100` would.
+    compute: { contract: "deploy", stakeWei: 100n * 10n ** 18n },
   },
   logger,
 });
@@ -98,6 +101,7 @@ say("════════════════════════ Pe
 say(`Provider server   ${providerUrl}   (status page: ${providerUrl}/)`);
 say(`Chain RPC         ${chain.rpcUrl}   chain id ${chain.chainId}`);
 say(`ServerContract    ${contractAddress}${stake ? `   stake ${formatEther(stake[0])} ETH (${formatEther(stake[1])} locked)` : ""}`);
+if (info.compute) say(`ComputeContract   ${info.compute.address}   (compute jobs: POST ${providerUrl}/v1/jobs/quotes)`);
 say();
 say("Next steps:");
 if (extensionDir) {

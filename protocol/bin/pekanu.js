@@ -16,6 +16,7 @@ import {
 } from "../src/node/index.ts";
 import { ComputeError } from "../src/compute/ComputeError.ts";
 import { MatrixUsageError, runMatrixCommand } from "../src/node/runMatrixCommand.ts";
+import { JobUsageError, runJobCommand } from "../src/node/runJobCommand.ts";
 
 const USAGE = `Usage:
   pekanu root FILE [--json]         file root (commitment), size and chunk count
@@ -26,6 +27,7 @@ const USAGE = `Usage:
                                     mode: identical files give identical ciphertexts); prints the key
   pekanu decrypt FILE OUT --key HEX [--json]   decrypt FILE into OUT, verifying every segment
   pekanu matrix …                   matrices for compute jobs (pekanu matrix --help)
+  pekanu job …                      run a compute job with a provider by hand (pekanu job --help)
   pekanu --help
 
 encrypt and decrypt print the root of the ciphertext (what a receipt's fileRoot names). OUT is
@@ -68,6 +70,10 @@ function parseKey(text) {
 let currentFile = "file";
 
 async function main(argv) {
+  if (argv[0] === "job") {
+    await runJobCommand({ argv: argv.slice(1), out: (text) => process.stdout.write(text) });
+    return;
+  }
   if (argv[0] === "matrix") {
     await runMatrixCommand({ argv: argv.slice(1), out: (text) => process.stdout.write(text) });
     return;
@@ -182,7 +188,7 @@ async function main(argv) {
 try {
   await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof MatrixUsageError) fail(2, error.message);
+  if (error instanceof UsageError || error instanceof MatrixUsageError || error instanceof JobUsageError) fail(2, error.message);
   if (error instanceof ComputeError) fail(1, `${error.code}: ${error.message}`);
   if (error instanceof MerkleError) fail(1, `${error.code}: ${error.message}`);
   if (error instanceof EncryptionError) fail(1, `${error.code}: ${error.message}`);

@@ -66,6 +66,12 @@ export const errorCodes = [
   "ChainUnavailable",
   "RateLimited",
   "Internal",
+  // Compute jobs (POST /v1/jobs/quotes)
+  "NotYourFile",
+  "WrongDimensions",
+  "JobTooLarge",
+  "UnknownKernel",
+  "InputEncrypted",
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -129,6 +135,31 @@ export const infoResponse = z.object({
     .describe("SIWE: the accepted domains; the session is bound to uriOrigin, chainId and a single-use nonce"),
   /** The contract's OrderState enum in order: `orderOf(id).state` is an index into this list. */
   orderStates: z.array(z.string()).optional().describe("the contract's OrderState enum in order: orderOf(id).state is an index into it"),
+  /** Compute jobs (docs/protocol-notes.md "Compute jobs"): null when this provider runs none. */
+  compute: z
+    .object({
+      contract: zAddress,
+      chainId: z.number().int().positive(),
+      signer: zAddress,
+      kernels: z.array(
+        z.object({
+          id: z.number().int().positive(),
+          name: z.string(),
+          maxM: z.number().int().positive(),
+          maxK: z.number().int().positive(),
+          maxN: z.number().int().positive(),
+        }),
+      ),
+      /** Wei per 10^9 multiply-adds (m·k·n for matmul, k·n for polyEval), decimal string. */
+      pricePerGigaMulAdd: z.string(),
+      /** The price of a job is never below this (wei, decimal string). */
+      minPrice: z.string(),
+      /** Largest m·k·n (multiply-adds) of one job. */
+      maxMulAdds: z.number().int().positive(),
+    })
+    .nullable()
+    .optional()
+    .describe("compute jobs: the ComputeContract, its signer, the kernels and their limits, the price; null when this provider runs none"),
   /** The client-facing ABI ("client contract code" of seed step 4). */
   abi: z.array(z.unknown()).describe("client-facing ABI: the functions a client calls, the read-only functions, client and order events, errors"),
 });

@@ -13,3 +13,4 @@ export * from "./api.ts";
 export { isServerContractCode } from "./isServerContractCode.ts";
 export * from "./encodeAuditBatch.ts";
 export * from "./decodeAuditBatch.ts";
+export * from "./share/index.ts";

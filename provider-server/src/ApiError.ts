@@ -22,6 +22,11 @@ export const errorStatus: Record<ErrorCode, number> = {
   ChainUnavailable: 503,
   RateLimited: 429,
   Internal: 500,
+  NotYourFile: 403,
+  WrongDimensions: 422,
+  JobTooLarge: 422,
+  UnknownKernel: 422,
+  InputEncrypted: 422,
 };
 
 /** An error the client sees as `{error: {code, message}}`; the message must be safe to show. */

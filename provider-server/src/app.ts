@@ -11,6 +11,12 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
 import { openBlobStore } from "./blobs/openBlobStore.ts";
+import { computeContractAbi } from "@pekanu/protocol/contract";
+import type { ComputeContext } from "./compute/ComputeContext.ts";
+import { createComputeFollower } from "./compute/createComputeFollower.ts";
+import { createJobQueue } from "./compute/createJobQueue.ts";
+import { ensureComputeDeployment } from "./compute/ensureComputeDeployment.ts";
+import { jobRoutes } from "./routes/jobRoutes.ts";
 import { connectChain } from "./chain/connectChain.ts";
 import { createEventFollower } from "./chain/createEventFollower.ts";
 import { createTxSender, defaultFeePolicy } from "./chain/createTxSender.ts";
@@ -19,6 +25,7 @@ import { readContractInfo } from "./chain/readContractInfo.ts";
 import { waitForChain } from "./chain/waitForChain.ts";
 import { describeConfig, type ProviderConfig, type ProviderConfigInput, requiredConfirmations, resolveConfig } from "./config.ts";
 import type { InFlightUpload, ServerContext } from "./context.ts";
+import { ConfigError } from "./ConfigError.ts";
 import { createLogger } from "./createLogger.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { createTaskRunner } from "./disputes/createTaskRunner.ts";
@@ -123,7 +130,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
         if (result.tasksAdded > 0) tasks.kick();
       },
     });
+    const compute = await setUpCompute({ config, store, chain, log, confirmations, getContext: () => context!, kickTasks: () => tasks.kick() });
     context = {
+      compute,
       config,
       log,
       store,
@@ -202,11 +211,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   installCors({ app, accepted: ctx.siweDomains });
   watchRequestBody({ app, bodyTimeoutMs: config.bodyTimeoutMs, windowMs: config.idleTimeoutMs, minBytesPerSecond: config.minUploadBytesPerSecond });
   await registerOpenApi({ app, version: VERSION, serverUrl: config.publicBaseUrl });
-  for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes, resumableUploadRoutes, openApiRoutes]) routes({ app, ctx });
+  for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes, resumableUploadRoutes, jobRoutes, openApiRoutes]) routes({ app, ctx });
   await app.ready();
 
   const pruneQuotes = async (now = Math.floor(Date.now() / 1000)) => {
     const removed = await ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
+    if (ctx.compute) await ctx.store.jobs.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
     if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
     return removed;
   };
@@ -221,6 +231,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     async start() {
       await ctx.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial chain sync failed"));
       ctx.follower.start();
+      if (ctx.compute) {
+        await ctx.compute.follower.syncNow().catch((error) => log.warn({ err: (error as Error).message }, "initial compute sync failed"));
+        ctx.compute.queue.warm();
+        await ctx.compute.queue.resume();
+        ctx.compute.follower.start();
+      }
       ctx.tasks.start();
       ctx.collector.start();
       const prune = () => pruneQuotes().catch((error) => log.warn({ err: (error as Error).message }, "pruning expired quotes failed"));
@@ -247,6 +263,10 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       await bounded("http", app.close());
       app.server.closeAllConnections?.();
       await bounded("event follower", ctx.follower.stop());
+      if (ctx.compute) {
+        await bounded("compute follower", ctx.compute.follower.stop());
+        await bounded("compute jobs", ctx.compute.queue.stop());
+      }
       await bounded("task runner", ctx.tasks.stop());
       await bounded("earnings collector", ctx.collector.stop());
       await db.close();
@@ -255,6 +275,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     },
     async sync() {
       await ctx.follower.syncNow();
+      await ctx.compute?.follower.syncNow();
       await ctx.tasks.runDue();
     },
     collectEarnings: () => ctx.collector.collectOnce(),
@@ -262,6 +283,73 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     routes,
     pruneQuotes,
   };
+}
+
+/**
+ * Compute jobs (--compute-contract): attaches to (or deploys) the ComputeContract, reads its signer
+ * and windows, and builds its event follower and job queue. Null when compute is off. The test-only
+ * flip switch is refused on any chain but 31337.
+ */
+async function setUpCompute({
+  config,
+  store,
+  chain,
+  log,
+  confirmations,
+  getContext,
+  kickTasks,
+}: {
+  config: ProviderConfig;
+  store: ReturnType<typeof createStore>;
+  chain: Awaited<ReturnType<typeof connectChain>>;
+  log: Logger;
+  confirmations: number;
+  getContext: () => ServerContext;
+  kickTasks: () => void;
+}): Promise<ComputeContext | null> {
+  if (config.compute.testFlipResult && chain.chainId !== 31337) {
+    throw new ConfigError(`--test-flip-result is a test switch: refused on chain ${chain.chainId} (only 31337)`);
+  }
+  const deployment = await ensureComputeDeployment({ config, store, chain, log });
+  if (!deployment) return null;
+  const contract = { address: deployment.address, abi: computeContractAbi } as const;
+  const [signer, params] = await Promise.all([
+    chain.publicClient.readContract({ ...contract, functionName: "signer" }),
+    chain.publicClient.readContract({ ...contract, functionName: "params" }),
+  ]);
+  if (signer.toLowerCase() !== chain.signer.address.toLowerCase()) {
+    log.error({ contractSigner: signer, serverSigner: chain.signer.address }, "the signer key is not the ComputeContract's signer: job quotes will be refused");
+  }
+  if (config.compute.testFlipResult) log.warn("TEST SWITCH --test-flip-result: every compute result gets one wrong entry");
+  const queue = createJobQueue({ getContext, log, concurrency: config.compute.concurrency });
+  let compute: ComputeContext;
+  const follower = createComputeFollower({
+    store,
+    chain,
+    address: deployment.address,
+    deployBlock: deployment.deployBlock,
+    confirmations,
+    pollIntervalMs: config.pollIntervalMs,
+    maxBlockRange: config.maxBlockRange,
+    log,
+    onApplied: ({ queued, tasksAdded, signerRotatedTo }) => {
+      if (signerRotatedTo) compute.signer = signerRotatedTo;
+      for (const jobId of queued) queue.enqueue(jobId);
+      if (tasksAdded > 0) kickTasks();
+    },
+  });
+  compute = {
+    address: deployment.address,
+    deployBlock: deployment.deployBlock,
+    domain: { chainId: chain.chainId, verifyingContract: deployment.address },
+    signer,
+    params: { verifyWindow: params.verifyWindow, responseWindow: params.responseWindow, challengeCooldown: params.challengeCooldown, challengeBond: params.challengeBond },
+    follower,
+    queue,
+    flipResult: config.compute.testFlipResult,
+  };
+  log.info({ contract: deployment.address, deployBlock: deployment.deployBlock }, "compute jobs on");
+  return compute;
 }
 
 /** The HMAC key of the sign-in nonces, made once and kept in the database (restarts keep nonces valid). */

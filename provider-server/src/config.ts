@@ -109,7 +109,28 @@ export type ProviderConfig = {
   uploadStallMs: number;
   /** Ceiling of the max fee per gas (wei) the server offers, also for an answer about to miss its deadline. */
   maxFeePerGas: bigint;
+  /** Compute jobs (issue 14): off unless `contract` is set. */
+  compute: ComputeConfig;
   logLevel: string;
+};
+
+export type ComputeConfig = {
+  /** The ComputeContract served (owner = the owner key, signer = the signer key), "deploy" to deploy one on first start, or undefined: no compute. */
+  contract: Address | "deploy" | undefined;
+  /** Initial stake sent with a compute deployment, in wei. */
+  stakeWei: bigint;
+  /** Wei per 10^9 multiply-adds. */
+  pricePerGigaMulAdd: bigint;
+  /** Lowest price of a job, in wei. */
+  minPrice: bigint;
+  /** Largest m·k·n of one job. */
+  maxMulAdds: number;
+  /** Jobs computed at once (each in its own worker thread). */
+  concurrency: number;
+  /** Seconds from a quote to its deliverBy. */
+  deliverSeconds: number;
+  /** Test only (chain 31337): flip one entry of every result, sign and publish it as if honest. */
+  testFlipResult: boolean;
 };
 
 type OptionSpec = {
@@ -183,11 +204,20 @@ export const configOptions: readonly OptionSpec[] = [
   { key: "uploadLeaseMs", flag: "--upload-lease-ms", env: "PEKANU_UPLOAD_LEASE_MS", default: "15000", doc: "resumable uploads: one writer per order holds a lease this long (renewed while bytes flow); a crashed writer's order is free again after it" },
   { key: "uploadStallMs", flag: "--upload-stall-ms", env: "PEKANU_UPLOAD_STALL_MS", default: "30000", doc: "resumable uploads: a PATCH that sends no bytes for this long is ended; what arrived is kept" },
   { key: "maxFeePerGas", flag: "--max-fee-per-gas", env: "PEKANU_MAX_FEE_PER_GAS", default: "200000000000", doc: "ceiling of the fee per gas in wei (200 gwei) the server pays, reached as an answer's deadline nears" },
+  { key: "computeContract", flag: "--compute-contract", env: "PEKANU_COMPUTE_CONTRACT", default: "", doc: "compute jobs: the ComputeContract to serve (owner and signer keys as for storage), or deploy (deploy one on first start and keep it); unset: no compute" },
+  { key: "computeStake", flag: "--compute-stake", env: "PEKANU_COMPUTE_STAKE", default: "1", doc: "initial stake in ETH sent with a ComputeContract deployment" },
+  { key: "computePricePerGigaMulAdd", flag: "--compute-price-wei", env: "PEKANU_COMPUTE_PRICE_WEI", default: "100000000000000", doc: "price of a job in wei per 10^9 multiply-adds (m·k·n)" },
+  { key: "computeMinPrice", flag: "--compute-min-price-wei", env: "PEKANU_COMPUTE_MIN_PRICE_WEI", default: "10000000000000", doc: "lowest price of a job, in wei" },
+  { key: "computeMaxMulAdds", flag: "--compute-max-mul-adds", env: "PEKANU_COMPUTE_MAX_MUL_ADDS", default: "17179869184", doc: "largest job in multiply-adds (m·k·n; default 2^34, n = 2048 twice over)" },
+  { key: "computeConcurrency", flag: "--compute-concurrency", env: "PEKANU_COMPUTE_CONCURRENCY", default: "1", doc: "jobs computed at once (one worker thread each)" },
+  { key: "computeDeliverSeconds", flag: "--compute-deliver-seconds", env: "PEKANU_COMPUTE_DELIVER_SECONDS", default: "3600", doc: "seconds from a job quote to its delivery deadline (deliverBy)" },
+  { key: "testFlipResult", flag: "--test-flip-result", env: "PEKANU_TEST_FLIP_RESULT", default: "", doc: "TEST ONLY (refused unless chain id 31337): flip one entry of every compute result and publish it as if honest" },
   { key: "logLevel", flag: "--log-level", env: "PEKANU_LOG_LEVEL", default: "info", doc: "fatal | error | warn | info | debug | trace | silent" },
 ];
 
 /** Options a caller (a test, the CLI) may give directly; anything missing takes its default. */
-export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration" | "s3" | "siweExtensionIds" | "registrationMinBalance">> & {
+export type ProviderConfigInput = Partial<Omit<ProviderConfig, "pricing" | "registration" | "s3" | "siweExtensionIds" | "registrationMinBalance" | "compute">> & {
+  compute?: Partial<ComputeConfig>;
   siweExtensionIds?: string[] | string;
   registrationMinBalance?: bigint | string;
   ownerKey: Hex;
@@ -373,8 +403,28 @@ export function resolveConfig(input: ProviderConfigInput): ProviderConfig {
     uploadLeaseMs: positiveInt("upload lease", input.uploadLeaseMs ?? 15_000, { min: 100 }),
     uploadStallMs: positiveInt("upload stall timeout", input.uploadStallMs ?? 30_000, { min: 100 }),
     maxFeePerGas: input.maxFeePerGas ?? 200_000_000_000n,
+    compute: computeSettings(input.compute ?? {}),
     logLevel: input.logLevel ?? "info",
   };
+}
+
+function computeSettings(input: Partial<ComputeConfig>): ComputeConfig {
+  const contract = input.contract === undefined || (input.contract as string) === "" ? undefined : input.contract;
+  if (contract !== undefined && contract !== "deploy" && !isAddress(contract, { strict: false })) {
+    throw new ConfigError(`compute contract must be an address or deploy, got ${contract}`);
+  }
+  const settings: ComputeConfig = {
+    contract: contract === undefined || contract === "deploy" ? contract : getAddress(contract),
+    stakeWei: input.stakeWei ?? 10n ** 18n,
+    pricePerGigaMulAdd: input.pricePerGigaMulAdd ?? 100_000_000_000_000n,
+    minPrice: input.minPrice ?? 10_000_000_000_000n,
+    maxMulAdds: positiveInt("compute max multiply-adds", input.maxMulAdds ?? 2 ** 34),
+    concurrency: positiveInt("compute concurrency", input.concurrency ?? 1, { max: 64 }),
+    deliverSeconds: positiveInt("compute deliver seconds", input.deliverSeconds ?? 3600, { min: 10 }),
+    testFlipResult: input.testFlipResult ?? false,
+  };
+  if (settings.pricePerGigaMulAdd < 0n || settings.minPrice < 0n || settings.stakeWei < 0n) throw new ConfigError("compute prices and stake must not be negative");
+  return settings;
 }
 
 /** Splits `--flag value` / `--flag=value` arguments; everything else is returned as positionals. */
@@ -453,6 +503,13 @@ export function loadConfig({
     if (value !== "true" && value !== "false") throw new ConfigError(`${key} must be true or false, got ${value}`);
     return value === "true";
   };
+  // --test-flip-result is a switch: present (or "1"/"true") turns it on.
+  const flip = flags.get("--test-flip-result");
+  flags.delete("--test-flip-result");
+  const flipEnv = env.PEKANU_TEST_FLIP_RESULT;
+  const testFlipResult = flip === true || flip === "1" || flip === "true" || (flip === undefined && (flipEnv === "1" || flipEnv === "true"));
+  const computeStake = raw("computeStake");
+  if (computeStake !== undefined && !/^\d+(\.\d{1,18})?$/.test(computeStake)) throw new ConfigError(`compute stake must be an amount of ETH, got ${computeStake}`);
   const confirmations = raw("confirmations");
   const stake = raw("stake");
   let stakeWei: bigint | undefined;
@@ -528,6 +585,16 @@ export function loadConfig({
     uploadLeaseMs: int("uploadLeaseMs"),
     uploadStallMs: int("uploadStallMs"),
     maxFeePerGas: wei("maxFeePerGas"),
+    compute: {
+      contract: raw("computeContract") as Address | "deploy" | undefined,
+      stakeWei: computeStake === undefined ? undefined : parseEther(computeStake),
+      pricePerGigaMulAdd: wei("computePricePerGigaMulAdd"),
+      minPrice: wei("computeMinPrice"),
+      maxMulAdds: int("computeMaxMulAdds"),
+      concurrency: int("computeConcurrency"),
+      deliverSeconds: int("computeDeliverSeconds"),
+      testFlipResult,
+    },
     logLevel: raw("logLevel"),
   } as ProviderConfigInput);
 }

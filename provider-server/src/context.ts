@@ -2,6 +2,7 @@ import type { PekanuDomain } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
 import type { BlobStore } from "./blobs/BlobStore.ts";
+import type { ComputeContext } from "./compute/ComputeContext.ts";
 import type { ChainConnection } from "./chain/connectChain.ts";
 import type { EventFollower } from "./chain/createEventFollower.ts";
 import type { TxSender } from "./chain/createTxSender.ts";
@@ -50,6 +51,8 @@ export type ServerContext = {
   /** Open-policy registrations, batched into one registerClients transaction at a time. */
   registrations: RegistrationBatcher;
   version: string;
+  /** Compute jobs (--compute-contract), or null when this server runs none. */
+  compute: ComputeContext | null;
 };
 
 /** An upload (or ownership proof) in progress for an order. */

@@ -5,7 +5,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { serverContractAbi, type QuoteResponse } from "@pekanu/protocol";
+import { formatShareLink, parseShareLink, serverContractAbi, shareGrantMessage, type QuoteResponse } from "@pekanu/protocol";
 import { decryptBytes, deriveConvergentKey, encryptBytes, generateFileKey } from "@pekanu/protocol/encryption";
 import { bytesToHex, fileRootOf } from "@pekanu/protocol/merkle";
 import { nodeSha256 } from "@pekanu/protocol/node";
@@ -144,6 +144,42 @@ describe("encrypted files at a real provider", () => {
       expect(calldata.includes(hexOf(plainChunk))).toBe(false);
       for (let o = 0; o + 32 <= plainChunk.length; o += 256) expect(calldata.includes(hexOf(plainChunk.subarray(o, o + 32)))).toBe(false);
     }
+  });
+
+  it("a share link: anyone holding it downloads that one file without a session; a forged, expired, foreign or misplaced grant is refused", async () => {
+    const { link } = aliceOrder;
+    const fileRoot = rootOf(aliceOrder.ciphertext);
+    const { chainId, verifyingContract: contract } = provider.server.context.domain;
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const grant = async (account: typeof alice, root: Hex, until = expiresAt) =>
+      `${until}.${await account.signMessage({ message: shareGrantMessage({ fileRoot: root, chainId, contract, expiresAt: until }) })}`;
+    const get = (url: string) => fetch(url).then(async (r) => ({ status: r.status, bytes: new Uint8Array(await r.arrayBuffer()) }));
+    const url = formatShareLink({ link, key: convergentKey, grant: { expiresAt, signature: (await grant(alice, fileRoot)).split(".")[1] as Hex } });
+    const share = parseShareLink(url);
+    expect(share.fileRoot).toBe(fileRoot.toLowerCase());
+    const shared = await get(share.downloadUrl);
+    expect(shared.status).toBe(200);
+    expect(shared.bytes).toEqual(aliceOrder.ciphertext);
+    expect(await decryptBytes({ key: share.key, ciphertext: shared.bytes })).toEqual(plaintext);
+    // No grant, no session: refused as before.
+    expect((await get(link)).status).toBe(401);
+    // Expired; a signature over another file's root; a signer holding no order for it (carol); a damaged signature.
+    const carol = testAccount(5);
+    const otherRoot = rootOf(random(100));
+    for (const [query, status] of [
+      [await grant(alice, fileRoot, Math.floor(Date.now() / 1000) - 1), 401],
+      [await grant(alice, otherRoot), 403],
+      [await grant(carol, fileRoot), 403],
+      [`${expiresAt}.0x${"00".repeat(65)}`, 401],
+      ["12.0x12", 401],
+    ] as const) {
+      const answer = await get(`${link}?share=${query}`);
+      expect(answer.status, query.slice(0, 20)).toBe(status);
+      expect(answer.bytes.length).toBeLessThan(1000); // an error body, never the file
+    }
+    // A grant only opens the download: the audit route still needs the owner's session.
+    expect((await fetch(`${link}/audit?index=0&share=${await grant(alice, fileRoot)}`)).status).toBe(401);
+    expect((await fetch(`${link}/audit?index=0`)).status).toBe(401);
   });
 
   it("the key and the plaintext never reach the provider: not on its disk, not in its logs (even when a share link's fragment is opened)", async () => {

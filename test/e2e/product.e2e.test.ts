@@ -3,7 +3,8 @@
  * focused, not duplicated; several orders live side by side; two tabs cannot upload the same
  * order; the files home tells the truth about each file (stored, waiting for payment, not stored —
  * refunded) for real orders in those states; and an automated accessibility check (axe-core, WCAG
- * 2 A/AA rules) passes on the files home, a file's details, the store page, settings and credits.
+ * 2 A/AA rules) passes on the files home, a file's details, the store page, settings, credits and
+ * the Compute screen (with jobs on it: compute.e2e).
  * Screens under test-results/product.e2e/.
  */
 import { existsSync } from "node:fs";
@@ -206,7 +207,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the extension as a product", () => 
     }
   });
 
-  test("accessibility of the store page, settings and credits", async () => {
+  test("accessibility of the store page, settings, credits and compute", async () => {
     await expectAccessible(page, "store page");
     const settings = await pekanu.browser.newPage();
     await settings.goto(`chrome-extension://${pekanu.extensionId}/options.html`, { waitUntil: "load" });
@@ -219,6 +220,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the extension as a product", () => 
     await expectAccessible(credits, "credits");
     await pekanu.shot(credits, "08-credits");
     await credits.close();
+    const compute = await pekanu.openApp("#compute");
+    await compute.waitForSelector('[data-testid="compute-input-a"]');
+    await expectAccessible(compute, "compute");
+    await pekanu.shot(compute, "09-compute");
+    await compute.close();
     void chain;
     void CLIENT;
     void until;

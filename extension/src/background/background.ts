@@ -6,6 +6,8 @@ import { renewFile } from "./controllers/renewal.ts";
 import { stepOf } from "../lib/flow.ts";
 import type { PortMessage, Request, View, WalletView } from "../lib/messages.ts";
 import { CreditsController } from "./controllers/credits.ts";
+import { ComputeController } from "./controllers/compute.ts";
+import { createComputeChain, type ComputeChain } from "./services/computeChain.ts";
 import { OrdersController } from "./controllers/orders.ts";
 import { SettingsController } from "./controllers/settings.ts";
 import { VaultController } from "./controllers/vault.ts";
@@ -18,6 +20,7 @@ import { WalletConnection } from "./services/wallet.ts";
 import type { KeyValueStore } from "./store.ts";
 import { createBackgroundMessenger, type BackgroundMessenger } from "./types.ts";
 import type { Vault } from "../lib/vault/db.ts";
+import { createShareLink, messageHex } from "./controllers/shareLink.ts";
 
 /** Requests whose failure belongs to the order or session on screen (shown in the popup too). */
 export const flowRequests = new Set<Request["type"]>([
@@ -47,6 +50,7 @@ export type BackgroundDeps = {
   /** Tests pass their own wallet and chain. */
   wallet?: WalletConnection;
   chain?: Chain;
+  computeChain?: ComputeChain;
 };
 
 export function createBackground(deps: BackgroundDeps) {
@@ -63,6 +67,11 @@ export function createBackground(deps: BackgroundDeps) {
   const orders = new OrdersController({ messenger, store: deps.store, chain });
   const vault = new VaultController({ messenger, store: deps.store, chain, walletChainId: () => wallet.chainId() });
   const credits = new CreditsController({ messenger, chain, account: () => wallet.account() });
+  const compute = new ComputeController({
+    messenger,
+    chain: deps.computeChain ?? createComputeChain({ client: chain.client, request: (args) => wallet.request(args) }),
+    account: () => wallet.account(),
+  });
   messenger.registerAction("chain:revealedChunks", (contract, fileRoot) => revealedChunks({ client: chain.client, contract, fileRoot }));
   const watch = new WatchController({
     messenger,
@@ -90,6 +99,7 @@ export function createBackground(deps: BackgroundDeps) {
     const legacy = await sessions.load();
     await orders.load(legacy);
     void vault.load();
+    void compute.load();
   })();
 
   function view(): View {
@@ -111,6 +121,7 @@ export function createBackground(deps: BackgroundDeps) {
       settings: settings.state,
       credits: credits.state,
       vault: vault.state,
+      compute: compute.state,
       now: Date.now(),
     };
   }
@@ -132,7 +143,7 @@ export function createBackground(deps: BackgroundDeps) {
       }
     });
   }
-  for (const event of ["settings:changed", "session:changed", "orders:changed", "vault:changed", "credits:changed", "busy:changed"] as const) {
+  for (const event of ["settings:changed", "session:changed", "orders:changed", "vault:changed", "credits:changed", "busy:changed", "compute:changed"] as const) {
     messenger.subscribe(event, broadcast);
   }
   messenger.subscribe("settings:changed", (s) => {
@@ -156,6 +167,7 @@ export function createBackground(deps: BackgroundDeps) {
       sessions.resume();
       orders.resume();
       void vault.resume();
+      void compute.resume();
       void watch.tick();
     });
   }
@@ -274,9 +286,20 @@ export function createBackground(deps: BackgroundDeps) {
       case "vault.downloadTarget":
         return vault.downloadTarget(request.key);
       case "vault.export":
-        return vault.export();
+        return withBusy(request.passphrase !== undefined ? "Protecting the export with your passphrase…" : "Exporting…", () => vault.export({ passphrase: request.passphrase, includeKeys: request.includeKeys }));
       case "vault.import":
-        return withBusy("Checking and importing receipts…", () => vault.import(request.json));
+        return withBusy("Checking and importing receipts…", () => vault.import(request.json, request.passphrase));
+      case "vault.shareLink": {
+        const record = await vault.get(request.key);
+        if (!record) throw new UserFacingError(humanError("NotInVault", "Not in your files", "This file is not in your list any more.", "none"));
+        return withBusy("Sign the share permission in your wallet…", async () =>
+          createShareLink({
+            record,
+            account: await wallet.account(),
+            signMessage: (message, account) => wallet.request<`0x${string}`>({ method: "personal_sign", params: [messageHex(message), account] }),
+          }),
+        );
+      }
       case "penalty.dispute":
         return withBusy("Confirm the dispute in your wallet…", () => vault.penalty(request.key, "disputeDelivery"));
       case "penalty.challenge":
@@ -287,6 +310,28 @@ export function createBackground(deps: BackgroundDeps) {
         return credits.read();
       case "credits.withdraw":
         return withBusy("Confirm the withdrawal in your wallet…", () => credits.withdraw());
+      case "compute.info":
+        return withBusy("Reading the provider's computing offer…", () => compute.readInfo());
+      case "compute.quote":
+        return withBusy("Asking the provider for a price…", () => compute.quote(request));
+      case "compute.checkBalance":
+        return withBusy("Checking your balance…", () => compute.checkBalance(request.key));
+      case "compute.pay":
+        return withBusy("Confirm the payment in your wallet…", () => compute.pay(request.key));
+      case "compute.refresh":
+        return compute.refresh(request.key);
+      case "compute.targets":
+        return compute.targets(request.key);
+      case "compute.recordCheck": {
+        const { key, verified, errorLog2, ms, wrong } = request;
+        return compute.recordCheck(key, { verified, errorLog2, ms, ...(wrong ? { wrong } : {}) });
+      }
+      case "compute.proveFraud":
+        return withBusy("Confirm the report of the wrong result in your wallet…", () => compute.proveFraud(request.key, request.item as never));
+      case "compute.credits":
+        return compute.readCredits();
+      case "compute.withdraw":
+        return withBusy("Confirm the withdrawal in your wallet…", () => compute.withdraw());
     }
   }
 
@@ -317,7 +362,7 @@ export function createBackground(deps: BackgroundDeps) {
     });
   }
 
-  return { messenger, settings, sessions, orders, vault, credits, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
+  return { messenger, settings, sessions, orders, vault, credits, compute, watch, wallet, chain, ready, view, handle, failRequest, addPort, resume };
 }
 
 export type Background = ReturnType<typeof createBackground>;

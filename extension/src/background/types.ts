@@ -48,6 +48,7 @@ export type BackgroundEvents = {
   "vault:changed": { count: number; version: number };
   "credits:changed": null;
   "busy:changed": string | null;
+  "compute:changed": null;
 };
 
 export type BackgroundMessenger = Messenger<BackgroundActions, BackgroundEvents>;

@@ -99,6 +99,11 @@ const apiMessages: Record<string, [string, string, HumanErrorAction]> = {
   ChainUnavailable: ["Provider cannot reach the chain", "The provider cannot read the blockchain right now. Retry later.", "retry"],
   RateLimited: ["Too many requests", "The provider asks you to slow down. Wait a few seconds, then retry.", "retry"],
   Internal: ["Provider error", "The provider had an internal error. Retry later.", "retry"],
+  NotYourFile: ["Not your file", "A chosen input is not a file you store with this provider (stored, paid and checked). Store it first.", "none"],
+  WrongDimensions: ["Wrong matrix size", "A chosen file's matrix shape does not fit the job. Check the sizes of both matrices.", "none"],
+  JobTooLarge: ["Job too large", "This provider does not take a job this large.", "none"],
+  UnknownKernel: ["Unknown computation", "This provider does not offer that computation.", "none"],
+  InputEncrypted: ["Not a matrix file", "A chosen file is encrypted or not a matrix file, so the provider cannot compute on it. Store the matrix unencrypted.", "none"],
 };
 
 export function apiError(code: string, serverMessage: string, status: number): HumanError {
@@ -109,6 +114,18 @@ export function apiError(code: string, serverMessage: string, status: number): H
 
 /** Sentences for the contract's custom errors (ServerContract.sol). */
 const contractMessages: Record<string, [string, string, HumanErrorAction]> = {
+  ComputeContractQuoteExpired: ["Price expired", "The job's price expired. Ask the provider for a new one.", "none"],
+  ComputeContractJobExists: ["Already paid", "This job was already paid.", "none"],
+  ComputeContractIncorrectPayment: ["Wrong amount", "The amount sent does not match the job's price.", "none"],
+  ComputeContractInvalidQuoteSignature: ["Price not signed by the provider", "The contract refuses the job price's signature. Do not pay; ask for a new price.", "none"],
+  ComputeContractInsufficientFreeStake: ["Provider deposit too low", "The provider has no free deposit to back this job's fine. Do not pay; try later.", "none"],
+  ComputeContractInvalidState: ["Not possible now", "The job is not in a state that allows this (it may have changed meanwhile).", "none"],
+  ComputeContractResultCorrect: ["The result is right there", "The contract recomputed this entry and it is correct: no fine.", "none"],
+  ComputeContractTooLate: ["Too late", "The time to report a wrong result for this job has passed.", "none"],
+  ComputeContractInvalidProof: ["Proof refused", "The contract refused the pieces sent as proof (they do not match the files).", "none"],
+  ComputeContractInvalidReceiptSignature: ["Receipt not signed by the provider", "The contract refuses the result's signature.", "none"],
+  ComputeContractNothingToWithdraw: ["Nothing to withdraw", "There are no compute credits to withdraw.", "none"],
+  ComputeContractUnauthorized: ["Wrong account", "Only the job's client account can do this. Switch accounts in your wallet.", "openWallet"],
   ServerContractQuoteExpired: ["Quote expired", "The quote expired. Ask the provider for a new one.", "newQuote"],
   ServerContractNotRegistered: ["Not registered", "Your address is not registered on the provider's contract.", "none"],
   ServerContractUnauthorized: ["Wrong account", "Only the order's client account can do this. Switch accounts in your wallet.", "openWallet"],

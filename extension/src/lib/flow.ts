@@ -43,11 +43,30 @@ export type QuoteJson = {
 
 export type FileMeta = {
   name: string;
+  /** Bytes stored: the ciphertext's for an encrypted file (what the quote and σ name). */
   size: number;
   lastModified: number;
   mimeType: string;
+  /** The root of what is stored: the ciphertext's for an encrypted file. */
   fileRoot: Hex;
   chunks: number;
+  /**
+   * How the file is encrypted before it leaves the browser (docs/encryption.md); null or absent:
+   * stored as it is (compute inputs, orders of earlier versions). The key stays in the extension:
+   * this order's state and the vault record, never sent to a provider.
+   */
+  encryption?: FileMetaEncryption | null;
+};
+
+export type FileMetaEncryption = {
+  mode: "private" | "convergent";
+  /** The 32-byte file key, hex. */
+  key: Hex;
+  /** The ciphertext's 100-byte header, hex (its salt lets the same File be encrypted again to the same bytes). */
+  header: Hex;
+  plaintextSize: number;
+  /** Plaintext bytes per encryption segment. */
+  segmentSize: number;
 };
 
 export type ProviderState = { url: string; origin: string; info: ProviderInfo; connectedAt: number };

@@ -6,6 +6,7 @@ import type { FlowState, Step } from "./flow.ts";
 import type { Settings } from "./settings.ts";
 import type { VaultRecord } from "./vault/schema.ts";
 import type { OrderSummary } from "../background/controllers/orders.ts";
+import type { ComputeState } from "../background/controllers/compute.ts";
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const recordKey = z.string().min(1).max(200);
@@ -21,6 +22,16 @@ export const fileMetaSchema = z.object({
   mimeType: z.string().max(255),
   fileRoot: bytes32.transform((s) => s.toLowerCase() as `0x${string}`),
   chunks: z.number().int().positive(),
+  encryption: z
+    .object({
+      mode: z.enum(["private", "convergent"]),
+      key: z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase() as `0x${string}`),
+      header: z.string().regex(/^0x[0-9a-fA-F]{200}$/).transform((s) => s.toLowerCase() as `0x${string}`),
+      plaintextSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      segmentSize: z.number().int().positive(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const ownershipProofSchema = z.object({ index: z.number().int().nonnegative(), chunk: z.string().max(2048), proof: z.array(bytes32).max(64) });
@@ -69,12 +80,54 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("vault.audit"), key: recordKey }),
   z.object({ type: z.literal("vault.refreshChain"), key: recordKey }),
   z.object({ type: z.literal("vault.downloadTarget"), key: recordKey }),
-  z.object({ type: z.literal("vault.export") }),
-  z.object({ type: z.literal("vault.import"), json: z.string().max(64 << 20) }),
+  /** With a passphrase: sealed, file keys included. Without: plaintext, keys only when `includeKeys` (an explicit choice). */
+  z.object({ type: z.literal("vault.export"), passphrase: z.string().max(1024).optional(), includeKeys: z.boolean().optional() }),
+  z.object({ type: z.literal("vault.import"), json: z.string().max(64 << 20), passphrase: z.string().max(1024).optional() }),
+  /** A share link for one encrypted file: the wallet signs the download grant. */
+  z.object({ type: z.literal("vault.shareLink"), key: recordKey }),
   z.object({ type: z.literal("penalty.dispute"), key: recordKey }),
   z.object({ type: z.literal("penalty.challenge"), key: recordKey }),
   z.object({ type: z.literal("penalty.claim"), key: recordKey }),
   z.object({ type: z.literal("credits.read") }),
+  z.object({ type: z.literal("compute.info") }),
+  z.object({
+    type: z.literal("compute.quote"),
+    kernel: z.number().int().min(0).max(255),
+    a: recordKey,
+    b: recordKey,
+    m: z.number().int().positive().max(1 << 24),
+    k: z.number().int().positive().max(1 << 24),
+    n: z.number().int().positive().max(1 << 24),
+  }),
+  z.object({ type: z.literal("compute.checkBalance"), key: recordKey }),
+  z.object({ type: z.literal("compute.pay"), key: recordKey }),
+  z.object({ type: z.literal("compute.refresh"), key: recordKey }),
+  z.object({ type: z.literal("compute.targets"), key: recordKey }),
+  z.object({
+    type: z.literal("compute.recordCheck"),
+    key: recordKey,
+    verified: z.boolean(),
+    errorLog2: z.number().max(0),
+    ms: z.number().nonnegative(),
+    wrong: z.object({ i: z.number().int().nonnegative(), j: z.number().int().nonnegative(), expected: z.number().int().nonnegative(), found: z.number().int().nonnegative() }).optional(),
+  }),
+  z.object({
+    type: z.literal("compute.proveFraud"),
+    key: recordKey,
+    item: z.object({
+      i: z.number().int().nonnegative(),
+      j: z.number().int().nonnegative(),
+      // A row of A and a column of B: at most MAX_JOB_K = 2^15 elements (128 KiB) each, as hex.
+      aData: z.string().regex(/^0x[0-9a-fA-F]*$/).max(2 + 2 * 4 * (1 << 15)),
+      aProof: z.array(bytes32).max(64),
+      bData: z.string().regex(/^0x[0-9a-fA-F]*$/).max(2 + 2 * 4 * (1 << 15)),
+      bProof: z.array(bytes32).max(64),
+      cData: z.string().regex(/^0x[0-9a-fA-F]*$/).max(2 + 2 * 1024), // one chunk
+      cProof: z.array(bytes32).max(64),
+    }),
+  }),
+  z.object({ type: z.literal("compute.credits") }),
+  z.object({ type: z.literal("compute.withdraw") }),
   z.object({ type: z.literal("credits.withdraw") }),
 ]);
 
@@ -121,6 +174,8 @@ export type View = {
   settings: Settings;
   credits: { amount: string; readAt: number } | null;
   vault: { count: number; version: number };
+  /** Compute jobs (newest first), the compute contract's credits and the provider's compute offer. */
+  compute: ComputeState;
   now: number;
 };
 
@@ -135,6 +190,8 @@ export type ImportAnswer = {
   refused: { index: number; orderId: string | null; reason: string }[];
   ms: number;
   timings: { parseMs: number; verifyMs: number; saveMs: number };
+  /** The export was sealed with a passphrase. */
+  sealed?: boolean;
 };
 
 export type AuditAnswer = { ok: boolean; index: number; problem?: string };

@@ -19,7 +19,8 @@ export class UploadCancelledError extends Error {
 export type ResumableUploadParameters = {
   url: string;
   token: string | null;
-  file: Blob;
+  /** The bytes to send: a File, or a source computing each range when asked (a ciphertext). */
+  file: Blob | { size: number; slice(start: number, end: number): Promise<Blob> };
   onProgress: (progress: UploadProgress) => void;
   signal?: AbortSignal;
   segmentSize?: number;
@@ -96,7 +97,7 @@ export async function resumableUpload({
     const response = await request({
       method: "PATCH",
       headers: { ...TUS, ...auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": String(offset) },
-      body: file.slice(offset, end),
+      body: await file.slice(offset, end),
     });
     if (response === "offline") {
       await waitOffline(offset);

@@ -11,9 +11,10 @@ import { chainName, stepLabels, stepOrder } from "../ui/labels.ts";
 import { VaultPanel } from "../ui/VaultPanel.tsx";
 import { useActionFocus } from "../ui/useActionFocus.ts";
 import { CreditSources } from "../ui/CreditSources.tsx";
+import { ComputePanel } from "../ui/ComputePanel.tsx";
 import "../ui/style.css";
 
-type Tab = "files" | "flow" | "vault" | "credits";
+type Tab = "files" | "flow" | "vault" | "credits" | "compute";
 
 function tabFromHash(): { tab: Tab; key: string | null } {
   const hash = location.hash.replace(/^#/, "");
@@ -22,6 +23,7 @@ function tabFromHash(): { tab: Tab; key: string | null } {
     return { tab: "vault", key: key ? decodeURIComponent(key) : null };
   }
   if (hash === "credits") return { tab: "credits", key: null };
+  if (hash === "compute") return { tab: "compute", key: null };
   if (hash === "store") return { tab: "flow", key: null };
   return { tab: "files", key: null };
 }
@@ -32,6 +34,8 @@ function App() {
   const view = useView();
   const [{ tab, key }, setLocation] = useState(tabFromHash);
   const [localError, setLocalError] = useState<HumanError | null>(null);
+  /** A matrix converted on the Compute screen, on its way to the store flow. */
+  const [incomingFile, setIncomingFile] = useState<File | null>(null);
   useEffect(() => {
     const onHash = () => setLocation(tabFromHash());
     addEventListener("hashchange", onHash);
@@ -118,9 +122,15 @@ function App() {
           <button className={tab === "vault" ? "active" : ""} aria-current={tab === "vault" ? "page" : undefined} data-testid="tab-vault" onClick={() => go("vault")}>
             Receipts ({view.vault.count})
           </button>
+          <button className={tab === "compute" ? "active" : ""} aria-current={tab === "compute" ? "page" : undefined} data-testid="tab-compute" onClick={() => go("compute")}>
+            Compute
+          </button>
           <button className={tab === "credits" ? "active" : ""} aria-current={tab === "credits" ? "page" : undefined} data-testid="tab-credits" onClick={() => go("credits")}>
             Credits
           </button>
+          <a className="tab-link" data-testid="open-shared-link" href={chrome.runtime.getURL("tabs/share.html")} target="_blank" rel="noreferrer">
+            Open a shared link
+          </a>
         </nav>
         <div className="grow" />
         <div data-testid="wallet-status" data-status={wallet.status} data-account={wallet.account ?? ""} data-chain-id={wallet.chainId ?? ""}>
@@ -176,11 +186,21 @@ function App() {
           <div className="banner info" data-testid="next-action" data-step={view.step}>
             <strong>Next:</strong> {view.next}
           </div>
-          <FlowPanel view={view} onError={onError} openVault={(k) => go("vault", k ?? null)} />
+          <FlowPanel view={view} onError={onError} openVault={(k) => go("vault", k ?? null)} incomingFile={incomingFile} takeIncomingFile={() => setIncomingFile(null)} />
         </>
       ) : null}
       {tab === "vault" ? <VaultPanel view={view} onError={onError} selectedKey={key} setSelectedKey={(k) => go("vault", k)} /> : null}
       {tab === "credits" ? <Credits view={view} onError={onError} /> : null}
+      {tab === "compute" ? (
+        <ComputePanel
+          view={view}
+          onError={onError}
+          storeFile={(file) => {
+            setIncomingFile(file);
+            go("flow");
+          }}
+        />
+      ) : null}
     </div>
   );
 }
@@ -219,6 +239,12 @@ function Credits({ view, onError }: { view: Parameters<typeof FlowPanel>[0]["vie
         </button>
       </div>
       <CreditSources version={view.vault.version} />
+      {view.compute.credits && BigInt(view.compute.credits.amount) > 0n ? (
+        <p data-testid="credits-compute" data-wei={view.compute.credits.amount}>
+          Computing credits (refunds and fines for wrong results): {formatEth(view.compute.credits.amount)} ETH —{" "}
+          <a href="#compute">withdraw them on the Compute screen</a>.
+        </p>
+      ) : null}
       {tx ? (
         <p data-testid="credits-withdraw-tx">
           Withdrawal sent: <code>{tx}</code>. The amount reaches your account when the transaction is mined.

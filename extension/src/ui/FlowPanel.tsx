@@ -9,13 +9,24 @@ import { normalizeProviderUrl } from "../lib/url.ts";
 import { recordKey } from "../lib/vault/schema.ts";
 import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
-import { commitFile, proveFile } from "./hashing.ts";
+import { proveEncryptedFile, proveFile } from "./hashing.ts";
+import { EncryptionChoice } from "./EncryptionChoice.tsx";
+import { prepareFile, type EncryptionChoiceMode } from "./prepareFile.ts";
+import { ciphertextSource } from "../lib/encryption/ciphertextSource.ts";
+import { hexToBytes } from "viem";
 import { chainName } from "./labels.ts";
 import { uploadFile } from "./transfer.ts";
 import { resumableUpload, uploadRate } from "../lib/resumableUpload.ts";
 import { PAGE_LEASE_ID } from "./lease.ts";
 
-type Props = { view: View; onError: (e: HumanError) => void; openVault: (key?: string) => void };
+type Props = {
+  view: View;
+  onError: (e: HumanError) => void;
+  openVault: (key?: string) => void;
+  /** A file handed over by another screen (the Compute screen's converted matrix): chosen as if picked here. */
+  incomingFile?: File | null;
+  takeIncomingFile?: () => void;
+};
 
 /** Runs a request, reporting failures as HumanErrors (the background also records flow errors). */
 function useAction(onError: (e: HumanError) => void) {
@@ -206,39 +217,47 @@ function AccountCard({ view, onError }: Props) {
 /** The selected File lives only in this page (it cannot cross to the background cheaply). */
 type LocalFile = { file: File; root: string } | null;
 
-function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
+function FileCard({ view, onError, localFile, setLocalFile, incomingFile, takeIncomingFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
   const { flow } = view;
   const order = flow.order;
   const [progress, setProgress] = useState<{ bytes: number; total: number } | null>(null);
   const [days, setDays] = useState(order?.storageDays ?? view.settings.defaultStorageDays);
   const [speed, setSpeed] = useState<string | null>(null);
+  const [mode, setMode] = useState<EncryptionChoiceMode>("private");
   const locked = Boolean(order?.payment);
-  const choose = async (file: File) => {
+  const choose = async (file: File, encryption: EncryptionChoiceMode = mode) => {
     setProgress({ bytes: 0, total: file.size });
     setSpeed(null);
     try {
       const started = performance.now();
-      const result = await commitFile(file, (bytes, total) => setProgress({ bytes, total }));
+      const result = await prepareFile({ file, encryption, onProgress: (bytes, total) => setProgress({ bytes, total }) });
       const seconds = (performance.now() - started) / 1000;
       const engine = result.engine === "wasm-simd" ? "WebAssembly SIMD" : "TypeScript";
       const threads = `${result.threads} thread${result.threads === 1 ? "" : "s"}`;
       setSpeed(seconds > 0 ? `${formatBytes(file.size / seconds)}/s (${engine}, ${threads})` : null);
-      setLocalFile({ file, root: result.root });
-      await send({
-        type: "order.fileCommitted",
-        file: { name: file.name, size: file.size, lastModified: file.lastModified, mimeType: file.type, fileRoot: result.root, chunks: result.chunks },
-        storageDays: days,
-      });
+      setLocalFile({ file, root: result.meta.fileRoot });
+      await send({ type: "order.fileCommitted", file: result.meta, storageDays: days });
     } catch (err) {
       onError(humanOf(err));
     }
   };
+  useEffect(() => {
+    // A matrix converted on the Compute screen: stored like a file picked here (unencrypted: the provider computes on it).
+    if (!incomingFile || locked) return;
+    takeIncomingFile?.();
+    setMode("none");
+    void choose(incomingFile, "none");
+  }, [incomingFile, locked]);
   const info = flow.provider?.info;
   return (
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
       <h2>File</h2>
       <div className="row">
-        <input type="file" aria-label="File to store" data-testid="file-input" disabled={locked} onChange={(e) => e.target.files?.[0] && void choose(e.target.files[0])} />
+        <input type="file" aria-label="File to store" data-testid="file-input" disabled={locked} onChange={(e) => {
+            const chosen = e.target.files?.[0];
+            e.target.value = ""; // the same file can be chosen again (a second order of it)
+            if (chosen) void choose(chosen);
+          }} />
         <label className="row">
           Keep for
           <input
@@ -258,16 +277,26 @@ function FileCard({ view, onError, localFile, setLocalFile }: Props & { localFil
           days
         </label>
       </div>
+      {!locked ? <EncryptionChoice value={mode} onChange={setMode} disabled={progress !== null && progress.bytes < progress.total} /> : null}
       {progress && progress.bytes < progress.total ? (
         <div data-testid="hash-status">
-          Reading the file to compute its fingerprint… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
+          {mode === "none" ? "Reading" : "Encrypting"} the file to compute its fingerprint… {Math.floor((progress.bytes / Math.max(1, progress.total)) * 100)} %
           <Progress value={progress.bytes} total={progress.total} testid="hash-progress" />
         </div>
       ) : null}
       {order ? (
         <dl className="kv" data-testid="file-info">
           <Field label="File" testid="file-name">
-            {order.file.name} ({formatBytes(order.file.size)})
+            {order.file.name} ({formatBytes(order.file.encryption?.plaintextSize ?? order.file.size)})
+          </Field>
+          <Field label="Protection" testid="file-encryption">
+            <span data-mode={order.file.encryption?.mode ?? "none"}>
+              {order.file.encryption?.mode === "private"
+                ? "encrypted in this browser; only you hold the key"
+                : order.file.encryption?.mode === "convergent"
+                  ? "encrypted in this browser; the key comes from the file (identical files are stored once)"
+                  : "not encrypted: the provider can read it"}
+            </span>
           </Field>
           <Field label="Fingerprint" testid="file-root">
             <code>{order.file.fileRoot}</code>
@@ -436,7 +465,8 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
   const reselect = async (file: File) => {
     setChecking(true);
     try {
-      const result = await commitFile(file);
+      const encryption = order.file.encryption ?? null;
+      const result = { root: (await prepareFile({ file, encryption: encryption?.mode ?? "none", again: encryption })).meta.fileRoot };
       if (result.root.toLowerCase() !== order.file.fileRoot.toLowerCase()) {
         onError({ code: "FileMismatch", title: "Different file", message: "This is not the file that was quoted and paid for (its commitment differs). Select the original file.", action: "reselectFile" });
         return;
@@ -458,12 +488,19 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
       if (target.mode === "ownershipProof") {
         const indices = target.indices ?? [];
         setProgress({ sent: 0, total: indices.length });
-        const proofs = await proveFile(localFile.file, indices, target.fileRoot, (done, total) => setProgress({ sent: done, total }));
+        const onProved = (done: number, total: number) => setProgress({ sent: done, total });
+        const enc = order.file.encryption;
+        const proofs = enc
+          ? await proveEncryptedFile(localFile.file, indices, target.fileRoot, { key: hexToBytes(enc.key), header: hexToBytes(enc.header) }, onProved)
+          : await proveFile(localFile.file, indices, target.fileRoot, onProved);
         await send({ type: "order.submitOwnershipProof", leaseId: PAGE_LEASE_ID, proofs, orderId });
         return;
       }
-      await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: localFile.file.size, orderId });
-      setProgress({ sent: 0, total: localFile.file.size });
+      // An encrypted file is sent as its ciphertext, encrypted range by range as it goes.
+      const enc = order.file.encryption;
+      const source = enc ? await ciphertextSource({ blob: localFile.file, key: enc.key, header: enc.header }) : localFile.file;
+      await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: source.size, orderId });
+      setProgress({ sent: 0, total: source.size });
       let result;
       const controller = new AbortController();
       abort.current = controller;
@@ -480,13 +517,13 @@ function UploadCard({ view, onError, localFile, setLocalFile }: Props & { localF
           (await resumableUpload({
             url: target.url,
             token: target.token,
-            file: localFile.file,
+            file: source,
             signal: controller.signal,
             onProgress: (p) => {
               setOffline(p.offline ? p.retryInMs : null);
               if (!p.offline) onProgress(p.sent, p.total);
             },
-          })) ?? (await uploadFile({ url: target.url, token: target.token, file: localFile.file, signal: controller.signal, onProgress }));
+          })) ?? (await uploadFile({ url: target.url, token: target.token, file: source instanceof Blob ? source : await source.slice(0, source.size), signal: controller.signal, onProgress }));
         setOffline(null);
       } catch (err) {
         setOffline(null);

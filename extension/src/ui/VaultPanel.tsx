@@ -9,9 +9,12 @@ import { chainNowSec, penaltyAdvice } from "../lib/penalty.ts";
 import type { VaultRecord } from "../lib/vault/schema.ts";
 import { Badge, Eth, Field, Progress } from "./components.tsx";
 import { humanOf, send } from "./background.ts";
-import { commitFile } from "./hashing.ts";
+import { commitFile, decryptToFile, removeDecrypted, sweepDecrypted } from "./hashing.ts";
+import { ShareLinkPanel } from "./ShareLinkPanel.tsx";
+import { hexToBytes } from "viem";
 import { downloadBytes, saveBlob } from "./transfer.ts";
 import { RenewButton } from "./RenewButton.tsx";
+import { VaultExchange } from "./VaultExchange.tsx";
 
 const PAGE = 50;
 
@@ -60,6 +63,11 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
     void load();
   }, [load, view?.vault.version]);
 
+  // Temporary files of downloads an earlier session did not finish handing over.
+  useEffect(() => {
+    void sweepDecrypted();
+  }, []);
+
   // Search as you type, without a request per keystroke.
   useEffect(() => {
     const timer = setTimeout(() => {
@@ -75,30 +83,6 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
       performance.mark("pekanu:vault-first-page");
     }
   }, [list]);
-
-  const exportAll = async () => {
-    try {
-      const { json } = await send<{ json: string }>({ type: "vault.export" });
-      saveBlob(new Blob([json], { type: "application/json" }), `pekanu-vault-${new Date().toISOString().slice(0, 10)}.json`);
-    } catch (err) {
-      onError(humanOf(err));
-    }
-  };
-
-  const importFile = async (file: File) => {
-    setImporting(true);
-    setImportReport(null);
-    try {
-      const json = await file.text();
-      const report = await send<ImportAnswer>({ type: "vault.import", json });
-      setImportReport(report);
-      performance.mark("pekanu:vault-imported");
-    } catch (err) {
-      onError(humanOf(err));
-    } finally {
-      setImporting(false);
-    }
-  };
 
   return (
     <div className="split" data-testid="vault">
@@ -121,15 +105,13 @@ export function VaultPanel({ view, onError, selectedKey, setSelectedKey }: { vie
               onChange={(e) => setTyped(e.target.value)}
             />
           </div>
-          <div className="row" style={{ marginTop: 8 }}>
-            <button className="secondary" data-testid="vault-export" onClick={exportAll}>
-              Export JSON
-            </button>
-            <label className="row">
-              <span className="muted">Import:</span>
-              <input type="file" aria-label="Import receipts from a file" accept="application/json,.json" data-testid="vault-import-input" disabled={importing} onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
-            </label>
-          </div>
+          <VaultExchange
+            onError={onError}
+            onImported={(report) => {
+              setImportReport(report);
+              performance.mark("pekanu:vault-imported");
+            }}
+          />
           {importing ? <div className="muted" data-testid="vault-import-status">Verifying every σ and importing…</div> : null}
           {importReport ? (
             <div
@@ -251,6 +233,18 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
     setDownload({ state: "running", received: 0, total: record.size });
     try {
       const target = await send<DownloadTarget>({ type: "vault.downloadTarget", key: recordKey });
+      if (record.encryption) {
+        // Decrypted on the way to disk, every part checked; nothing is saved unless all of it is right.
+        if (!record.encryption.key) throw new Error("This browser does not hold the file's key (the record came from an export without keys): it cannot be decrypted.");
+        const { file, name } = await decryptToFile(
+          { url: target.url, token: target.token, key: hexToBytes(record.encryption.key), expectedRoot: target.fileRoot, expectedSize: target.size },
+          (received) => setDownload({ state: "running", received, total: record.size }),
+        );
+        setDownload({ state: "ok", received: target.size, total: record.size, message: "Downloaded and decrypted; every part was checked against your receipt." });
+        saveBlob(file, target.fileName);
+        setTimeout(() => void removeDecrypted(name), 60_000);
+        return;
+      }
       const blob = await downloadBytes({ url: target.url, token: target.token, onProgress: (received, total) => setDownload({ state: "running", received, total: total || record.size }) });
       const check = await commitFile(blob);
       if (check.root.toLowerCase() !== target.fileRoot.toLowerCase() || check.size !== target.size) {
@@ -351,6 +345,7 @@ function RecordDetail({ recordKey, view, onError }: { recordKey: string; view: V
           Read on chain
         </button>
       </div>
+      {record.encryption ? <ShareLinkPanel record={record} onError={onError} /> : null}
       {audit ? (
         <div className={`banner ${audit.ok ? "info" : "error"}`} data-testid="detail-audit-result" data-ok={String(audit.ok)}>
           {audit.ok

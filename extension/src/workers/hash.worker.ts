@@ -23,6 +23,8 @@ import { encryptedLayout } from "../lib/encryption/encryptedLayout.ts";
 import { opfsSink } from "../lib/encryption/opfsSink.ts";
 import { readCiphertextRange } from "../lib/encryption/readCiphertextRange.ts";
 import { proveOwnership } from "../lib/proveOwnership.ts";
+import { sealVaultExport } from "../lib/vault/sealVaultExport.ts";
+import { unsealVaultExport } from "../lib/vault/unsealVaultExport.ts";
 
 type Parallelism = {
   /** Most threads to hash with (default: the machine's cores, at most 4). */
@@ -42,14 +44,18 @@ export type HashRequest =
    * ciphertext committed, in parallel; convergent mode first commits to the plaintext for its key.
    * Private mode takes `key` or makes a fresh one. Answered with "committedEncrypted".
    */
-  | ({ id: number; kind: "commitEncrypted"; file: Blob; mode: EncryptionMode; key?: Uint8Array } & Parallelism)
+  | ({ id: number; kind: "commitEncrypted"; file: Blob; mode: EncryptionMode; key?: Uint8Array; salt?: Uint8Array; segmentSize?: number } & Parallelism)
   /**
    * Streaming decrypt-download: the ciphertext (`url` fetched, or a Blob) is decrypted segment by
    * segment into a temporary OPFS file, its root checked against `expectedRoot`; answered with
    * "decrypted" naming the OPFS file (see lib/encryption/opfsSink.ts), which the page hands to the
    * Downloads folder. On any failure the temporary file is deleted.
    */
-  | { id: number; kind: "decrypt"; source: { url: string } | { blob: Blob }; key: Uint8Array; expectedRoot: `0x${string}`; expectedSize?: number }
+  | { id: number; kind: "decrypt"; source: { url: string; token?: string | null } | { blob: Blob }; key: Uint8Array; expectedRoot: `0x${string}`; expectedSize?: number }
+  /** Seals a vault export with a passphrase (scrypt here, off the page's thread and the service worker). */
+  | { id: number; kind: "seal"; json: string; passphrase: string }
+  /** Opens a vault export (sealed: with its passphrase); errors carry the VaultExportError code. */
+  | { id: number; kind: "unseal"; text: string; passphrase?: string }
   /** To a helper: segment `index` of a File, or the segment's own bytes. */
   | { id: number; kind: "segment"; source: Blob | ArrayBuffer; index: number; segmentSize: number }
   /** To a helper: commitment segment `index` of the ciphertext of the plaintext File `source`. */
@@ -62,7 +68,9 @@ export type HashResponse =
   | ({ id: number; kind: "committedEncrypted"; ms: number; mode: EncryptionMode; key: Uint8Array; header: `0x${string}`; plaintextSize: number } & Commitment)
   | { id: number; kind: "decrypted"; ms: number; name: string; root: `0x${string}`; size: number; plaintextSize: number }
   | { id: number; kind: "segmentRoot"; root: Uint8Array }
-  | { id: number; kind: "error"; message: string };
+  | { id: number; kind: "sealed"; text: string }
+  | { id: number; kind: "unsealed"; json: string; sealed: boolean }
+  | { id: number; kind: "error"; message: string; code?: string };
 
 const MAX_THREADS = 4;
 const post = (message: HashResponse) => (self as unknown as Worker).postMessage(message);
@@ -198,6 +206,8 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
         blob: file,
         mode,
         key: request.key,
+        salt: request.salt,
+        ...(request.segmentSize ? { encryptionSegmentSize: request.segmentSize } : {}),
         ...(request.inFlight ? { inFlight: request.inFlight } : {}),
         helpers: {
           plain: helpersFor(file.size, threads, () => file),
@@ -221,7 +231,7 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
       const { source, key, expectedRoot, expectedSize } = request;
       let body: ReadableStream<Uint8Array>;
       if ("url" in source) {
-        const response = await fetch(source.url);
+        const response = await fetch(source.url, { headers: source.token ? { Authorization: `Bearer ${source.token}` } : {}, cache: "no-store" });
         if (!response.ok || !response.body) throw new Error(`The provider answered ${response.status} to the download.`);
         body = response.body;
       } else {
@@ -244,6 +254,11 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
         },
       });
       post({ id: request.id, kind: "decrypted", name: sink.name, root: result.root, size: result.size, plaintextSize: result.header.plaintextSize, ms: performance.now() - started });
+    } else if (request.kind === "seal") {
+      post({ id: request.id, kind: "sealed", text: await sealVaultExport({ json: request.json, passphrase: request.passphrase }) });
+    } else if (request.kind === "unseal") {
+      const { json, sealed } = await unsealVaultExport({ text: request.text, passphrase: request.passphrase });
+      post({ id: request.id, kind: "unsealed", json, sealed });
     } else if (request.kind === "encryptedSegment") {
       const { source, key, header, index, segmentSize } = request;
       const bytes = await readCiphertextRange({ blob: source, layout: encryptedLayout(header), cryptoKey: await segmentKeyOf(key, header), start: index * segmentSize, end: (index + 1) * segmentSize });
@@ -274,6 +289,7 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
       post({ id: request.id, kind: "proved", items });
     }
   } catch (err) {
-    post({ id: request.id, kind: "error", message: err instanceof Error ? err.message : String(err) });
+    const code = err instanceof Error && typeof (err as { code?: unknown }).code === "string" ? (err as unknown as { code: string }).code : undefined;
+    post({ id: request.id, kind: "error", message: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) });
   }
 };

@@ -38,3 +38,4 @@ export { freivaldsCheckFiles, type FreivaldsCheckFilesParameters } from "./freiv
 export { matrixWords } from "./matrixWords.ts";
 export { loadFreivaldsVerifier, type FreivaldsVerifier } from "./wasm/loadFreivaldsVerifier.ts";
 export { fraudProofGasBound } from "./fraudProofGasBound.ts";
+export { jobQuoteJson, jobQuoteRequest, type JobQuoteRequest, jobQuoteResponse, type JobQuoteResponse, jobResponse, type JobResponse, jobsResponse, type JobsResponse, jobStates, type JobStateName } from "./api.ts";

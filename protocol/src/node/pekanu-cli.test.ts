@@ -67,6 +67,15 @@ describe("pekanu CLI", () => {
     expect(help.stdout).toContain("pekanu prove FILE INDEX");
   });
 
+  it("job: --help lists the steps; without PEKANU_KEY a command is a usage error (exit 2), the key never a flag", () => {
+    const help = pekanu("job", "--help");
+    expect(help.status).toBe(0);
+    for (const step of ["store FILE", "quote A_ROOT B_ROOT", "pay JOB.json", "status JOB_ID", "fetch JOB_ID OUT", "fraud JOB.json", "withdraw"]) expect(help.stdout).toContain(`pekanu job ${step}`);
+    const result = spawnSync(process.execPath, [bin, "job", "status", `0x${"11".repeat(32)}`], { encoding: "utf8", env: { ...process.env, PEKANU_KEY: "" } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("set PEKANU_KEY");
+  });
+
   it("exits 1 for a missing or unreadable file", () => {
     const missing = pekanu("root", join(dir, "nope"));
     expect(missing.status).toBe(1);

@@ -25,6 +25,11 @@ export function authenticate({ ctx }: { ctx: ServerContext }) {
   };
 }
 
+/** Attaches the identity a request acts as (a share grant's signer, see fileRoutes). */
+export function attachSession(request: FastifyRequest, session: Session): void {
+  sessions.set(request, session);
+}
+
 /** The session `authenticate` attached to the request. */
 export function sessionOf(request: FastifyRequest): Session {
   const session = sessions.get(request);

@@ -1,6 +1,7 @@
 import { serverContractAbi } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import {
+  type Abi,
   type Address,
   BaseError,
   ContractFunctionRevertedError,
@@ -26,6 +27,20 @@ export type SendParameters<name extends WriteName> = {
   /** The transaction must be mined by `deadline` (chain time): fees climb as its window runs out. */
   window?: DeadlineWindow | undefined;
   /** For logs (default: the function name). */
+  label?: string | undefined;
+};
+
+/**
+ * A transaction to another contract of the owner's (ComputeContract): same nonce allocator, outbox,
+ * fee escalation and tracking as the ServerContract's; `abi` and `to` name the target.
+ */
+export type SendToParameters = {
+  to: Address;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+  value?: bigint;
+  window?: DeadlineWindow | undefined;
   label?: string | undefined;
 };
 
@@ -342,14 +357,17 @@ export function createTxSender({
     // stop() ends the loop.
   };
 
-  const submit = async <name extends WriteName>({ functionName, args, value = 0n, window, label }: SendParameters<name>): Promise<Hex> => {
+  const submit = async <name extends WriteName>(parameters: SendParameters<name> | SendToParameters): Promise<Hex> => {
+    const { functionName, args, value = 0n, window, label } = parameters;
+    const target = "to" in parameters ? parameters.to : address;
+    const abi: Abi = "abi" in parameters ? parameters.abi : serverContractAbi;
     await ensureLoaded();
-    const data = encodeFunctionData({ abi: serverContractAbi, functionName, args } as never);
+    const data = encodeFunctionData({ abi, functionName, args } as never);
     let gas: bigint;
     try {
       // Against the latest block: a node builds its "pending" block from the whole mempool for every
       // estimate, which slows down with hundreds of answers waiting to be mined.
-      gas = await chain.publicClient.estimateContractGas({ address, abi: serverContractAbi, functionName, args, value, account: chain.owner, blockTag: "latest" } as never);
+      gas = await chain.publicClient.estimateContractGas({ address: target, abi, functionName, args, value, account: chain.owner, blockTag: "latest" } as never);
     } catch (error) {
       const reason = revertReason(error);
       if (reason !== undefined) throw new TxRevertedError(`${functionName} would revert: ${reason}`, { reason, cause: error });
@@ -358,7 +376,7 @@ export function createTxSender({
     await clock.fresh();
     const used = window ? windowUsed({ window, now: clock.now() }) : 0;
     const f = escalateFees({ baseFee: clock.baseFee(), tip: await suggestedTip(), ceiling: fees.maxFeePerGas, used });
-    const body = { to: address, data, value, gas: GAS_MARGIN(gas) };
+    const body = { to: target, data, value, gas: GAS_MARGIN(gas) };
     for (;;) {
       // Read before the next line: nothing awaits between taking `nextNonce` and moving it on.
       const recorded = await store.outbox.maxNonce(account);
@@ -451,7 +469,7 @@ export function createTxSender({
     /** The receipt of whichever version of `txHash`'s nonce was mined; TxLostError if none will be. */
     wait,
     /** Sends and waits for inclusion; throws TxRevertedError when the contract refuses. */
-    async send<name extends WriteName>(parameters: SendParameters<name>): Promise<{ txHash: Hex; receipt: TransactionReceipt }> {
+    async send<name extends WriteName>(parameters: SendParameters<name> | SendToParameters): Promise<{ txHash: Hex; receipt: TransactionReceipt }> {
       const first = await submit(parameters);
       const receipt = await wait(first);
       if (receipt.status !== "success") {

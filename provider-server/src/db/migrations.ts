@@ -305,4 +305,79 @@ export const migrations: readonly Migration[] = [
   CREATE INDEX outbox_by_status ON outbox (account, status);
 `,
   },
+  // 5: compute jobs (issue 14). One row per quoted job: the signed JobQuote, the worker's status
+  // (quoted → queued → running → done | failed), the chain's state as last seen in ComputeContract
+  // events, the result file and the signed JobReceipt. Portable SQL: INTEGER/TEXT, wei as TEXT.
+  {
+    sqlite: `
+  CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    kernel INTEGER NOT NULL,
+    input_a TEXT NOT NULL,
+    input_b TEXT NOT NULL,
+    m INTEGER NOT NULL,
+    k INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    price TEXT NOT NULL,
+    fine TEXT NOT NULL,
+    deliver_by INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    quote_signature TEXT NOT NULL,
+    quoted_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    paid_tx TEXT,
+    paid_block INTEGER,
+    chain_state TEXT,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    result_root TEXT,
+    result_size INTEGER,
+    receipt_link TEXT,
+    receipt_signature TEXT,
+    receipt_signer TEXT,
+    publish_tx TEXT,
+    error TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_by_client ON jobs (client, quoted_at);
+  CREATE INDEX jobs_by_status ON jobs (status);
+  CREATE INDEX jobs_by_result ON jobs (result_root);
+  CREATE INDEX jobs_by_chain_state ON jobs (chain_state, deliver_by);
+  `,
+    postgres: `
+  CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    kernel BIGINT NOT NULL,
+    input_a TEXT NOT NULL,
+    input_b TEXT NOT NULL,
+    m BIGINT NOT NULL,
+    k BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    price TEXT NOT NULL,
+    fine TEXT NOT NULL,
+    deliver_by BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    quote_signature TEXT NOT NULL,
+    quoted_at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    paid_tx TEXT,
+    paid_block BIGINT,
+    chain_state TEXT,
+    delivered BIGINT NOT NULL DEFAULT 0,
+    result_root TEXT,
+    result_size BIGINT,
+    receipt_link TEXT,
+    receipt_signature TEXT,
+    receipt_signer TEXT,
+    publish_tx TEXT,
+    error TEXT,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX jobs_by_client ON jobs (client, quoted_at);
+  CREATE INDEX jobs_by_status ON jobs (status);
+  CREATE INDEX jobs_by_result ON jobs (result_root);
+  CREATE INDEX jobs_by_chain_state ON jobs (chain_state, deliver_by);
+  `,
+  },
 ];

@@ -4,6 +4,9 @@ import { TxLostError } from "../chain/createTxSender.ts";
 import type { ServerContext } from "../context.ts";
 import { createPollingLoop } from "../createPollingLoop.ts";
 import type { TaskRecord } from "../store/taskStore.ts";
+import { answerJobDispute } from "../compute/answerJobDispute.ts";
+import { answerResultChallenge } from "../compute/answerResultChallenge.ts";
+import type { OrderRecord } from "../store/orderStore.ts";
 import { answerDeliveryDispute } from "./answerDeliveryDispute.ts";
 import { answerStorageChallenge } from "./answerStorageChallenge.ts";
 
@@ -75,7 +78,10 @@ export function createTaskRunner({
 
   async function runTask(task: TaskRecord): Promise<void> {
     const ctx = getContext();
-    const order = await ctx.store.orders.get(task.orderId);
+    // Compute jobs' tasks name the job in orderId (answerJobDispute, answerResultChallenge).
+    const jobTask = task.kind === "answerJobDispute" || task.kind === "answerResultChallenge";
+    const job = jobTask && ctx.compute ? await ctx.store.jobs.get(task.orderId) : undefined;
+    const order = jobTask ? (job && { orderId: task.orderId }) : await ctx.store.orders.get(task.orderId);
     const save = async (changes: Partial<TaskRecord>) => {
       Object.assign(task, changes);
       await ctx.store.tasks.update(task, wallNow());
@@ -131,8 +137,13 @@ export function createTaskRunner({
       try {
         if (stopping) return;
         await clock.fresh();
-        const answer = task.kind === "answerDeliveryDispute" ? answerDeliveryDispute : answerStorageChallenge;
-        outcome = await answer({ ctx, order, now: clock.now() });
+        if (job) {
+          const answer = task.kind === "answerJobDispute" ? answerJobDispute : answerResultChallenge;
+          outcome = await answer({ ctx, job, now: clock.now() });
+        } else {
+          const answer = task.kind === "answerDeliveryDispute" ? answerDeliveryDispute : answerStorageChallenge;
+          outcome = await answer({ ctx, order: order as OrderRecord, now: clock.now() });
+        }
       } finally {
         release();
       }

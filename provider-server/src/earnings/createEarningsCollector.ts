@@ -2,6 +2,7 @@ import { orderStateName, serverContractAbi } from "@pekanu/protocol";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
 import { TxRevertedError } from "../chain/createTxSender.ts";
+import { collectJobEarnings } from "../compute/collectJobEarnings.ts";
 import type { ServerContext } from "../context.ts";
 import { sleep } from "../sleep.ts";
 import { type OrderRecord, quoteOf } from "../store/orderStore.ts";
@@ -24,6 +25,9 @@ export type CollectResult = {
   failed: Hex[];
   /** Why nothing was looked at, if so. */
   skipped: string | null;
+  /** Compute jobs settled (settleMany) and the compute earnings withdrawn, in wei. */
+  jobsSettled?: Hex[];
+  computeWithdrawn?: bigint;
 };
 
 export type CollectorStatus = {
@@ -171,6 +175,12 @@ export function createEarningsCollector({
     }
     status.settled += result.settled.length;
     status.released += result.released.length;
+    // Compute jobs: settleMany of due jobs, then withdraw the ComputeContract's earnings.
+    if (ctx.compute && !controller?.signal.aborted) {
+      const jobs = await collectJobEarnings({ ctx, now });
+      result.jobsSettled = jobs.settled;
+      result.computeWithdrawn = jobs.withdrawn;
+    }
     return result;
   }
 

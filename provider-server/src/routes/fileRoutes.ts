@@ -6,6 +6,7 @@ import type { Hex } from "viem";
 import { z } from "zod";
 import { ApiError } from "../ApiError.ts";
 import { authenticate, sessionOf } from "../auth/authenticate.ts";
+import { authenticateShare } from "../auth/authenticateShare.ts";
 import { proveStoredChunk } from "../blobs/proveStoredChunk.ts";
 import { proveStoredChunks } from "../blobs/proveStoredChunks.ts";
 import type { ServerContext } from "../context.ts";
@@ -13,11 +14,16 @@ import { parseRange } from "../files/parseRange.ts";
 
 // Strict bytes32 hex: nothing else ever reaches the file system, so no traversal is possible.
 const fileParams = z.object({ fileRoot: zBytes32 }).strict();
+const downloadQuery = z.object({ share: z.string().max(200).optional() }).strict();
 const auditQuery = z.object({ index: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).strict();
 
-/** The caller may read a file only while it holds an order with σ for it; returns the blob's size. */
+/**
+ * The caller may read a file only while it holds an order with σ for it, or when it is the result
+ * of one of its compute jobs (signed receipt); returns the blob's size.
+ */
 async function readableBlob({ ctx, request, fileRoot }: { ctx: ServerContext; request: FastifyRequest; fileRoot: Hex }): Promise<number> {
-  if (!(await ctx.store.orders.clientHoldsReceipt({ client: sessionOf(request).address, fileRoot }))) {
+  const client = sessionOf(request).address;
+  if (!(await ctx.store.orders.clientHoldsReceipt({ client, fileRoot })) && !(ctx.compute && (await ctx.store.jobs.clientOwnsResult({ client, fileRoot })))) {
     throw new ApiError("Forbidden", "you hold no stored order for this file");
   }
   const size = await ctx.blobs.size(fileRoot);
@@ -28,12 +34,18 @@ async function readableBlob({ ctx, request, fileRoot }: { ctx: ServerContext; re
   return size;
 }
 
-/** GET {L}: download with HTTP Range, and the free off-chain audit (chunk + inclusion proof). */
+/**
+ * GET {L}: download with HTTP Range — by the file's owner (a session), or by anyone holding the
+ * owner's share link (`?share=`, see authenticateShare) — and the free off-chain audit (chunk +
+ * inclusion proof, owner only).
+ */
 export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerContext }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const auth = authenticate({ ctx });
 
-  r.get("/v1/files/:fileRoot", { onRequest: auth, schema: { security: [{ bearer: [] }], summary: "download (L), with HTTP Range", params: fileParams } }, async (request, reply) => {
+  const authOrShare = authenticateShare({ ctx });
+
+  r.get("/v1/files/:fileRoot", { onRequest: authOrShare, schema: { security: [{ bearer: [] }, {}], summary: "download (L), with HTTP Range; ?share=<expiresAt>.<signature> for a share link", params: fileParams, querystring: downloadQuery } }, async (request, reply) => {
     const { fileRoot } = request.params;
     const size = await readableBlob({ ctx, request, fileRoot });
     const range = parseRange({ header: request.headers.range, size });

@@ -1,6 +1,7 @@
 import { clientContractAbi, infoResponse, orderStates } from "@pekanu/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { computeKernels } from "../compute/computeKernels.ts";
 import type { ServerContext } from "../context.ts";
 import { renderStatusPage } from "../status/renderStatusPage.ts";
 import { type StatusSnapshot, statusSnapshot } from "../status/statusSnapshot.ts";
@@ -51,6 +52,15 @@ export function infoRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
         chainId: ctx.chain.chainId,
       },
       orderStates: [...orderStates],
+      compute: ctx.compute && {
+        contract: ctx.compute.address,
+        chainId: ctx.chain.chainId,
+        signer: ctx.compute.signer,
+        kernels: computeKernels.map((kernel) => ({ ...kernel })),
+        pricePerGigaMulAdd: ctx.config.compute.pricePerGigaMulAdd.toString(),
+        minPrice: ctx.config.compute.minPrice.toString(),
+        maxMulAdds: ctx.config.compute.maxMulAdds,
+      },
       abi: clientContractAbi as unknown as unknown[],
     };
   });

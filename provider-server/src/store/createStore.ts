@@ -4,6 +4,7 @@ import { createChainEventStore } from "./chainEventStore.ts";
 import { createClientStore } from "./clientStore.ts";
 import { createDeploymentStore } from "./deploymentStore.ts";
 import { createFileStore } from "./fileStore.ts";
+import { createJobStore } from "./jobStore.ts";
 import { createInviteStore } from "./inviteStore.ts";
 import { createMetaStore } from "./metaStore.ts";
 import { createOrderStore } from "./orderStore.ts";
@@ -25,6 +26,7 @@ export function createStore(db: SqlDatabase): Store {
     deployment: createDeploymentStore(db),
     files: createFileStore(db),
     invites: createInviteStore(db),
+    jobs: createJobStore(db),
     meta: createMetaStore(db),
     orders: createOrderStore(db),
     outbox: createOutboxStore(db),
@@ -42,6 +44,7 @@ export type Store = {
   deployment: ReturnType<typeof createDeploymentStore>;
   files: ReturnType<typeof createFileStore>;
   invites: ReturnType<typeof createInviteStore>;
+  jobs: ReturnType<typeof createJobStore>;
   meta: ReturnType<typeof createMetaStore>;
   orders: ReturnType<typeof createOrderStore>;
   outbox: ReturnType<typeof createOutboxStore>;

@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import type { SqlDatabase } from "../db/SqlDatabase.ts";
 
-export type TaskKind = "answerDeliveryDispute" | "answerStorageChallenge";
+export type TaskKind = "answerDeliveryDispute" | "answerStorageChallenge" | "answerJobDispute" | "answerResultChallenge";
 /** pending → (sent) → done | obsolete | failed */
 export type TaskStatus = "pending" | "sent" | "done" | "obsolete" | "failed";
 

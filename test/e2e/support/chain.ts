@@ -121,6 +121,8 @@ export type VaultRecordJson = {
   paymentStatus: string;
   actions: { kind: string; txHash: Hex; status: string; value?: string }[];
   audits: { at: number; index: number; ok: boolean; problem?: string }[];
+  /** Schema v3: the file's encryption, null when stored unencrypted (compute inputs). */
+  encryption?: { mode: string } | null;
 };
 
 /**

@@ -310,11 +310,22 @@ export class PekanuBrowser {
     await input.uploadFile(file);
   }
 
-  /** Seed step 5: choose the file; waits for its commitment to reach the background. */
-  async chooseFile(page: Page, file: string, timeoutMs = 120_000): Promise<void> {
+  /**
+   * Seed step 5: choose the file; waits for its commitment to reach the background. `encryption`
+   * picks the protection first: the flow tests store files as they are ("none", so their roots are
+   * the plaintext's); encryption.e2e picks "private" (the page's default) or "convergent".
+   */
+  async chooseFile(page: Page, file: string, timeoutMs = 120_000, { encryption = "none" }: { encryption?: "private" | "convergent" | "none" } = {}): Promise<void> {
+    await this.setEncryption(page, encryption);
     await this.setFile(page, "file-input", file);
     await this.waitForStep(page, "quote", timeoutMs);
     await page.waitForSelector(sel("file-root"));
+  }
+
+  /** The protection of the next file chosen (the store page's EncryptionChoice). */
+  async setEncryption(page: Page, mode: "private" | "convergent" | "none"): Promise<void> {
+    await this.click(page, `encryption-mode-${mode}`);
+    await page.waitForSelector(`${sel("encryption-choice")}[data-mode="${mode}"]`, { timeout: 10_000 });
   }
 
   /** Seed steps 5–6 and 8: signed quote, verified against contract.signer(), then the balance check. */

@@ -30,9 +30,16 @@ export type StackInfo = {
   /** The provider server's data dir (blobs/<fileRoot>, provider.sqlite). */
   dataDir: string;
   contract: Hex;
+  /** The provider's ComputeContract (compute jobs on, deployed by the server). */
+  computeContract: Hex;
   /** Unpacked extension directories. */
   extensionDir: string;
   walletDir: string;
+  /**
+   * The provider's log (info level, JSON lines) when PEKANU_E2E_SERVER_LOG is not set: what an
+   * operator would keep (encryption.e2e checks no file key ever reaches it).
+   */
+  logFile: string | null;
   /** Seconds spent starting the stack (build included). */
   startSeconds: number;
 };
@@ -59,6 +66,12 @@ export const ACCOUNTS = {
   productClient: 7,
   watchClient: 8,
   watchDeadlinesClient: 9,
+  encryptionFirst: 14,
+  encryptionSecond: 15,
+  /** compute.e2e runs its own provider (compute on, then restarted with --test-flip-result). */
+  computeOwner: 16,
+  computeSigner: 17,
+  computeClient: 18,
   /** Sends small amounts to fresh keys (never the owner: the server sends owner transactions). */
   funder: 19,
 } as const;
@@ -149,7 +162,9 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
     const { createProviderServer } = await import("../../../provider-server/src/app.ts");
     const { createLogger } = await import("../../../provider-server/src/createLogger.ts");
     const dataDir = path.join(home, "provider");
-    const level = process.env.PEKANU_E2E_SERVER_LOG ?? "silent";
+    const level = process.env.PEKANU_E2E_SERVER_LOG ?? "info";
+    const logFile = process.env.PEKANU_E2E_SERVER_LOG ? null : path.join(home, "provider.log");
+    const { pino } = await import("pino");
     const server = await createProviderServer({
       config: {
         dataDir,
@@ -169,9 +184,11 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         // resilience test registers an account too poor to pay, to see the shortfall in the UI.
         // The min-balance policy itself is tested by the provider server's hardening tests.
         registrationMinBalance: 1n,
+        // Compute jobs: the server deploys and stakes a ComputeContract (local windows) on start.
+        compute: { contract: "deploy", stakeWei: 100n * 10n ** 18n, deliverSeconds: 600 },
         logLevel: level,
       },
-      logger: createLogger({ level }),
+      logger: createLogger({ level, ...(logFile ? { destination: pino.destination({ dest: logFile, sync: false }) } : {}) }),
       maxConnectAttempts: 3,
     });
     const providerUrl = await server.start();
@@ -186,8 +203,10 @@ export async function startStack({ log = (_line: string) => undefined }: { log?:
         providerUrl,
         dataDir,
         contract: server.context.deployment.address,
+        computeContract: server.context.compute!.address,
         extensionDir,
         walletDir,
+        logFile,
         startSeconds: Math.round((performance.now() - started) / 100) / 10,
       },
       stop,

@@ -664,6 +664,10 @@ export class OrdersController {
       actions: [],
       audits: [],
       searchText: "",
+      // The file key stays in the extension: this record (IndexedDB), and a sealed export.
+      encryption: order.file.encryption
+        ? { mode: order.file.encryption.mode, key: order.file.encryption.key, plaintextSize: order.file.encryption.plaintextSize, segmentSize: order.file.encryption.segmentSize, header: order.file.encryption.header }
+        : null,
     };
     record.searchText = searchTextOf(record);
     const vault = await this.deps.messenger.call("vaultdb:open");
@@ -675,6 +679,7 @@ export class OrdersController {
         ...r,
         payBlock: record.payBlock ?? r.payBlock,
         paymentStatus: record.paymentStatus,
+        encryption: r.encryption?.key ? r.encryption : record.encryption,
         ...(record.signature && (r.signature === null || r.verification.status !== "verified" || verified)
           ? { link: record.link, signature: record.signature, signer: record.signer, verification: record.verification }
           : {}),

@@ -26,6 +26,11 @@ export async function renewFile({ record, storageDays, deps }: { record: VaultRe
     mimeType: record.mimeType || "application/octet-stream",
     fileRoot: record.fileRoot.toLowerCase() as FileMeta["fileRoot"],
     chunks: Math.max(1, Math.ceil(record.size / 1024)),
+    // An encrypted file stays encrypted the same way (its proof of ownership is over the same ciphertext).
+    encryption:
+      record.encryption?.key && record.encryption.header
+        ? { mode: record.encryption.mode, key: record.encryption.key, header: record.encryption.header, plaintextSize: record.encryption.plaintextSize, segmentSize: record.encryption.segmentSize }
+        : null,
   };
   const orderId = await deps.addFile(file, storageDays);
   await deps.quote(orderId);

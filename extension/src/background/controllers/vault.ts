@@ -9,6 +9,9 @@ import { humanError, toHumanError, UserFacingError } from "../../lib/errors.ts";
 import type { AuditAnswer, DownloadTarget, ImportAnswer, VaultListAnswer } from "../../lib/messages.ts";
 import { createProviderApi } from "../../lib/providerApi.ts";
 import { exportVault, verifyImport } from "../../lib/vault/exchange.ts";
+import { sealVaultExport } from "../../lib/vault/sealVaultExport.ts";
+import { unsealVaultExport } from "../../lib/vault/unsealVaultExport.ts";
+import { VaultExportError } from "../../lib/vault/VaultExportError.ts";
 import type { PenaltyAction, VaultRecord } from "../../lib/vault/schema.ts";
 import { checkSignature, quoteFromJson, type SignedSubject } from "../../lib/vault/verify.ts";
 import type { Chain } from "../services/chain.ts";
@@ -157,12 +160,32 @@ export class VaultController {
     return { url: record.link, token: this.deps.messenger.call("session:tokenFor", record.link), fileRoot: record.fileRoot, size: record.size, fileName: record.fileName || `${record.fileRoot}.bin` };
   }
 
-  async export(): Promise<{ json: string }> {
-    return { json: exportVault(await (await this.vault()).all()) };
+  /**
+   * The vault as a file: sealed with `passphrase` (scrypt + AES-GCM, file keys included), or — an
+   * explicit choice of the person — plaintext, with the keys only when `includeKeys`.
+   */
+  async export({ passphrase, includeKeys = false }: { passphrase?: string | undefined; includeKeys?: boolean | undefined } = {}): Promise<{ json: string; sealed: boolean }> {
+    const records = await (await this.vault()).all();
+    if (passphrase === undefined) return { json: exportVault(records, this.now(), { includeKeys }), sealed: false };
+    try {
+      return { json: await sealVaultExport({ json: exportVault(records, this.now(), { includeKeys: true }), passphrase }), sealed: true };
+    } catch (err) {
+      if (err instanceof VaultExportError) throw new UserFacingError(humanError(`Export${err.code}`, "Cannot export", err.message, "none"));
+      throw err;
+    }
   }
 
-  async import(json: string): Promise<ImportAnswer> {
+  /** Imports an export; a sealed one is opened with `passphrase` first (a wrong one imports nothing). */
+  async import(text: string, passphrase?: string): Promise<ImportAnswer & { sealed: boolean }> {
     const started = performance.now();
+    let json: string;
+    let sealed: boolean;
+    try {
+      ({ json, sealed } = await unsealVaultExport({ text, passphrase }));
+    } catch (err) {
+      if (err instanceof VaultExportError) throw new UserFacingError(humanError(`Import${err.code}`, err.code === "WrongPassphrase" ? "Wrong passphrase" : "Cannot import", err.message, "none"));
+      throw err;
+    }
     let chainId: number | null = null;
     try {
       chainId = await this.deps.walletChainId();
@@ -199,6 +222,7 @@ export class VaultController {
       verifiedOffline: report.verifiedOffline,
       refused: report.refused.slice(0, 200),
       ms: performance.now() - started,
+      sealed,
     };
   }
 

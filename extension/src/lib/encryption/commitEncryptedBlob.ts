@@ -16,6 +16,8 @@ export type CommitEncryptedBlobParameters = Omit<CommitSegmentsParameters, "size
   mode: EncryptionMode;
   /** Private mode: the file key (default a fresh random one). Not allowed in convergent mode. */
   key?: Uint8Array | undefined;
+  /** Private mode: the header's 16-byte salt (to encrypt a file again to the same bytes; default random). */
+  salt?: Uint8Array | undefined;
   /** Plaintext bytes per encryption segment (default 64 KiB). */
   encryptionSegmentSize?: number | undefined;
   /**
@@ -49,6 +51,7 @@ export async function commitEncryptedBlob({
   blob,
   mode,
   key,
+  salt,
   encryptionSegmentSize = DEFAULT_SEGMENT_SIZE,
   helpers,
   onProgress,
@@ -68,7 +71,7 @@ export async function commitEncryptedBlob({
   } else {
     fileKey = key ?? generateFileKey();
   }
-  const header = createEncryptionHeader({ key: fileKey, mode, plaintextSize: blob.size, segmentSize: encryptionSegmentSize });
+  const header = createEncryptionHeader({ key: fileKey, mode, plaintextSize: blob.size, segmentSize: encryptionSegmentSize, ...(salt && mode === "private" ? { salt } : {}) });
   const layout = encryptedLayout(header);
   const cryptoKey = await importSegmentKey({ key: fileKey, header });
   const commitment = await commitSegments({

@@ -65,12 +65,19 @@ type SyncHandle = { write(bytes: Uint8Array, options: { at: number }): number; f
 
 /**
  * Deletes a finished download's temporary file (after the browser copied it), or — without a name —
- * every one left by an earlier session.
+ * every one left by an earlier session: untouched for `olderThanMs` (default 10 minutes, so a
+ * download another page is writing or handing over right now is left alone).
  */
-export async function removeDownload(name?: string): Promise<void> {
+export async function removeDownload(name?: string, { olderThanMs = 10 * 60_000 }: { olderThanMs?: number } = {}): Promise<void> {
   const dir = await navigator.storage.getDirectory();
   if (name) return dir.removeEntry(name).catch(() => undefined);
   for await (const entry of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
-    if (entry.startsWith(DOWNLOAD_PREFIX)) await dir.removeEntry(entry).catch(() => undefined);
+    if (!entry.startsWith(DOWNLOAD_PREFIX)) continue;
+    const modified = await dir
+      .getFileHandle(entry)
+      .then((h) => h.getFile())
+      .then((f) => f.lastModified)
+      .catch(() => 0);
+    if (Date.now() - modified >= olderThanMs) await dir.removeEntry(entry).catch(() => undefined);
   }
 }

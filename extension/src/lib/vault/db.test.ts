@@ -78,15 +78,15 @@ describe("receipts vault", () => {
     expect(stored.actions).toHaveLength(1);
   });
 
-  it("migrates schema v1 to v2 (and on to v3) without dropping a receipt", async () => {
+  it("migrates schema v1 to v2 (and on to v4) without dropping a receipt", async () => {
     const name = dbName();
     const good = await Promise.all([1, 2, 3].map(v1Record));
     const broken = { orderId: "0xbroken", savedAt: 5 }; // missing its quote: cannot be migrated
     await createV1(name, [...good, broken]);
 
     const vault = await open(name);
-    expect(vault.db.version).toBe(3);
-    expect([...vault.db.objectStoreNames].sort()).toEqual(["meta", "orders", "quarantine"]);
+    expect(vault.db.version).toBe(4);
+    expect([...vault.db.objectStoreNames].sort()).toEqual(["jobs", "meta", "orders", "quarantine"]);
     expect(await vault.count()).toBe(3);
     for (const old of good) {
       const record = await vault.get(recordKey(old.chainId, old.contract, old.orderId));
@@ -110,6 +110,44 @@ describe("receipts vault", () => {
     opened.pop();
     const again = await open(name);
     expect(await again.count()).toBe(3);
+  });
+
+  it("migrates schema v3 to v4: the orders are kept as they were and compute jobs get their own store", async () => {
+    const name = dbName();
+    const records = await Promise.all([1, 2].map((i) => makeRecord(i)));
+    const v3 = await openDB(name, 3, {
+      upgrade(db) {
+        const orders = db.createObjectStore("orders", { keyPath: "key" });
+        orders.createIndex("createdAt", "createdAt");
+        orders.createIndex("fileRoot", "fileRoot");
+        orders.createIndex("orderId", "orderId");
+        db.createObjectStore("quarantine", { keyPath: "id", autoIncrement: true });
+        db.createObjectStore("meta", { keyPath: "key" });
+      },
+    });
+    for (const r of records) await v3.put("orders", r);
+    v3.close();
+
+    const vault = await open(name);
+    expect(vault.db.version).toBe(4);
+    expect(await vault.count()).toBe(2);
+    for (const r of records) expect(await vault.get(r.key)).toEqual(r);
+    expect(await vault.listJobs()).toEqual([]);
+    expect((await vault.db.get("meta", "migration:3->4"))?.value).toMatchObject({ jobsStore: true });
+    expect(await vault.quarantined()).toEqual([]);
+  });
+
+  it("keeps compute jobs beside the orders: put, read-modify-write, newest first", async () => {
+    const vault = await open(dbName());
+    const job = (n: number) => ({ key: `31337:0xc:0x${n}`, jobId: `0x${n}`, createdAt: n, status: "quoted", actions: [] }) as unknown as import("./jobSchema.ts").JobRecord;
+    await vault.putJob(job(1));
+    await vault.putJob(job(2));
+    expect((await vault.listJobs()).map((j) => j.jobId)).toEqual(["0x2", "0x1"]);
+    const changed = await vault.updateJob(job(1).key, (j) => ({ ...j, status: "verified", key: "ignored" }));
+    expect(changed).toMatchObject({ key: job(1).key, status: "verified" });
+    expect((await vault.getJob(job(1).key))?.status).toBe("verified");
+    expect(await vault.updateJob("31337:0xc:0xnone", (j) => j)).toBeUndefined();
+    expect(await vault.count()).toBe(0); // jobs are not orders
   });
 
   it("exports and imports back, verifying every σ and merging duplicates", async () => {

@@ -11,6 +11,7 @@ import {
   type VaultRecord,
   type VaultRecordV1,
 } from "./schema.ts";
+import type { JobRecord } from "./jobSchema.ts";
 
 export type QuarantinedRecord = { id?: number; fromVersion: number; reason: string; raw: unknown; at: number };
 
@@ -21,6 +22,7 @@ interface VaultSchema extends DBSchema {
     indexes: { createdAt: number; fileRoot: string; orderId: string };
   };
   quarantine: { key: number; value: QuarantinedRecord };
+  jobs: { key: string; value: JobRecord; indexes: { createdAt: number; jobId: string } };
   meta: { key: string; value: { key: string; value: unknown } };
 }
 
@@ -41,6 +43,13 @@ export type Vault = {
   /** Merges many records in one transaction; returns how many were new and how many merged. */
   saveMany(records: VaultRecord[]): Promise<{ added: number; merged: number }>;
   quarantined(): Promise<QuarantinedRecord[]>;
+  /** Compute jobs (v4), beside the orders. */
+  getJob(key: string): Promise<JobRecord | undefined>;
+  putJob(job: JobRecord): Promise<JobRecord>;
+  /** Read-modify-write of one job in one transaction (undefined: no such job). */
+  updateJob(key: string, change: (job: JobRecord) => JobRecord): Promise<JobRecord | undefined>;
+  /** Newest first. */
+  listJobs(): Promise<JobRecord[]>;
   /** Loads the search index in the background (newest first), so the first search is fast. */
   warm(): Promise<void>;
   close(): void;
@@ -108,6 +117,13 @@ async function migrateFromV2(tx: UpgradeTx): Promise<void> {
   await tx.objectStore("meta").put({ key: "migration:2->3", value: { migrated, quarantined: kept, at: Date.now() } });
 }
 
+/** v3 → v4: the compute jobs' store (orders unchanged). */
+function createV4Stores(db: IDBPDatabase<VaultSchema>): void {
+  const jobs = db.createObjectStore("jobs", { keyPath: "key" });
+  jobs.createIndex("createdAt", "createdAt");
+  jobs.createIndex("jobId", "jobId");
+}
+
 export async function openVault({ name = VAULT_DB_NAME }: { name?: string } = {}): Promise<Vault> {
   const db = await openDB<VaultSchema>(name, VAULT_DB_VERSION, {
     async upgrade(db, oldVersion, _newVersion, tx) {
@@ -116,6 +132,8 @@ export async function openVault({ name = VAULT_DB_NAME }: { name?: string } = {}
       if (oldVersion < 2) createV2Stores(db);
       if (oldVersion === 1) await migrateFromV1(db, tx);
       if (oldVersion === 2) await migrateFromV2(tx);
+      if (oldVersion < 4) createV4Stores(db);
+      if (oldVersion >= 1 && oldVersion < 4) await tx.objectStore("meta").put({ key: "migration:3->4", value: { jobsStore: true, at: Date.now() } });
     },
     blocking() {
       // A newer version wants to upgrade: let it.
@@ -216,6 +234,26 @@ export async function openVault({ name = VAULT_DB_NAME }: { name?: string } = {}
       return { added, merged };
     },
     quarantined: () => db.getAll("quarantine"),
+    getJob: (key) => db.get("jobs", key),
+    async putJob(job) {
+      await db.put("jobs", job);
+      return job;
+    },
+    async updateJob(key, change) {
+      const tx = db.transaction("jobs", "readwrite");
+      const existing = await tx.store.get(key);
+      if (!existing) {
+        await tx.done;
+        return undefined;
+      }
+      const stored = { ...change(existing), key: existing.key };
+      await tx.store.put(stored);
+      await tx.done;
+      return stored;
+    },
+    async listJobs() {
+      return (await db.getAllFromIndex("jobs", "createdAt")).reverse();
+    },
     async warm() {
       await loadAll();
     },

@@ -85,6 +85,7 @@ const recordSchema = z.object({
       key: hex(32).nullable(),
       plaintextSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
       segmentSize: z.number().int().min(1024).max(1 << 24),
+      header: hex(100).optional(),
     })
     .nullable()
     .optional()

@@ -4,7 +4,8 @@
 import type { Address, Hex, QuoteJson } from "../flow.ts";
 
 export const VAULT_DB_NAME = "pekanu-vault";
-export const VAULT_DB_VERSION = 3;
+/** v4 adds the "jobs" store (compute jobs, lib/vault/jobSchema.ts); orders are unchanged. */
+export const VAULT_DB_VERSION = 4;
 
 /** Schema v1 (extension 0.0.x): one store "receipts" keyed by orderId, σ mandatory. */
 export type VaultRecordV1 = {
@@ -95,6 +96,12 @@ export type FileEncryption = {
   plaintextSize: number;
   /** Plaintext bytes per segment. */
   segmentSize: number;
+  /**
+   * The ciphertext's 100-byte header, hex (not secret: the provider stores it as the file's first
+   * bytes). With the key it encrypts the same File again to the same bytes — for an ownership proof
+   * when the file is renewed. Absent in records of earlier versions.
+   */
+  header?: Hex | undefined;
 };
 
 /** Schema v3 (v2 + `encryption`). */
