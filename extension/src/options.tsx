@@ -1,9 +1,11 @@
-// Settings: the wallet's extension id (any wallet speaking MetaMask's external-extension protocol)
-// and the default storage period.
+// Settings: the wallet's extension id (any wallet speaking MetaMask's external-extension protocol),
+// the default storage period, and how the watchtower checks the stored files (ui/WatchSettings).
 import { useEffect, useState } from "react";
 import { EXTENSION_ID_PATTERN, METAMASK_EXTENSION_ID } from "./lib/settings.ts";
 import { humanOf, send, useFirstRenderMark, useView } from "./ui/background.ts";
 import "./ui/style.css";
+import { watchFormOf, watchPatchOf, type WatchForm } from "./lib/watch/watchForm.ts";
+import { WatchSettings } from "./ui/WatchSettings.tsx";
 
 function Options() {
   useFirstRenderMark("Pekanu settings");
@@ -11,6 +13,7 @@ function Options() {
   const [walletId, setWalletId] = useState("");
   const [days, setDays] = useState(30);
   const [status, setStatus] = useState<{ kind: "ok" | "bad"; text: string } | null>(null);
+  const [watch, setWatch] = useState<WatchForm | null>(null);
   // Filled once from the saved settings: clearing the field while typing leaves it empty.
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
@@ -18,12 +21,18 @@ function Options() {
       setLoaded(true);
       setWalletId(view.settings.walletExtensionId);
       setDays(view.settings.defaultStorageDays);
+      setWatch(watchFormOf(view.settings));
     }
   }, [view, loaded]);
   const valid = EXTENSION_ID_PATTERN.test(walletId);
   const save = async () => {
     try {
-      await send({ type: "settings.set", walletExtensionId: walletId, defaultStorageDays: days });
+      const checked = watch ? watchPatchOf(watch) : null;
+      if (checked && "problem" in checked) {
+        setStatus({ kind: "bad", text: checked.problem });
+        return;
+      }
+      await send({ type: "settings.set", walletExtensionId: walletId, defaultStorageDays: days, ...(checked ? checked.patch : {}) });
       setStatus({ kind: "ok", text: "Saved. The wallet connection was restarted with the new id." });
     } catch (err) {
       setStatus({ kind: "bad", text: humanOf(err).message });
@@ -68,6 +77,7 @@ function Options() {
           Default storage period (days)
           <input id="settings-storage-days" type="number" min={1} max={36500} data-testid="settings-storage-days" value={days} onChange={(e) => setDays(Number(e.target.value))} />
         </label>
+        {watch ? <WatchSettings form={watch} onChange={setWatch} /> : null}
         <div className="row" style={{ marginTop: 12 }}>
           <button data-testid="settings-save" disabled={!valid || !(days >= 1)} onClick={save}>
             Save

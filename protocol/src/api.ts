@@ -267,6 +267,24 @@ export const auditResponse = z.object({
 });
 export type AuditResponse = z.infer<typeof auditResponse>;
 
+// ── GET {L}/audit-batch?indices=3,17,40 ── (answer: application/octet-stream, encodeAuditBatch)
+/** Up to MAX_AUDIT_BATCH_CHUNKS (64) strictly increasing chunk indices, comma-separated decimals. */
+export const auditBatchQuery = z
+  .object({
+    indices: z
+      .string()
+      .max(64 * 17)
+      .regex(/^(0|[1-9][0-9]{0,15})(,(0|[1-9][0-9]{0,15})){0,63}$/, "comma-separated chunk indices, at most 64")
+      .transform((value, ctx) => {
+        const list = value.split(",").map(Number);
+        if (list.some((n) => !Number.isSafeInteger(n))) ctx.addIssue({ code: "custom", message: "an index is too large" });
+        else if (list.some((n, i) => i > 0 && n <= list[i - 1]!)) ctx.addIssue({ code: "custom", message: "indices must be strictly increasing" });
+        return list;
+      }),
+  })
+  .strict();
+export type AuditBatchQuery = z.infer<typeof auditBatchQuery>;
+
 /** The link pointer L for a stored file. */
 export function fileLink({ baseUrl, fileRoot }: { baseUrl: string; fileRoot: string }): string {
   return `${baseUrl.replace(/\/+$/, "")}${API_PREFIX}/files/${fileRoot.toLowerCase()}`;

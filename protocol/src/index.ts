@@ -11,4 +11,6 @@ export * from "./errors.ts";
 export * from "./commitment.ts";
 export * from "./api.ts";
 export { isServerContractCode } from "./isServerContractCode.ts";
+export * from "./encodeAuditBatch.ts";
+export * from "./decodeAuditBatch.ts";
 export * from "./share/index.ts";

@@ -48,5 +48,10 @@ describe("GET /v1/openapi.json", () => {
     const content = document.paths["/v1/orders/{orderId}/content"]!.put!;
     expect(Object.keys(content.requestBody!.content).sort()).toEqual(["application/json", "application/octet-stream"]);
     expect(document.paths["/v1/info"]!.get!.security).toBeUndefined();
+    const batch = document.paths["/v1/files/{fileRoot}/audit-batch"]!.get! as unknown as { security: unknown; description: string; parameters: { name: string; in: string }[] };
+    expect(batch.security).toEqual([{ bearer: [] }]);
+    expect(batch.parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(["path:fileRoot", "query:indices"]);
+    expect(batch.description).toContain("multiProofRanges");
+
   });
 });

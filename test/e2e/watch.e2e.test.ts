@@ -59,6 +59,48 @@ async function recordOf(key: string): Promise<Audited> {
   return (await pekanu.vaultRecords(page)).find((r) => r.key === key)! as Audited;
 }
 
+/**
+ * Headless Chromium has no notification centre to photograph: the notification's own options
+ * (chrome.notifications.create's title, message, icon and requireInteraction, as the service
+ * worker shows them) are drawn in an extension page, laid out like a desktop notification.
+ */
+async function notificationShot(id: string, name: string): Promise<void> {
+  const alert = (await alertOf(id))!;
+  const icons = (await (await worker()).evaluate(() => chrome.runtime.getManifest().icons ?? {})) as Record<string, string>;
+  const icon = icons[String(Math.max(...Object.keys(icons).map(Number)))];
+  const shotPage = await pekanu.browser.newPage();
+  await shotPage.setViewport({ width: 460, height: 190 });
+  await shotPage.goto(`chrome-extension://${pekanu.extensionId}/tabs/app.html#/notification-preview`, { waitUntil: "load" });
+  await shotPage.evaluate(
+    ({ title, message, icon: src }) => {
+      document.head.innerHTML = "";
+      document.body.innerHTML = "";
+      document.body.style.cssText = "margin:0;background:#dfe3e8;font:14px system-ui,sans-serif";
+      const card = document.createElement("div");
+      card.style.cssText = "margin:14px;padding:14px 16px;background:#fff;border-radius:10px;box-shadow:0 2px 10px #0003;display:flex;gap:12px";
+      const img = document.createElement("img");
+      img.src = src;
+      img.style.cssText = "width:48px;height:48px";
+      const text = document.createElement("div");
+      const origin = document.createElement("div");
+      origin.textContent = "Pekanu · now";
+      origin.style.cssText = "color:#5f6368;font-size:12px";
+      const h = document.createElement("div");
+      h.textContent = title;
+      h.style.cssText = "font-weight:600;margin:2px 0 4px";
+      const p = document.createElement("div");
+      p.textContent = message;
+      p.style.cssText = "color:#202124;line-height:1.35";
+      text.append(origin, h, p);
+      card.append(img, text);
+      document.body.append(card);
+    },
+    { title: alert.title, message: alert.message, icon: `chrome-extension://${pekanu.extensionId}/${icon}` },
+  );
+  await pekanu.shot(shotPage, name);
+  await shotPage.close();
+}
+
 type StatusTask = { kind: string; orderId: string; status: string; lastError: string | null };
 
 describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower checks stored files on its own", () => {
@@ -117,6 +159,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower checks stored files 
     const failed = (await recordOf(record.key)).audits.at(-1)!;
     expect(failed.ok).toBe(false);
     expect(alert.message).toContain(`(chunk ${failed.index})`);
+    await notificationShot(id, "00-notification-failed-check");
     // A click on the notification opens the file with the challenge ready.
     await page.close();
     page = await pekanu.openApp(`#${alert.hash}`);
@@ -196,5 +239,41 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower checks stored files 
       return r.audits.length > passedBefore ? r : null;
     }, 60_000);
     expect(after.audits.every((a) => a.ok)).toBe(true);
+  });
+
+  test("against the honest provider a challenge is answered: the client gets the bond back less the answer's cost, the provider only that cost, in wei; nothing notified", async () => {
+    const second = (await pekanu.vaultRecords(page)).find((r) => r.fileName === "holiday-photos.zip")!;
+    const bond = (await chain.params()).challengeBond;
+    const owner = (await chain.client.readContract({ address: stack.contract, abi: serverContractAbi, functionName: "owner" })) as Address;
+    const clientBefore = await chain.withdrawable(CLIENT);
+    // The page offers a challenge only after a failed check; the background takes it any time.
+    const answer = await page.evaluate((key) => chrome.runtime.sendMessage({ type: "penalty.challenge", key }), second.key);
+    expect(answer).toMatchObject({ ok: true });
+    const proven = await until("the provider's answer on chain (StorageProven)", async () => {
+      const logs = await chain.client.getContractEvents({ address: stack.contract, abi: serverContractAbi, eventName: "StorageProven", args: { orderId: second.orderId }, fromBlock: 0n });
+      return logs[0] ?? null;
+    }, 120_000);
+    const challengeTx = (await recordOf(second.key)).actions.find((a) => a.kind === "challengeStorage")!;
+    expect(challengeTx.value).toBe(bond.toString()); // one named chunk: one bond
+    const { paidToProvider, returnedToClient, chunkIndices } = proven.args as { paidToProvider: bigint; returnedToClient: bigint; chunkIndices: readonly bigint[] };
+    expect(chunkIndices).toHaveLength(1);
+    expect(paidToProvider + returnedToClient).toBe(bond);
+    expect(paidToProvider).toBeGreaterThan(0n);
+    expect(returnedToClient).toBeGreaterThan(0n);
+    // The provider's share is exactly the answer's gas bound at that block's base fee (the contract's own bondSplit).
+    const block = await chain.client.getBlock({ blockNumber: proven.blockNumber! });
+    const [, toProvider, toClient] = (await chain.client.readContract({ address: stack.contract, abi: serverContractAbi, functionName: "bondSplit", args: [BigInt(second.size), 1n, block.baseFeePerGas!], blockNumber: proven.blockNumber! })) as [bigint, bigint, bigint];
+    expect([paidToProvider, returnedToClient]).toEqual([toProvider, toClient]);
+    // In wei from the chain: the client's credit grew by the returned part, the provider's (the owner's withdrawable) by its share in that block.
+    expect((await chain.withdrawable(CLIENT)) - clientBefore).toBe(returnedToClient);
+    const withdrawableAt = (blockNumber: bigint) => chain.client.readContract({ address: stack.contract, abi: serverContractAbi, functionName: "withdrawable", args: [owner], blockNumber }) as Promise<bigint>;
+    expect((await withdrawableAt(proven.blockNumber!)) - (await withdrawableAt(proven.blockNumber! - 1n))).toBe(paidToProvider);
+    expect((await chain.orderOf(second.orderId)).state).toBe(OrderState.Paid);
+    // Nothing to tell the person: no notification, no badge, the checks still pass.
+    await page.evaluate(() => chrome.runtime.sendMessage({ type: "order.refresh" }));
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await notifications()).toEqual({});
+    expect(await badge()).toBe("");
+    expect((await recordOf(second.key)).audits.every((a) => a.ok)).toBe(true);
   });
 });

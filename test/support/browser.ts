@@ -40,6 +40,11 @@ export interface LaunchBrowserOptions {
   args?: string[];
   /** Forward Chromium's stdout/stderr (debugging). */
   dumpio?: boolean;
+  /**
+   * An existing profile to start with (a browser restart): it is kept on close. Default: a new
+   * temporary profile, removed on close.
+   */
+  userDataDir?: string;
 }
 
 export interface BrowserSession {
@@ -52,7 +57,8 @@ export interface BrowserSession {
 }
 
 export async function launchBrowser(options: LaunchBrowserOptions): Promise<BrowserSession> {
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), "pekanu-chromium-"));
+  const ownProfile = options.userDataDir === undefined;
+  const userDataDir = options.userDataDir ?? (await mkdtemp(path.join(os.tmpdir(), "pekanu-chromium-")));
   let browser: Browser | undefined;
   try {
     browser = await puppeteer.launch({
@@ -84,14 +90,14 @@ export async function launchBrowser(options: LaunchBrowserOptions): Promise<Brow
           } catch {
             launched.process()?.kill("SIGKILL");
           }
-          await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+          if (ownProfile) await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
         })();
         return closed;
       },
     };
   } catch (error) {
     await browser?.close().catch(() => browser?.process()?.kill("SIGKILL"));
-    await rm(userDataDir, { recursive: true, force: true });
+    if (ownProfile) await rm(userDataDir, { recursive: true, force: true });
     throw error;
   }
 }

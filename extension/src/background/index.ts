@@ -29,6 +29,8 @@ async function openApp(hash: string): Promise<void> {
   await chrome.tabs.create({ url: `${base}${hash}` });
 }
 
+const NOTIFICATIONS_RESTORED = "watchNotificationsRestored";
+
 const background = createBackground({
   store: chromeStore(),
   hasHostPermission: (origin) => chrome.permissions.contains({ origins: [`${origin}/*`] }),
@@ -78,6 +80,17 @@ chrome.runtime.onInstalled.addListener(() => background.resume());
 
 // A restarted service worker picks up where the persisted state says it was.
 background.resume();
+
+// chrome.storage.session is empty after a browser restart (and an extension update), when the
+// notifications and the badge shown before are gone too; the watchtower's alerts are not: show
+// them again, once per browser session (a service worker restart keeps the flag: nothing the
+// person closed pops up again).
+void chrome.storage.session.get(NOTIFICATIONS_RESTORED).then(async (got) => {
+  if (got[NOTIFICATIONS_RESTORED]) return;
+  await chrome.storage.session.set({ [NOTIFICATIONS_RESTORED]: true });
+  await background.ready;
+  await background.watch.restoreNotifications();
+});
 
 // For the e2e tests and debugging in the service worker console.
 (globalThis as unknown as { pekanu: typeof background }).pekanu = background;

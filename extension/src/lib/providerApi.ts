@@ -2,6 +2,7 @@
 // is parsed with the protocol's zod schema; errors become HumanErrors.
 import {
   API_PREFIX,
+  AUDIT_BATCH_CONTENT_TYPE,
   auditResponse,
   errorBody,
   infoResponse,
@@ -29,35 +30,43 @@ export { normalizeBaseUrl } from "./url.ts";
 export function createProviderApi({ baseUrl, token = null, fetch: fetchImpl = fetch.bind(globalThis), timeoutMs = 20_000 }: ProviderApiOptions) {
   const root = baseUrl.replace(/\/+$/, "");
 
-  async function request<T>(what: string, url: string, schema: Schema<T>, init: RequestInit = {}, auth = true): Promise<T> {
+  async function send(url: string, init: RequestInit, auth: boolean, accept: string): Promise<{ response: Response; bytes: Uint8Array }> {
     const headers = new Headers(init.headers);
-    headers.set("Accept", "application/json");
+    headers.set("Accept", accept);
     if (auth && token) headers.set("Authorization", `Bearer ${token}`);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let response: Response;
     try {
-      response = await fetchImpl(url, { ...init, headers, signal: init.signal ?? controller.signal });
+      const response = await fetchImpl(url, { ...init, headers, signal: init.signal ?? controller.signal });
+      // The body is read under the same timeout: a provider that stalls mid-answer is unreachable, not wrong.
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { response, bytes };
     } catch (err) {
       throw new UserFacingError(providerErrors.unreachable(root, err instanceof Error ? err.message : String(err)));
     } finally {
       clearTimeout(timer);
     }
-    let body: unknown = null;
-    const text = await response.text().catch(() => "");
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = null;
-      }
+  }
+
+  function parseJson(bytes: Uint8Array): unknown {
+    if (bytes.length === 0) return null;
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      return null;
     }
-    if (!response.ok) {
-      const parsed = errorBody.safeParse(body);
-      if (parsed.success) throw new UserFacingError(apiError(parsed.data.error.code, parsed.data.error.message, response.status));
-      throw new UserFacingError(apiError("HttpError", `${response.status} ${response.statusText}`, response.status));
-    }
-    const parsed = schema.safeParse(body);
+  }
+
+  function throwFor(response: Response, bytes: Uint8Array): never {
+    const parsed = errorBody.safeParse(parseJson(bytes));
+    if (parsed.success) throw new UserFacingError(apiError(parsed.data.error.code, parsed.data.error.message, response.status));
+    throw new UserFacingError(apiError("HttpError", `${response.status} ${response.statusText}`, response.status));
+  }
+
+  async function request<T>(what: string, url: string, schema: Schema<T>, init: RequestInit = {}, auth = true): Promise<T> {
+    const { response, bytes } = await send(url, init, auth, "application/json");
+    if (!response.ok) throwFor(response, bytes);
+    const parsed = schema.safeParse(parseJson(bytes));
     if (!parsed.success) throw new UserFacingError(providerErrors.invalidAnswer(what, parsed.error.message.slice(0, 300)));
     return parsed.data;
   }
@@ -87,6 +96,16 @@ export function createProviderApi({ baseUrl, token = null, fetch: fetchImpl = fe
       }),
     /** Free off-chain audit: one chunk and its proof from the link L. */
     audit: (link: string, index: number) => request("GET {L}/audit", `${link.replace(/\/+$/, "")}/audit?index=${index}`, auditResponse),
+    /**
+     * Free audit of several chunks in one binary answer (GET {L}/audit-batch, protocol's
+     * encodeAuditBatch format), undecoded: decode it with decodeAuditBatch, verify with
+     * verifyMultiProof. `indices` strictly increasing, at most MAX_AUDIT_BATCH_CHUNKS.
+     */
+    auditBatch: async (link: string, indices: readonly number[]): Promise<Uint8Array> => {
+      const { response, bytes } = await send(`${link.replace(/\/+$/, "")}/audit-batch?indices=${indices.join(",")}`, {}, true, AUDIT_BATCH_CONTENT_TYPE);
+      if (!response.ok) throwFor(response, bytes);
+      return bytes;
+    },
   };
 }
 

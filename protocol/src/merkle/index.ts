@@ -17,10 +17,13 @@ export { inclusionProof, type InclusionProofParameters } from "./inclusionProof.
 export { leafHash } from "./leafHash.ts";
 export { MerkleError, type MerkleErrorCode } from "./MerkleError.ts";
 export { merkleTreeHash, type MerkleTreeHashParameters } from "./merkleTreeHash.ts";
+export { multiProofRanges, type MultiProofRangesParameters } from "./multiProofRanges.ts";
 export { nodeHash, type NodeHashParameters } from "./nodeHash.ts";
 export { proveChunk, type ChunkProof, type ProveChunkParameters } from "./proveChunk.ts";
 export { rootFromInclusion, type InclusionLeaf, type RootFromInclusionParameters } from "./rootFromInclusion.ts";
+export { rootFromMultiProof, type RootFromMultiProofParameters } from "./rootFromMultiProof.ts";
 export { sha256 } from "./sha256.ts";
 export { splitChunks } from "./splitChunks.ts";
 export type { HashLike, HashOptions, HashOutput, Hex, Sha256, To } from "./types.ts";
 export { verifyInclusion, type VerifyInclusionParameters } from "./verifyInclusion.ts";
+export { verifyMultiProof, type VerifyMultiProofParameters } from "./verifyMultiProof.ts";

@@ -1,4 +1,4 @@
-import { auditResponse, zBytes32 } from "@pekanu/protocol";
+import { AUDIT_BATCH_CONTENT_TYPE, auditBatchQuery, auditResponse, encodeAuditBatch, zBytes32 } from "@pekanu/protocol";
 import { chunkCount } from "@pekanu/protocol/node";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -8,6 +8,7 @@ import { ApiError } from "../ApiError.ts";
 import { authenticate, sessionOf } from "../auth/authenticate.ts";
 import { authenticateShare } from "../auth/authenticateShare.ts";
 import { proveStoredChunk } from "../blobs/proveStoredChunk.ts";
+import { proveStoredChunks } from "../blobs/proveStoredChunks.ts";
 import type { ServerContext } from "../context.ts";
 import { parseRange } from "../files/parseRange.ts";
 
@@ -82,6 +83,36 @@ export function fileRoutes({ app, ctx }: { app: FastifyInstance; ctx: ServerCont
         throw new ApiError("Internal", "the stored file is damaged");
       }
       return { fileRoot, size: BigInt(size), index, chunk: Buffer.from(proof.chunk).toString("base64"), proof: proof.proof };
+    },
+  );
+
+  r.get(
+    "/v1/files/:fileRoot/audit-batch",
+    {
+      onRequest: auth,
+      schema: {
+        security: [{ bearer: [] }],
+        summary: "free audit of several chunks: binary (application/octet-stream), one deduplicated proof",
+        description:
+          "indices: up to 64 strictly increasing chunk indices, comma-separated. Answer (big-endian): \"PKA1\" | u64 size | u16 n | u16 m | n × u64 index | the n chunks (1024 bytes, the last chunk the rest) | m × 32-byte subtree hashes in the order of @pekanu/protocol's multiProofRanges. Verify with verifyMultiProof against the committed root and size.",
+        params: fileParams,
+        querystring: auditBatchQuery,
+      },
+    },
+    async (request, reply) => {
+      const { fileRoot } = request.params;
+      const size = await readableBlob({ ctx, request, fileRoot });
+      const { indices } = request.query;
+      const chunks = chunkCount(size);
+      if (indices[indices.length - 1]! >= chunks) throw new ApiError("BadRequest", `indices must be below ${chunks}, the file's chunk count`);
+      const proven = await proveStoredChunks({ blobs: ctx.blobs, fileRoot, indices });
+      if (proven.root !== fileRoot) {
+        ctx.log.error({ fileRoot, actual: proven.root }, "blob does not match its root");
+        throw new ApiError("Internal", "the stored file is damaged");
+      }
+      const body = encodeAuditBatch({ size, indices, chunks: proven.chunks, proof: proven.proof });
+      reply.type(AUDIT_BATCH_CONTENT_TYPE).header("cache-control", "no-store").header("content-length", body.length);
+      return reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     },
   );
 }

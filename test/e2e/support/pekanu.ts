@@ -87,11 +87,12 @@ export class PekanuBrowser {
   }
 
   /** Chromium with a fresh profile, the test wallet (holding `clientKey`) and the Pekanu e2e build. */
-  static async launch({ stack, suite, clientKey, wallet = {} }: { stack: StackInfo; suite: string; clientKey: Hex; wallet?: Partial<WalletOptions> }) {
-    // This run's screens only (no failure pictures left from an earlier run).
-    await rm(path.join(TEST_RESULTS_DIR, suite), { recursive: true, force: true });
-    // The wallet first: Pekanu's service worker connects to it as soon as it starts.
-    const session = await launchBrowser({ extensions: [stack.walletDir, stack.extensionDir] });
+  static async launch({ stack, suite, clientKey, wallet = {}, userDataDir }: { stack: StackInfo; suite: string; clientKey: Hex; wallet?: Partial<WalletOptions>; userDataDir?: string }) {
+    // This run's screens only (no failure pictures left from an earlier run); kept on a restart.
+    if (userDataDir === undefined) await rm(path.join(TEST_RESULTS_DIR, suite), { recursive: true, force: true });
+    // The wallet first: Pekanu's service worker connects to it as soon as it starts. With
+    // `userDataDir` (a browser restart): that profile, kept on close.
+    const session = await launchBrowser({ extensions: [stack.walletDir, stack.extensionDir], ...(userDataDir ? { userDataDir } : {}) });
     try {
       const [walletId, extensionId] = session.extensionIds as [string, string];
       if (walletId !== WALLET_EXTENSION_ID) throw new Error(`test wallet installed as ${walletId}, expected ${WALLET_EXTENSION_ID}`);

@@ -1,4 +1,5 @@
-import { fileRootOf, inclusionProof } from "@pekanu/protocol/merkle";
+import { encodeAuditBatch } from "@pekanu/protocol";
+import { fileRootOf, inclusionProof, merkleTreeHash, multiProofRanges } from "@pekanu/protocol/merkle";
 import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import { bytesToBase64 } from "../../lib/commitment.ts";
@@ -17,15 +18,24 @@ const chunks = Array.from({ length: 100 }, (_, i) => bytes.slice(i * 1024, (i + 
 const root = fileRootOf(bytes) as Hex;
 const MIN = 60_000;
 
-type Mode = "honest" | "lost" | "offline" | "damaged";
+type Mode = "honest" | "lost" | "offline" | "damaged" | "old";
 
 /** A provider's audit endpoint over the real Merkle tree: honest, missing chunks, offline, or the real server's "damaged" 500. */
 function provider(state: { mode: Mode; lost: Set<number>; requests: number }) {
   return (async (input: RequestInfo | URL) => {
     state.requests++;
     if (state.mode === "offline") throw new TypeError("fetch failed");
-    const index = Number(new URL(String(input)).searchParams.get("index"));
+    const url = new URL(String(input));
     if (state.mode === "damaged") return new Response(JSON.stringify({ error: { code: "Internal", message: "the stored file is damaged" } }), { status: 500 });
+    if (url.pathname.endsWith("/audit-batch")) {
+      // An older server has no such route.
+      if (state.mode === "old") return new Response(JSON.stringify({ error: { code: "NotFound", message: `no route GET ${url.pathname}` } }), { status: 404 });
+      const indices = url.searchParams.get("indices")!.split(",").map(Number);
+      const proof = multiProofRanges({ indices, treeSize: 100 }).map(([start, count]) => merkleTreeHash({ leaves: chunks.slice(start, start + count) }));
+      const body = encodeAuditBatch({ size: SIZE, indices, chunks: indices.map((i) => (state.lost.has(i) ? new Uint8Array(1024) : chunks[i]!)), proof });
+      return new Response(body, { status: 200, headers: { "content-type": "application/octet-stream" } });
+    }
+    const index = Number(url.searchParams.get("index"));
     const chunk = state.lost.has(index) ? new Uint8Array(1024) : chunks[index]!;
     return new Response(JSON.stringify({ fileRoot: root, size: String(SIZE), index, chunk: bytesToBase64(chunk), proof: inclusionProof({ chunks, index }) }), { status: 200 });
   }) as typeof fetch;
@@ -86,7 +96,7 @@ describe("watch controller", () => {
       dueTimes.push(t.clock.now);
       await t.watch.tick();
     }
-    expect(t.p.requests).toBe(6 * 4);
+    expect(t.p.requests).toBe(6); // one binary answer with the 4 chunks per check (GET {L}/audit-batch)
     const audits = (await t.vault.get(t.record.key))!.audits;
     expect(audits).toHaveLength(24);
     expect(audits.every((a) => a.ok)).toBe(true);
@@ -105,7 +115,7 @@ describe("watch controller", () => {
     const audits = (await t.vault.get(t.record.key))!.audits;
     const failed = audits.at(-1)!;
     expect(failed.ok).toBe(false);
-    expect(t.p.requests).toBe(1); // stops at the first bad chunk
+    expect(t.p.requests).toBe(2); // the batch, then chunk by chunk up to the first bad one (it names the chunk)
     expect(t.shown).toHaveLength(1);
     expect(t.shown[0]).toMatchObject({ kind: "failed", id: `failed:${t.record.key}`, hash: `vault/${encodeURIComponent(t.record.key)}?action=challenge` });
     expect(t.shown[0]!.message).toContain("could not return part of tax-records.pdf");
@@ -116,6 +126,33 @@ describe("watch controller", () => {
     await t.watch.tick();
     expect(t.cleared).toEqual([`failed:${t.record.key}`]);
     expect(t.badges.at(-1)).toBe(0);
+  });
+
+  it("an older server without audit-batch (404) is checked chunk by chunk on the JSON route", async () => {
+    const t = await setup({ mode: "old", record: { ...(await makeRecord(1)), fileRoot: root, size: SIZE, link: `http://127.0.0.2:8788/v1/files/${root}`, quote: { ...(await makeRecord(1)).quote, storageUntil: String(Math.floor(1_000_000_000_000 / 1000) + 365 * 86_400) } } });
+    await t.watch.tick();
+    t.clock.now = (await t.store.get<WatchState>(WATCH_KEY))!.files[t.record.key]!.dueAt;
+    await t.watch.tick();
+    expect(t.p.requests).toBe(1 + 4); // the 404, then 4 single-chunk audits
+    t.clock.now = (await t.store.get<WatchState>(WATCH_KEY))!.files[t.record.key]!.dueAt;
+    await t.watch.tick();
+    expect(t.p.requests).toBe(1 + 4 + 4); // remembered: no second 404
+    expect((await t.vault.get(t.record.key))!.audits).toHaveLength(8);
+    expect((await t.vault.get(t.record.key))!.audits.every((a) => a.ok)).toBe(true);
+    expect(t.shown).toEqual([]);
+  });
+
+  it("a batch that does not verify is a failed check naming the wrong chunk, even when the other chunks are fine", async () => {
+    const t = await setup({ lost: new Set(Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    let failed: { ok: boolean; index: number } | undefined;
+    for (let i = 0; i < 5 && !failed; i++) {
+      t.clock.now = (await t.store.get<WatchState>(WATCH_KEY))?.files[t.record.key]?.dueAt ?? t.clock.now;
+      await t.watch.tick();
+      failed = (await t.vault.get(t.record.key))!.audits.find((a) => !a.ok);
+    }
+    expect(failed).toBeDefined();
+    expect(failed!.index % 2).toBe(1);
+    expect(t.shown.map((a) => a.kind)).toEqual(["failed"]);
   });
 
   it("the real server's 'stored file is damaged' answer is a failed check", async () => {
@@ -161,8 +198,13 @@ describe("watch controller", () => {
     const again = await setup({ store: t.store, vault: t.vault, record: t.record, lost: new Set([...Array(100).keys()]) });
     again.clock.now = due + 86_400_000;
     await again.watch.tick();
-    expect(again.p.requests).toBe(1);
+    expect(again.p.requests).toBe(2); // the batch that failed, then the first chunk alone
     expect(again.shown.map((a) => a.kind)).toEqual(["failed"]);
+    // A browser restart (runtime.onStartup) shows the persisted alerts again, with the badge.
+    const restarted = await setup({ store: t.store, vault: t.vault, record: t.record });
+    await restarted.watch.restoreNotifications();
+    expect(restarted.shown.map((a) => a.id)).toEqual([`failed:${t.record.key}`]);
+    expect(restarted.badges.at(-1)).toBe(1);
     // And a third worker does not announce the same alert twice.
     const third = await setup({ store: t.store, vault: t.vault, record: t.record });
     third.clock.now = again.clock.now + 1;
@@ -179,9 +221,14 @@ describe("watch controller", () => {
     const challenged = { ...base, key: "k-claim", chain: { state: "Challenged", settled: true, paidAt: nowS - 9000, deadline: nowS + 30, lastChallengeAt: nowS - 570, chunkIndex: 3, readAt: t.clock.now, blockTime: nowS, params } };
     // (another file: a file renewed under a later order is not announced)
     const expiring = { ...base, key: "k-expiring", fileRoot: `0x${"11".repeat(32)}`, quote: { ...base.quote, storageUntil: String(nowS + 6 * 86_400) } };
-    for (const r of [noReceipt, challenged, expiring]) await t.vault.save(r as VaultRecord);
+    // Storage periods are in chain time: a chain 20 days ahead of the computer (test chains, a
+    // wrong clock) makes a file stored until "now + 26 days" expire in 6 days of chain time; one
+    // until "now + 6 days" whose chain reading is behind by 10 days is 16 days away.
+    const chainAhead = { ...base, key: "k-chain-ahead", fileRoot: `0x${"22".repeat(32)}`, quote: { ...base.quote, storageUntil: String(nowS + 26 * 86_400) }, chain: { state: "Stored", settled: true, paidAt: nowS, deadline: 0, lastChallengeAt: 0, chunkIndex: 0, readAt: t.clock.now, blockTime: nowS + 20 * 86_400, params } };
+    const chainBehind = { ...base, key: "k-chain-behind", fileRoot: `0x${"33".repeat(32)}`, quote: { ...base.quote, storageUntil: String(nowS + 6 * 86_400) }, chain: { ...chainAhead.chain, blockTime: nowS - 10 * 86_400 } };
+    for (const r of [noReceipt, challenged, expiring, chainAhead, chainBehind]) await t.vault.save(r as VaultRecord);
     await t.watch.tick();
-    expect(t.shown.map((a) => `${a.kind}:${a.key}`).sort()).toEqual(["delivery:k-delivery", "expiring:k-expiring"]);
+    expect(t.shown.map((a) => `${a.kind}:${a.key}`).sort()).toEqual(["delivery:k-delivery", "expiring:k-chain-ahead", "expiring:k-expiring"]);
     expect(t.alarms.at(-1)).toBeLessThanOrEqual(t.clock.now + MIN);
     t.clock.now += 31_000; // chain time passes the challenge's deadline
     await t.watch.tick();

@@ -112,6 +112,17 @@ export class WatchController {
     return Object.values(this.state.alerts);
   }
 
+  /**
+   * After a browser restart: chrome.notifications and the badge did not survive it, the alerts
+   * did (persisted). Shows them again; index.ts calls it once per browser session (not per
+   * service-worker start, which would pop up again what the person closed).
+   */
+  async restoreNotifications(): Promise<void> {
+    await this.load();
+    for (const alert of Object.values(this.state.alerts)) await this.deps.notifier.show(alert);
+    await this.deps.notifier.badge(Object.keys(this.state.alerts).length);
+  }
+
   /** Runs the checks and deadline reads that are due; one run at a time. */
   tick(): Promise<void> {
     this.running ??= this.run().finally(() => (this.running = null));
@@ -147,10 +158,13 @@ export class WatchController {
       for (let r = queue.shift(); r; r = queue.shift()) await this.checkOne(r).catch(() => undefined);
     });
     await Promise.all(workers);
-    // Deadlines: the chain views of files that have one are read again (chain time decides).
+    // Deadlines: the chain views of files that have one are read again (chain time decides), and
+    // of a file checked now whose storage ends within 8 days (its expiry notice is in chain time).
+    const checked = new Set(due.map((r) => r.key));
     for (const r of records) {
+      const nearEnd = checked.has(r.key) && endsWithin(r, now, EXPIRY_NOTICE_MS + DAY);
       // Bounded: a wallet connection that hangs must not hold every later check back.
-      if (this.hasDeadline(r)) await withTimeout(this.deps.messenger.call("vault:refreshChain", r.key), CHAIN_READ_TIMEOUT_MS).catch(() => undefined);
+      if (this.hasDeadline(r) || nearEnd) await withTimeout(this.deps.messenger.call("vault:refreshChain", r.key), CHAIN_READ_TIMEOUT_MS).catch(() => undefined);
     }
     let fresh = records;
     try {
@@ -271,8 +285,11 @@ export class WatchController {
           });
         }
       }
+      // The storage period is the contract's (block time): measured in chain time when the record
+      // has a chain reading, else in the computer's time.
       const until = Number(r.quote.storageUntil) * 1000;
-      if (r.link && !(state && TERMINAL.has(state)) && until > now && until - now <= EXPIRY_NOTICE_MS && !renewed(r)) {
+      const timeNow = chainNow !== null ? chainNow * 1000 : now;
+      if (r.link && !(state && TERMINAL.has(state)) && until > timeNow && until - timeNow <= EXPIRY_NOTICE_MS && !renewed(r)) {
         add({ kind: "expiring", key: r.key, title: "Storage ends soon", message: `${name} is stored until ${new Date(until).toLocaleDateString("en-GB")}. Renew to keep it.`, hash: `${hash}?action=renew` });
       }
     }
@@ -347,6 +364,12 @@ function hostOf(url: string): string {
 }
 
 /** The chain's time now (seconds), from the block time read with the record's chain view. */
+/** Whether the record's storage ends within `ms` (chain time when known). */
+function endsWithin(r: VaultRecord, now: number, ms: number): boolean {
+  const nowS = chainTime(r, now) ?? Math.floor(now / 1000);
+  return Number(r.quote.storageUntil) * 1000 - nowS * 1000 <= ms;
+}
+
 function chainTime(r: VaultRecord, now: number): number | null {
   if (!r.chain?.blockTime) return null;
   return r.chain.blockTime + Math.floor((now - r.chain.readAt) / 1000);
