@@ -243,6 +243,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
       expect(record.payTxHash).toBe(sent[0]!.result);
       expect(record.signature).not.toBeNull();
       expect((record as unknown as { verification: { status: string } }).verification.status).toBe("verified");
+      // Encrypted by default, like a single file: the key is in the vault, the provider holds ciphertext.
+      expect((record as unknown as { encryption?: { mode: string } | null }).encryption?.mode).toBe("private");
       const check = await checkReceiptIndependently(chain, stack, record);
       expect(check.order.state).toBe(OrderState.Paid);
     }
@@ -255,6 +257,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
     phase("connected, signed in, registered");
     const size = 200 << 20;
     const file = await largeFile("big.bin", size);
+    // Stored as it is, so the bytes counted on the wire are the file's own (a folder of test a goes encrypted, the default).
+    await pekanu.click(page, "batch-encryption-mode-none");
     await pekanu.setFile(page, "batch-files-input", file);
     await page.waitForSelector(`${sel("batch")}[data-count="1"]`, { timeout: 120_000 });
     phase("file read (fingerprint) and in the queue");
@@ -295,6 +299,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("many files at once, resumable uploa
   test("closing the page mid-upload: reopened, the upload continues from the provider's offset and finishes", async () => {
     const size = 24 << 20;
     const file = await largeFile("report.bin", size);
+    await pekanu.click(page, "batch-encryption-mode-none");
     await pekanu.setFile(page, "batch-files-input", file);
     await page.waitForSelector(`${sel("batch")}[data-count="1"]`, { timeout: 120_000 });
     // Slow enough to close the page half-way.

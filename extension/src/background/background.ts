@@ -247,6 +247,8 @@ export function createBackground(deps: BackgroundDeps) {
         return null;
       case "order.uploadTarget":
         return orders.uploadTarget(request.leaseId, request.orderId);
+      case "order.fileEncryption":
+        return orders.fileEncryption(request.orderId);
       case "order.uploadStarted":
         await orders.uploadStarted(request.leaseId, request.total, request.orderId);
         return null;

@@ -11,6 +11,8 @@ const summary = (over: Partial<OrderSummary>): OrderSummary => ({
   id: "x",
   fileName: "f",
   size: 1,
+  plainSize: 1,
+  protection: "none",
   fileRoot: `0x${"ab".repeat(32)}`,
   step: "pay",
   orderId: null,

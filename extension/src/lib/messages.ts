@@ -2,7 +2,7 @@
 // answer envelope, and the view the background pushes over a port.
 import { z } from "zod";
 import type { HumanError } from "./errors.ts";
-import type { FlowState, Step } from "./flow.ts";
+import type { FileMetaEncryption, FlowState, Step } from "./flow.ts";
 import type { Settings } from "./settings.ts";
 import type { VaultRecord } from "./vault/schema.ts";
 import type { OrderSummary } from "../background/controllers/orders.ts";
@@ -61,6 +61,7 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("order.pay"), ...orderRef }),
   z.object({ type: z.literal("order.refresh") }),
   z.object({ type: z.literal("order.uploadTarget"), leaseId, ...orderRef }),
+  z.object({ type: z.literal("order.fileEncryption"), orderId: z.string().uuid() }),
   z.object({ type: z.literal("order.uploadStarted"), leaseId, total: z.number().int().nonnegative(), ...orderRef }),
   z.object({ type: z.literal("order.uploadProgress"), leaseId, sent: z.number().int().nonnegative(), total: z.number().int().nonnegative(), ...orderRef }),
   z.object({ type: z.literal("order.uploadInterrupted"), leaseId, reason: z.string().max(2000), status: z.number().int().optional(), body: z.string().max(20_000).optional(), ...orderRef }),
@@ -206,7 +207,16 @@ export type AuditAnswer = { ok: boolean; index: number; problem?: string };
 
 export type DownloadTarget = { url: string; token: string | null; fileRoot: `0x${string}`; size: number; fileName: string };
 
-export type UploadTarget = { url: string; token: string | null; fileRoot: `0x${string}`; size: number; mode: "upload" | "ownershipProof"; indices: number[] | null };
+export type UploadTarget = {
+  url: string;
+  token: string | null;
+  fileRoot: `0x${string}`;
+  size: number;
+  mode: "upload" | "ownershipProof";
+  indices: number[] | null;
+  /** The key and header when the file is stored encrypted: the page encrypts as it sends. */
+  encryption: FileMetaEncryption | null;
+};
 
 export { PORT_NAME } from "./port.ts";
 export type PortMessage = { type: "view"; view: View };

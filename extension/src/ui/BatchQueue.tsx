@@ -13,7 +13,8 @@ import { uploadRate } from "../lib/resumableUpload.ts";
 import { humanOf, send } from "./background.ts";
 import { batchFiles } from "./batchFiles.ts";
 import { Progress } from "./components.tsx";
-import { commitFile } from "./hashing.ts";
+import type { FileMetaEncryption } from "../lib/flow.ts";
+import { prepareFile } from "./prepareFile.ts";
 import { uploadOrder } from "./uploadOrder.ts";
 
 /** Uploads this page runs at the same time. */
@@ -151,9 +152,12 @@ function BatchCard({ batch, orders, view, onError }: { batch: BatchEntry; orders
     try {
       for (const file of Array.from(list)) {
         const path = file.webkitRelativePath || file.name;
-        const order = missing.find((o) => (o.fileName === path || o.fileName.endsWith(`/${file.name}`) || o.fileName === file.name) && o.size === file.size && !batchFiles.has(o.id));
+        const order = missing.find((o) => (o.fileName === path || o.fileName.endsWith(`/${file.name}`) || o.fileName === file.name) && o.plainSize === file.size && !batchFiles.has(o.id));
         if (!order) continue;
-        const { root } = await commitFile(file);
+        // Encrypted again with the order's key and header, the same File gives the same ciphertext root.
+        const again = order.protection === "none" ? null : await send<FileMetaEncryption | null>({ type: "order.fileEncryption", orderId: order.id });
+        const { meta } = await prepareFile({ file, encryption: again?.mode ?? "none", again });
+        const root = meta.fileRoot;
         if (root.toLowerCase() !== order.fileRoot.toLowerCase()) continue;
         batchFiles.set(order.id, file);
       }

@@ -10,13 +10,15 @@ import type { View } from "../lib/messages.ts";
 import { humanOf, send } from "./background.ts";
 import { batchFiles } from "./batchFiles.ts";
 import { Progress } from "./components.tsx";
-import { commitFile } from "./hashing.ts";
+import { EncryptionChoice } from "./EncryptionChoice.tsx";
+import { prepareFile, type EncryptionChoiceMode } from "./prepareFile.ts";
 
 /** Chromium's folder picker attribute (not in React's types). */
 const folderPicker = { webkitdirectory: "", directory: "" } as Record<string, string>;
 
 export function DropZone({ view, onError }: { view: View; onError: (e: HumanError) => void }) {
   const [over, setOver] = useState(false);
+  const [mode, setMode] = useState<EncryptionChoiceMode>("private");
   const [reading, setReading] = useState<{ index: number; count: number; bytes: number; total: number } | null>(null);
   const [refused, setRefused] = useState<{ name: string; message: string }[]>([]);
   const [days, setDays] = useState(view.settings.defaultStorageDays);
@@ -33,9 +35,13 @@ export function DropZone({ view, onError }: { view: View; onError: (e: HumanErro
       for (const [index, { file, path }] of picked.entries()) {
         setReading({ index, count: picked.length, bytes: done, total });
         // An empty file has nothing to fingerprint: the background refuses it in words.
-        const result = file.size > 0 ? await commitFile(file, (bytes) => setReading({ index, count: picked.length, bytes: done + bytes, total })) : { root: `0x${"0".repeat(64)}`, chunks: 1 };
+        // Each file is encrypted (unless "not encrypted" is chosen) and committed in the page's worker.
+        if (file.size === 0) metas.push({ name: path, size: 0, lastModified: file.lastModified, mimeType: file.type, fileRoot: `0x${"0".repeat(64)}` as `0x${string}`, chunks: 1 });
+        else {
+          const { meta } = await prepareFile({ file, encryption: mode, onProgress: (bytes) => setReading({ index, count: picked.length, bytes: done + bytes, total }) });
+          metas.push({ ...meta, name: path });
+        }
         done += file.size;
-        metas.push({ name: path, size: file.size, lastModified: file.lastModified, mimeType: file.type, fileRoot: result.root as `0x${string}`, chunks: result.chunks });
       }
       const added = await send<BatchAdded>({ type: "batch.add", files: metas, storageDays: days });
       added.ids.forEach((id, i) => id && batchFiles.set(id, picked[i]!.file));
@@ -100,6 +106,7 @@ export function DropZone({ view, onError }: { view: View; onError: (e: HumanErro
           </label>
         </div>
       </div>
+      <EncryptionChoice name="batch-encryption-mode" value={mode} onChange={setMode} disabled={reading !== null} />
       {reading ? (
         <div data-testid="batch-reading" role="status">
           Reading file {reading.index + 1} of {reading.count} to compute its fingerprint… {formatBytes(reading.bytes)} of {formatBytes(reading.total)}

@@ -12,20 +12,31 @@ const OPTIONS: { mode: EncryptionChoiceMode; label: string; explain: string }[] 
   { mode: "none", label: "Not encrypted", explain: "The provider can read the file. Use this only for files that must be readable, such as inputs of a computation." },
 ];
 
-export function EncryptionChoice({ value, onChange, disabled }: { value: EncryptionChoiceMode; onChange: (mode: EncryptionChoiceMode) => void; disabled?: boolean }) {
+export function EncryptionChoice({
+  value,
+  onChange,
+  disabled,
+  name = "encryption-mode",
+}: {
+  value: EncryptionChoiceMode;
+  onChange: (mode: EncryptionChoiceMode) => void;
+  disabled?: boolean;
+  /** The radio group's name, also the prefix of its test ids (two choices on one page need two). */
+  name?: string;
+}) {
   return (
-    <fieldset className="encryption-choice" data-testid="encryption-choice" data-mode={value} disabled={disabled}>
+    <fieldset className="encryption-choice" data-testid={name === "encryption-mode" ? "encryption-choice" : `${name}-choice`} data-mode={value} disabled={disabled}>
       <legend>Protection</legend>
       {OPTIONS.map((option) => (
         <label key={option.mode} className="encryption-option">
-          <input type="radio" name="encryption-mode" value={option.mode} data-testid={`encryption-mode-${option.mode}`} checked={value === option.mode} onChange={() => onChange(option.mode)} />
+          <input type="radio" name={name} value={option.mode} data-testid={`${name}-${option.mode}`} checked={value === option.mode} onChange={() => onChange(option.mode)} />
           <span>
             <strong>{option.label}</strong> <span className="muted">{option.explain}</span>
           </span>
         </label>
       ))}
       {value !== "none" ? (
-        <p className="warn" data-testid="encryption-key-warning">
+        <p className="warn" data-testid={name === "encryption-mode" ? "encryption-key-warning" : `${name}-key-warning`}>
           The key is kept in this browser's vault. Losing the key loses the file: export your vault (with a passphrase) to keep a copy.
         </p>
       ) : null}

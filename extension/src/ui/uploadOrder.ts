@@ -2,10 +2,12 @@
 // background): the background leases the order to this page, the bytes go to the provider
 // resumably (tus: HEAD for its offset, PATCH segments from there; one PUT for a provider without
 // it), progress and the outcome go back to the background. Used by the batch queue.
+import { hexToBytes } from "viem";
+import { ciphertextSource } from "../lib/encryption/ciphertextSource.ts";
 import { resumableUpload, UploadCancelledError, type UploadProgress } from "../lib/resumableUpload.ts";
 import type { UploadTarget } from "../lib/messages.ts";
 import { send } from "./background.ts";
-import { proveFile } from "./hashing.ts";
+import { proveEncryptedFile, proveFile } from "./hashing.ts";
 import { PAGE_LEASE_ID } from "./lease.ts";
 import { uploadFile } from "./transfer.ts";
 
@@ -48,11 +50,19 @@ export async function uploadOrder({
   const target = await send<UploadTarget>({ type: "order.uploadTarget", leaseId: PAGE_LEASE_ID, orderId });
   if (target.mode === "ownershipProof") {
     const indices = target.indices ?? [];
-    const proofs = await proveFile(file, indices, target.fileRoot, (done, total) => onProgress({ sent: done, total, offline: false, retryInMs: null }));
+    const onProved = (done: number, total: number) => onProgress({ sent: done, total, offline: false, retryInMs: null });
+    const enc = target.encryption;
+    // A deduplicated encrypted file proves chunks of its ciphertext (what the provider stores).
+    const proofs = enc
+      ? await proveEncryptedFile(file, indices, target.fileRoot, { key: hexToBytes(enc.key), header: hexToBytes(enc.header) }, onProved)
+      : await proveFile(file, indices, target.fileRoot, onProved);
     await send({ type: "order.submitOwnershipProof", leaseId: PAGE_LEASE_ID, proofs, orderId });
     return { ok: true };
   }
-  await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: file.size, orderId });
+  // An encrypted file is sent as its ciphertext, encrypted range by range as it goes.
+  const enc = target.encryption;
+  const source = enc ? await ciphertextSource({ blob: file, key: enc.key, header: enc.header }) : file;
+  await send({ type: "order.uploadStarted", leaseId: PAGE_LEASE_ID, total: source.size, orderId });
   const s = uploadStats(orderId);
   const report = (p: UploadProgress) => {
     onProgress(p);
@@ -61,8 +71,14 @@ export async function uploadOrder({
   let result;
   try {
     result =
-      (await resumableUpload({ url: target.url, token: target.token, file, signal, onProgress: report, fetch: countingFetch(s) })) ??
-      (await uploadFile({ url: target.url, token: target.token, file, signal, onProgress: (sent, total) => report({ sent, total, offline: false, retryInMs: null }) }));
+      (await resumableUpload({ url: target.url, token: target.token, file: source, signal, onProgress: report, fetch: countingFetch(s) })) ??
+      (await uploadFile({
+        url: target.url,
+        token: target.token,
+        file: source instanceof Blob ? source : await source.slice(0, source.size),
+        signal,
+        onProgress: (sent, total) => report({ sent, total, offline: false, retryInMs: null }),
+      }));
   } catch (err) {
     const paused = err instanceof UploadCancelledError || signal.aborted;
     const message = paused ? "Paused: it continues where it stopped when you resume." : err instanceof Error ? err.message : String(err);

@@ -7,6 +7,7 @@ import type { Hex } from "viem";
 import { checkBalance, FALLBACK_PAY_GAS } from "../../lib/balance.ts";
 import { flowErrors, humanError, providerErrors, toHumanError, UserFacingError, type HumanError } from "../../lib/errors.ts";
 import {
+  type FileMetaEncryption,
   initialFlowState,
   nextActionText,
   reduceFlow,
@@ -50,7 +51,12 @@ export type OrderEntry = {
 export type OrderSummary = {
   id: string;
   fileName: string;
+  /** Bytes stored at the provider (the ciphertext's size when encrypted). */
   size: number;
+  /** The file's own size (= size when stored unencrypted). */
+  plainSize: number;
+  /** How the file is protected (its key stays in the background: `order.fileEncryption`). */
+  protection: "private" | "convergent" | "none";
   fileRoot: Hex;
   step: ReturnType<typeof stepOf>;
   orderId: Hex | null;
@@ -157,6 +163,8 @@ export class OrdersController {
       id: entry.id,
       fileName: flow.file.name,
       size: flow.file.size,
+      plainSize: flow.file.encryption?.plaintextSize ?? flow.file.size,
+      protection: flow.file.encryption?.mode ?? "none",
       fileRoot: flow.file.fileRoot,
       step: stepOf(this.compose(entry)),
       orderId: q?.orderId ?? null,
@@ -539,7 +547,13 @@ export class OrdersController {
       size: order.file.size,
       mode: order.quote.deduplicated ? "ownershipProof" : "upload",
       indices: order.quote.ownershipIndices,
+      encryption: order.file.encryption ?? null,
     };
+  }
+
+  /** The file's key and header, for a page that holds the plaintext File again (to check and encrypt it). */
+  fileEncryption(id: string): FileMetaEncryption | null {
+    return this.entry(id).flow.file.encryption ?? null;
   }
 
   private takeLease(id: string, leaseId: string): void {
