@@ -33,10 +33,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer-core";
-import { quoteDigest, receiptDigest, receiptFor, type Quote } from "@pekanu/protocol";
+import { bytesToHex } from "viem";
 import { createMerkleBuilder, encryptFile, encryptStream, hexToBytes, nodeSha256 } from "@pekanu/protocol/node";
-import { privateKeyToAccount, sign as signHash } from "viem/accounts";
-import { bytesToHex, type Hex } from "viem";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = new Set(process.argv.slice(2));
@@ -134,62 +132,6 @@ function bundleSizes(dir: string) {
     lazyChunks: sum(/^(ccip|secp256k1)\./),
     files,
   };
-}
-
-// ───────────────────────────── receipts for the vault ─────────────────────────────
-
-const CHAIN_ID = 31337;
-const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const;
-// Hardhat's public development account #1 (a well-known test key, never used for value).
-const SIGNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
-const CLIENT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const;
-
-async function sign(digest: Hex): Promise<Hex> {
-  return signHash({ hash: digest, privateKey: SIGNER_KEY, to: "hex" });
-}
-
-async function makeExport(count: number, { forged = 0 }: { forged?: number } = {}) {
-  const domain = { chainId: CHAIN_ID, verifyingContract: CONTRACT };
-  const signer = privateKeyToAccount(SIGNER_KEY).address;
-  const records = [];
-  for (let i = 0; i < count; i++) {
-    const h = createHash("sha256").update(`bench-${i}`).digest("hex");
-    const quote: Quote = {
-      orderId: `0x${h}`,
-      client: CLIENT,
-      fileRoot: `0x${createHash("sha256").update(`root-${i}`).digest("hex")}`,
-      size: BigInt(1000 + i * 37),
-      price: 30_000_000_000_000n + BigInt(i),
-      fine: 60_000_000_000_000n,
-      storageUntil: 1_900_000_000n,
-      expiresAt: 1_800_000_000n,
-    };
-    const link = `http://127.0.0.1:8787/v1/files/${quote.fileRoot}`;
-    let sigma = await sign(receiptDigest({ domain, receipt: receiptFor({ quote, link }) }));
-    if (i < forged) sigma = await sign(receiptDigest({ domain, receipt: receiptFor({ quote, link: `${link}?forged` }) }));
-    records.push({
-      chainId: CHAIN_ID,
-      contract: CONTRACT,
-      orderId: quote.orderId,
-      quote: Object.fromEntries(Object.entries(quote).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
-      quoteSignature: await sign(quoteDigest({ domain, quote })),
-      link,
-      signature: sigma,
-      signer,
-      fileName: `archive-${String(i).padStart(5, "0")}.tar`,
-      mimeType: "application/x-tar",
-      providerUrl: "http://127.0.0.1:8787",
-      deduplicated: false,
-      payTxHash: `0x${createHash("sha256").update(`tx-${i}`).digest("hex")}`,
-      payBlock: 100 + i,
-      paymentStatus: "mined",
-      createdAt: 1_760_000_000_000 + i * 60_000,
-      updatedAt: 1_760_000_000_000 + i * 60_000,
-      actions: [],
-      audits: [],
-    });
-  }
-  return JSON.stringify({ format: "pekanu-vault", version: 2, exportedAt: Date.now(), records });
 }
 
 // ───────────────────────────── measurements ─────────────────────────────
@@ -602,12 +544,10 @@ async function measureEncryption(browser: Browser, id: string) {
 }
 
 async function measureVault(browser: Browser, id: string) {
-  log("signing 10,000 receipts (and 10 forged ones) for the import…");
   const count = 10_000;
   const forged = 10;
-  const t0 = performance.now();
-  const exportJson = await makeExport(count, { forged });
-  log(`  generated in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(exportJson.length / 1048576).toFixed(1)} MiB)`);
+  const { vaultFixture } = await import("./lib/vaultFixture.ts");
+  const exportJson = await vaultFixture({ count, forged, cacheDir: join(root, "node_modules/.cache/pekanu-bench"), log });
   const file = join(mkdtempSync(join(tmpdir(), "pekanu-vault-")), "vault-10000.json");
   writeFileSync(file, exportJson);
 
@@ -628,7 +568,8 @@ async function measureVault(browser: Browser, id: string) {
         ms: Number((el as HTMLElement).dataset.ms),
         timings: JSON.parse((el as HTMLElement).dataset.timings ?? "{}") as Record<string, number>,
       })),
-    120_000,
+    // The figure is the import's own time (target ≤ 10 s); this only bounds the wait on a loaded machine.
+    900_000,
   );
   const wallMs = Date.now() - started;
   const backgroundMs = report.ms;
