@@ -1013,7 +1013,7 @@ if (wantBatch) {
   record({ metric: "  wallet confirmations for the batch", value: b.batchConfirmations, unit: "", target: "1", ok: b.batchConfirmations === 1 });
   record({ metric: "  baseline (same run): one 100 MiB file, pick → stored", value: Math.round(b.baselineMs), unit: "ms" });
   record({ metric: "  ratio 100 × 1 MiB / 1 × 100 MiB", value: ratio(b.batchMs, b.baselineMs), unit: "×" });
-  record({ metric: "1 GiB upload, provider SIGKILLed at ~50 %: bytes sent again", value: b.resentBytes, unit: "B", target: `≤ ${SEGMENT} (one segment)`, ok: b.resentBytes >= 0 && b.resentBytes <= SEGMENT, note: `killed with ${b.killedAtBytes} B acknowledged; ${b.resumeRequests} PATCH requests` });
+  record({ metric: "1 GiB upload, provider SIGKILLed at ~50 %: bytes sent again", value: b.resentBytes, unit: "B", target: `≤ ${SEGMENT} (one segment)`, ok: b.resentBytes >= 0 && b.resentBytes <= SEGMENT, note: `killed with ${b.killedAtBytes} B acknowledged; ${b.resumeRequests} PATCH requests; ${b.wireBytes} B on the wire (encrypted file)` });
   record({ metric: "  ratio bytes sent again / one segment", value: ratio(b.resentBytes, SEGMENT), unit: "×" });
   record({ metric: "  1 GiB pick → stored, kill and restart included", value: Math.round(b.resumeMs), unit: "ms" });
 }

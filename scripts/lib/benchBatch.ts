@@ -27,6 +27,8 @@ export type BatchFigures = {
   resumeBytes: number;
   killedAtBytes: number;
   resentBytes: number;
+  /** The order's size on the wire (ciphertext of the 1 GiB file). */
+  wireBytes: number;
   resumeMs: number;
   resumeRequests: number;
 };
@@ -150,8 +152,24 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
       await pick(paths);
       await batchOf(count);
       const pay = await until("the Pay button", () => page.$("[data-testid=batch] [data-testid=batch-pay]:not([disabled])"), 600_000);
+      log(`    priced and payable after ${Math.round(performance.now() - started)} ms`);
       await pay.click();
-      await until(`${count} stored`, () => page.$(`[data-testid=batch][data-stored="${count}"]`), 1_200_000);
+      // Where the files are, every 30 s (a stall shows which step holds them).
+      const progress = setInterval(() => {
+        void page
+          .$$eval('[data-testid="batch-files"] > li', (rows) => {
+            const steps: Record<string, number> = {};
+            for (const r of rows) steps[(r as HTMLElement).dataset.step ?? "?"] = (steps[(r as HTMLElement).dataset.step ?? "?"] ?? 0) + 1;
+            return `${JSON.stringify(steps)} · ${document.querySelector("[data-testid=batch-overall]")?.textContent ?? ""}`;
+          })
+          .then((line) => log(`    ${Math.round((performance.now() - started) / 1000)} s: ${line}`))
+          .catch(() => undefined);
+      }, 30_000);
+      try {
+        await until(`${count} stored`, () => page.$(`[data-testid=batch][data-stored="${count}"]`), 1_200_000);
+      } finally {
+        clearInterval(progress);
+      }
       return { ms: performance.now() - started, confirmations: await sentTransactions() };
     };
 
@@ -195,6 +213,8 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
     await until("stored", () => page.$('[data-testid=batch][data-stored="1"]'), 1_200_000);
     const resumeMs = performance.now() - started;
     const orderId = await page.$eval("[data-testid=batch-file-0]", (e) => (e as HTMLElement).dataset.orderId!);
+    // What goes on the wire is the order's file: the ciphertext when encrypted (the default), a little larger than the 1 GiB picked.
+    const wireSize = await page.$eval("[data-testid=batch-file-0]", (e) => Number((e as HTMLElement).dataset.size));
     const stats = await page.evaluate((oid) => (globalThis as unknown as { pekanuUploadStats: Map<string, { attemptedBytes: number; requests: number }> }).pekanuUploadStats.get(oid)!, orderId);
     return {
       files: 100,
@@ -205,7 +225,8 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
       baselineConfirmations: baseline.confirmations,
       resumeBytes: size,
       killedAtBytes: killedAt,
-      resentBytes: stats.attemptedBytes - size,
+      resentBytes: stats.attemptedBytes - wireSize,
+      wireBytes: wireSize,
       resumeMs,
       resumeRequests: stats.requests,
     };

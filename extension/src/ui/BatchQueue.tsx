@@ -265,7 +265,7 @@ function BatchCard({ batch, orders, view, onError }: { batch: BatchEntry; orders
           const value = sentOf(o);
           const r = live && live.samples.length > 1 ? uploadRate(live.samples, live.total) : null;
           return (
-            <li key={o.id} data-testid={`batch-file-${i}`} data-order-id={o.id} data-step={o.step} data-running={String(Boolean(live))}>
+            <li key={o.id} data-testid={`batch-file-${i}`} data-order-id={o.id} data-size={o.size} data-step={o.step} data-running={String(Boolean(live))}>
               <span className="name" title={o.fileName}>
                 {o.fileName} <span className="muted">({formatBytes(o.size)})</span>
               </span>
