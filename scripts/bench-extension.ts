@@ -1002,8 +1002,8 @@ if (wantFlow && !batchOnly) {
 if (wantBatch) {
   log("many files at once and a resumed 1 GiB upload (provider SIGKILLed), through the store page…");
   const { WALLET_EXTENSION_ID } = await import("../test/wallet-extension/walletId.ts");
-  // flowScreens built it in this run already; --batch-only builds it here.
-  if (batchOnly || !existsSync(join(e2eDir, "manifest.json"))) build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
+  // Built once (like the production build above): --build builds it again from the current code.
+  if (args.has("--build") || !existsSync(join(e2eDir, "manifest.json"))) build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
   const { measureBatch, SEGMENT } = await import("./lib/benchBatch.ts");
   const load = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ");
   const b = await measureBatch({ root, launch, extensionDir: e2eDir, log });
