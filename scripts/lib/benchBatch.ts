@@ -158,6 +158,11 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
       await pick(paths);
       const card = await batchOf(count, before);
       const pay = await until("the Pay button", () => page.$(`${card} [data-testid=batch-pay]:not([disabled])`), 600_000);
+      const label = await pay.evaluate((e) => e.textContent ?? "");
+      if (!label.includes(`for ${count} file`)) {
+        const rows = await page.$$eval(`${card} [data-testid="batch-files"] > li`, (list) => list.map((e) => e.textContent).filter((t) => t && /No price|failed/i.test(t)).slice(0, 5));
+        throw new Error(`not every file got a price: "${label}"; ${rows.join(" | ")}`);
+      }
       log(`    priced and payable after ${Math.round(performance.now() - started)} ms`);
       await pay.click();
       // Where the files are, every 30 s (a stall shows which step holds them).
