@@ -135,11 +135,23 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
     await page.waitForSelector("[data-testid=provider-url]");
     await page.type("[data-testid=provider-url]", providerUrl);
     await page.click("[data-testid=provider-connect]");
-    await until("sign-in step", async () => (await step()) === "signIn", 60_000);
+    await until("sign-in step", async () => (await step()) === "signIn", 120_000);
     await page.click("[data-testid=auth-sign-in]");
-    await until("register step", async () => (await step()) === "register", 60_000);
-    await page.click("[data-testid=registration-request]");
-    await until("registered", async () => (await step()) === "chooseFile", 60_000);
+    // What the page says when a step does not come (its error banner), for the bench's message.
+    const banner = () => page.$$eval("[role=alert], .banner.error", (list) => list.map((e) => e.textContent?.trim()).filter(Boolean).join(" | ")).catch(() => "");
+    const stepIn = async (what: string, steps: string[]) => {
+      try {
+        return await until(what, async () => {
+          const now = await step();
+          return steps.includes(now) ? now : null;
+        }, 120_000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message} (step ${await step().catch(() => "?")}; page says: ${await banner()})`);
+      }
+    };
+    // Signed in: registered already (the provider may register at sign-in), or asked to.
+    if ((await stepIn("signed in", ["register", "registering", "chooseFile"])) === "register") await page.click("[data-testid=registration-request]");
+    await stepIn("registered", ["chooseFile"]);
 
     const pick = async (paths: string[]) => {
       const input = (await page.waitForSelector("[data-testid=batch-files-input]:not([disabled])")) as ElementHandle<HTMLInputElement>;
