@@ -42,7 +42,7 @@ const json = args.has("--json");
 const watchOnly = args.has("--watch-only");
 const encryptionOnly = args.has("--encryption-only");
 const wantFlow = !args.has("--no-flow") && !encryptionOnly;
-const batchOnly = args.has("--batch-only");
+const batchOnly = args.has("--batch-only") || args.has("--resume-only");
 /** Only the screens' figures (first render, vault and files home of 10,000): no hashing or encryption runs. */
 const uiOnly = args.has("--ui-only");
 const flowOnly = args.has("--flow-only") || batchOnly;
@@ -1029,7 +1029,7 @@ if (wantBatch) {
   if (args.has("--build") || !existsSync(join(e2eDir, "manifest.json"))) build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
   const { measureBatch, SEGMENT } = await import("./lib/benchBatch.ts");
   const load = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ");
-  const b = await measureBatch({ root, launch, extensionDir: e2eDir, log });
+  const b = await measureBatch({ root, launch, extensionDir: e2eDir, log, resumeOnly: args.has("--resume-only") });
   const loadAfter = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ");
   notes.push(`batch figures: load average ${load} before, ${loadAfter} after (1/5/15 min; 2 cores shared)`);
   record({ metric: `${b.files} files of 1 MiB picked at once: pick → all stored`, value: Math.round(b.batchMs), unit: "ms", note: "hashing in the page, quotes, one balance check, payBatch, uploads 2 at a time, σ verified" });
