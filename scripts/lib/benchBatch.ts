@@ -111,7 +111,7 @@ export async function measureBatch({ root, launch, extensionDir, log, resumeOnly
     PEKANU_LOG_LEVEL: "warn",
     // The 1 GiB file is encrypted (the page's default): its ciphertext is a little over 1 GiB, the
     // default largest file; the figure is about resuming, so the provider takes 2 GiB.
-    PEKANU_MAX_FILE_SIZE: String(2 << 30),
+    PEKANU_MAX_FILE_SIZE: String(2 * 1024 ** 3),
   };
   let provider = startProvider(root, env);
   const ready = () =>
