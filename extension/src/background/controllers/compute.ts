@@ -5,6 +5,7 @@
 // restart (resume), so a closed page or a stopped service worker loses nothing.
 import {
   computeDomain,
+  jobHash,
   jobQuoteTypedData,
   jobReceiptFor,
   jobReceiptTypedData,
@@ -15,7 +16,7 @@ import {
   type JobResult,
 } from "@pekanu/protocol/compute";
 import { recoverSigner } from "@pekanu/protocol";
-import { hashStruct, hashTypedData, type Address, type Hex } from "viem";
+import { hashTypedData, type Address, type Hex } from "viem";
 import { humanError, UserFacingError } from "../../lib/errors.ts";
 import { createComputeApi, type ComputeApi, type ComputeInfo, type JobQuoteJson, type JobResponse } from "../../lib/compute/computeApi.ts";
 import { CHAIN_JOB_STATE, jobKey, OPEN_JOB_STATUSES, type JobAction, type JobChainView, type JobCheck, type JobRecord, type JobStatus } from "../../lib/vault/jobSchema.ts";
@@ -158,9 +159,7 @@ export class ComputeController {
     const paid = await this.deps.chain.findJobPayment(job.contract, job.jobId, job.payRequested?.fromBlock ?? 0);
     if (!paid) return false;
     const quote = quoteFromJson(job.quote);
-    const typed = jobQuoteTypedData({ domain: { chainId: job.chainId, verifyingContract: job.contract }, quote });
-    const terms = hashStruct({ data: typed.message, primaryType: typed.primaryType, types: typed.types } as never);
-    if (paid.client.toLowerCase() !== job.client.toLowerCase() || paid.price !== quote.price || paid.jobHash.toLowerCase() !== terms.toLowerCase()) return false;
+    if (paid.client.toLowerCase() !== job.client.toLowerCase() || paid.price !== quote.price || paid.jobHash.toLowerCase() !== jobHash(quote).toLowerCase()) return false;
     await this.update(job.key, (j) =>
       j.status !== "quoted" ? j : { ...j, status: "paying", payRequested: null, actions: [...j.actions, { kind: "pay", txHash: paid.txHash, at: this.now(), status: "pending" }] },
     );
