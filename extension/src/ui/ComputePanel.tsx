@@ -34,6 +34,8 @@ const statusWords: Record<JobStatus, string> = {
   claiming: "Claiming your money back…",
   penalized: "Provider fined, refund credited",
   refunded: "Refunded",
+  challenging: "Asking for the result…",
+  challenged: "Result asked for",
 };
 
 /** Chain seconds as a local date and time. */
@@ -265,7 +267,7 @@ function CreditSources({ jobs }: { jobs: JobRecord[] }) {
     if (job.status === "refunded") refunds += BigInt(job.credited);
     else if (job.status === "fined" || job.status === "penalized") {
       refunds += BigInt(job.quote.price);
-      fines += BigInt(job.credited) - BigInt(job.quote.price);
+      fines += BigInt(job.quote.fine); // (a result challenge's returned deposit is neither)
     }
   }
   if (refunds === 0n && fines === 0n) return null;
@@ -305,20 +307,27 @@ function MoneyBack({ job, pending, run }: { job: JobRecord; pending: boolean; ru
     );
   }
   if (job.status === "disputing") return <p data-testid="compute-disputing">Asking for your money back: waiting for the network…</p>;
-  if (job.status === "disputed" && chain) {
+  if (job.status === "challenging") return <p data-testid="compute-challenging">Asking the provider to publish its result: waiting for the network…</p>;
+  if ((job.status === "disputed" || job.status === "challenged") && chain) {
+    const challenged = job.status === "challenged";
+    const bond = challenged ? BigInt(chain.challengeBond) : 0n;
     if (chain.blockTime > chain.deadline) {
       return (
         <div data-testid="compute-claim-ready">
           <p>The provider did not answer in time.</p>
           <button data-testid="compute-claim" disabled={pending} onClick={() => run(() => send({ type: "compute.claimPenalty", key: job.key }))}>
-            Claim {formatEth(BigInt(q.price) + BigInt(q.fine))} ETH (your price back and the fine)
+            Claim {formatEth(BigInt(q.price) + BigInt(q.fine) + bond)} ETH (your price back, the fine{challenged ? " and your deposit" : ""})
           </button>
         </div>
       );
     }
     return (
-      <div data-testid="compute-disputed" data-deadline={chain.deadline}>
-        <p>You asked for your money back. The provider has until {at(chain.deadline)} to deliver the result or give the price back; after that you can claim the price and the fine.</p>
+      <div data-testid={challenged ? "compute-challenged" : "compute-disputed"} data-deadline={chain.deadline}>
+        <p>
+          {challenged
+            ? `You asked the provider to publish its result. It has until ${at(chain.deadline)} to publish a piece of it on the blockchain (your ${formatEth(bond)} ETH deposit is then its); after that you can claim the price, the fine and your deposit.`
+            : `You asked for your money back. The provider has until ${at(chain.deadline)} to deliver the result or give the price back; after that you can claim the price and the fine.`}
+        </p>
         {checkAgain}
       </div>
     );
@@ -363,7 +372,7 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
 
   // A job without a result past its deadline: the contract says what can be done (after a restart too).
   useEffect(() => {
-    if (job.status === "disputed" || ((job.status === "failed" || job.status === "computing") && !job.receipt)) void send({ type: "compute.readChain", key: job.key }).catch(() => undefined);
+    if (job.status === "disputed" || job.status === "challenged" || ((job.status === "failed" || job.status === "computing") && !job.receipt)) void send({ type: "compute.readChain", key: job.key }).catch(() => undefined);
   }, [job.status]);
   useEffect(() => {
     if (job.status === "quoted" && !balance) void send<ComputeBalanceCheck>({ type: "compute.checkBalance", key: job.key }).then(setBalance).catch(() => undefined);
@@ -380,6 +389,7 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
       }
     } catch (err) {
       setCheck({ state: "error", message: humanOf(err).message });
+      void send({ type: "compute.readChain", key: job.key }).catch(() => undefined); // what a challenge would cost, and whether it is still possible
     }
   };
   // A result that arrives while the page is open is checked at once (and again after a reload, for the proof).
@@ -459,6 +469,16 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
           </button>
         </p>
       ) : null}
+      {check?.state === "error" && job.status === "done" && job.onChain && job.onChain.state === 1 && job.onChain.blockTime < job.onChain.closesAt ? (
+        <div data-testid="compute-result-missing">
+          <button data-testid="compute-challenge-result" disabled={pending} onClick={() => run(() => send({ type: "compute.challengeResult", key: job.key }))}>
+            Ask the provider to publish its result
+          </button>{" "}
+          <span className="muted">
+            Costs a {formatEth(job.onChain.challengeBond)} ETH deposit. If the provider does not publish a piece of its result on the blockchain in time, you get the price, {formatEth(q.fine)} ETH fine and your deposit back; if it does, the deposit is its.
+          </span>
+        </div>
+      ) : null}
       {check?.state === "answer" && check.answer.kind === "mismatch" ? (
         <p className="bad" data-testid="compute-check-mismatch" role="alert">
           The provider sent files that are not the ones it signed for. Nothing can be checked; try again later.
@@ -536,6 +556,9 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
           </Field>
           <Field label="Delivery dispute transaction">
             <code>{job.actions.find((x) => x.kind === "disputeDelivery")?.txHash ?? "—"}</code>
+          </Field>
+          <Field label="Result challenge transaction">
+            <code>{job.actions.find((x) => x.kind === "challengeResult")?.txHash ?? "—"}</code>
           </Field>
           <Field label="Penalty claim transaction">
             <code>{job.actions.find((x) => x.kind === "claimPenalty")?.txHash ?? "—"}</code>

@@ -16,7 +16,9 @@ const PAY_TX = `0x${"aa".repeat(32)}` as Hex;
 const FRAUD_TX = `0x${"bb".repeat(32)}` as Hex;
 const DISPUTE_TX = `0x${"d1".repeat(32)}` as Hex;
 const CLAIM_TX = `0x${"c1".repeat(32)}` as Hex;
-const TX_OF: Record<string, Hex> = { pay: PAY_TX, proveFraud: FRAUD_TX, disputeDelivery: DISPUTE_TX, claimPenalty: CLAIM_TX };
+const CHALLENGE_TX = `0x${"c4".repeat(32)}` as Hex;
+const TX_OF: Record<string, Hex> = { pay: PAY_TX, proveFraud: FRAUD_TX, disputeDelivery: DISPUTE_TX, claimPenalty: CLAIM_TX, challengeResult: CHALLENGE_TX };
+const BOND = 1_000_000_000_000_000n;
 /** The signed quotes' deliverBy (chain seconds). */
 const DELIVER_BY = 1_800_003_600;
 const RESPONSE_WINDOW = 600;
@@ -69,7 +71,7 @@ async function setup(server: Server = {}, name = `compute-${Math.random()}`, opt
   }) as unknown as typeof globalThis.fetch;
   const mined: Record<string, "success" | "reverted"> = {};
   // The compute contract's view of the job (state by CHAIN_JOB_STATE number, chain clock in seconds), set by each test.
-  const onChain = { state: 0, delivered: false, deadline: 0, closesAt: DELIVER_BY + VERIFY_WINDOW, blockTime: NOW / 1000 };
+  const onChain = { state: 0, delivered: false, deadline: 0, closesAt: DELIVER_BY + VERIFY_WINDOW, challengeBond: BOND.toString(), blockTime: NOW / 1000 };
   const payments: { txHash: Hex; blockNumber: number; client: Address; jobHash: Hex; price: bigint }[] = [];
   const chain = {
     signer: vi.fn(async () => providerSigner.address),
@@ -423,5 +425,59 @@ describe("compute controller", () => {
     await vi.waitUntil(async () => (await second.compute.get(lost.key)).payRequested === null, { timeout: 5_000 });
     expect((await second.compute.get(lost.key)).status).toBe("quoted");
     expect(second.chain.send).not.toHaveBeenCalled();
+  });
+
+  it("a signed result that cannot be downloaded: challenges one chunk with the bond; unanswered, the claim is price + fine + bond (wei); answered, the result is checked again", async () => {
+    let quoteJson!: JobQuoteJson;
+    const server: Server = {
+      quote: async (body) => {
+        const q = await signedQuote(body);
+        quoteJson = q.quote;
+        return q;
+      },
+      job: async () => ({ jobId: JOB_ID, state: "done", progress: 1, quote: quoteJson, receipt: await signedReceipt(quoteJson), error: null }),
+    };
+    for (const answered of [false, true]) {
+      const { compute, chain, mined, onChain, a, b } = await setup(server);
+      const job = await compute.quote(ask(a, b));
+      await expect(compute.challengeResult(job.key)).rejects.toMatchObject({ human: { code: "NoResult" } });
+      await compute.pay(job.key);
+      onChain.state = 1;
+      mined[PAY_TX] = "success";
+      await vi.waitUntil(async () => (await compute.get(job.key)).status === "done", { timeout: 5_000 });
+      const done = await compute.get(job.key);
+      onChain.blockTime = onChain.closesAt;
+      await expect(compute.challengeResult(job.key)).rejects.toMatchObject({ human: { code: "TooLate" } });
+      onChain.blockTime = DELIVER_BY - 100;
+      expect(await compute.challengeResult(job.key)).toBe(CHALLENGE_TX);
+      const call = chain.send.mock.calls.at(-1)![2] as unknown as { functionName: string; args: readonly unknown[]; value: bigint };
+      expect(call.functionName).toBe("challengeResult");
+      expect(call.value).toBe(BOND);
+      expect(call.args.slice(0, 3)).toEqual([quoteFromJson(quoteJson), { resultRoot: done.receipt!.resultRoot, resultSize: BigInt(done.receipt!.resultSize), link: done.receipt!.link }, done.receipt!.signature]);
+      expect(call.args[3]).toBeLessThan(BigInt(Math.ceil(done.receipt!.resultSize / 1024)));
+      onChain.state = 3; // ResultChallenged
+      onChain.delivered = true;
+      onChain.deadline = DELIVER_BY - 100 + RESPONSE_WINDOW;
+      mined[CHALLENGE_TX] = "success";
+      await vi.waitUntil(async () => (await compute.get(job.key)).status === "challenged", { timeout: 5_000 });
+      if (answered) {
+        onChain.state = 1; // respondResult: the chunk was published, the bond is the provider's
+        onChain.deadline = 0;
+        await vi.waitUntil(async () => (await compute.get(job.key)).status === "done", { timeout: 5_000 });
+        await expect(compute.claimPenalty(job.key)).rejects.toMatchObject({ human: { code: "NothingToClaim" } });
+        expect((await compute.get(job.key)).credited).toBeNull();
+        continue;
+      }
+      onChain.blockTime = onChain.deadline;
+      await expect(compute.claimPenalty(job.key)).rejects.toMatchObject({ human: { code: "TooEarly" } });
+      onChain.blockTime = onChain.deadline + 1;
+      expect(await compute.claimPenalty(job.key)).toBe(CLAIM_TX);
+      onChain.state = 6;
+      onChain.deadline = 0;
+      mined[CLAIM_TX] = "success";
+      await vi.waitUntil(async () => (await compute.get(job.key)).status === "penalized", { timeout: 5_000 });
+      expect((await compute.get(job.key)).credited).toBe((PRICE + FINE + BOND).toString());
+      expect(chain.send.mock.calls.map((c) => (c[2] as { functionName: string }).functionName)).toEqual(["pay", "challengeResult", "claimPenalty"]);
+    }
   });
 });

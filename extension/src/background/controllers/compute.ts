@@ -16,6 +16,7 @@ import {
   type JobResult,
 } from "@pekanu/protocol/compute";
 import { recoverSigner } from "@pekanu/protocol";
+import { chunkCount } from "@pekanu/protocol/merkle";
 import { hashTypedData, type Address, type Hex } from "viem";
 import { humanError, UserFacingError } from "../../lib/errors.ts";
 import { createComputeApi, type ComputeApi, type ComputeInfo, type JobQuoteJson, type JobResponse } from "../../lib/compute/computeApi.ts";
@@ -378,7 +379,7 @@ export class ComputeController {
           }
         }
         // Without a result, or disputed: the chain (and its clock) says what is possible now.
-        if ((job.status === "disputed" || (job.status === "computing" && !job.receipt)) && this.now() - chainReadAt >= (this.deps.chainPollMs ?? 15_000)) {
+        if ((job.status === "disputed" || job.status === "challenged" || (job.status === "computing" && !job.receipt)) && this.now() - chainReadAt >= (this.deps.chainPollMs ?? 15_000)) {
           chainReadAt = this.now();
           await this.readChain(key).catch(() => undefined);
         }
@@ -404,9 +405,10 @@ export class ComputeController {
       const credited = (BigInt(job.quote.price) + BigInt(job.quote.fine)).toString();
       await this.update(job.key, (j) => ({ ...j, actions, status: ok ? "fined" : "wrong", credited: ok ? credited : j.credited }));
       if (ok) await this.readCredits().catch(() => undefined);
-    } else if (action.kind === "disputeDelivery" || action.kind === "claimPenalty") {
-      // back to where the chain leaves it: a mined dispute is "disputed", a mined claim "penalized"
-      await this.update(job.key, (j) => ({ ...j, actions, status: ok ? j.status : action.kind === "disputeDelivery" ? "computing" : "disputed" }));
+    } else if (action.kind === "disputeDelivery" || action.kind === "claimPenalty" || action.kind === "challengeResult") {
+      // back to where the chain leaves it: a mined dispute is "disputed", a challenge "challenged", a claim "penalized"
+      const reverted: JobStatus = action.kind === "disputeDelivery" ? "computing" : action.kind === "challengeResult" ? "done" : job.onChain?.state === CHAIN_JOB_STATE.ResultChallenged ? "challenged" : "disputed";
+      await this.update(job.key, (j) => ({ ...j, actions, status: ok ? j.status : reverted }));
       if (ok) await this.readChain(job.key).catch(() => undefined);
     } else {
       await this.update(job.key, (j) => ({ ...j, actions }));
@@ -432,8 +434,10 @@ export class ComputeController {
   private creditOf(job: JobRecord, state: number): string | null {
     const { price, fine } = job.quote;
     if (state === CHAIN_JOB_STATE.Refunded) return price;
-    if (state === CHAIN_JOB_STATE.Penalized || state === CHAIN_JOB_STATE.Fraudulent) return (BigInt(price) + BigInt(fine)).toString();
-    return null;
+    if (state !== CHAIN_JOB_STATE.Penalized && state !== CHAIN_JOB_STATE.Fraudulent) return null;
+    // a claim or proof during a result challenge also returns its bond
+    const bond = job.onChain?.state === CHAIN_JOB_STATE.ResultChallenged ? BigInt(job.onChain.challengeBond) : 0n;
+    return (BigInt(price) + BigInt(fine) + bond).toString();
   }
 
   /**
@@ -457,12 +461,37 @@ export class ComputeController {
     return txHash;
   }
 
-  /** The dispute's deadline passed unanswered: ComputeContract.claimPenalty(quote) credits price + fine. */
+  /**
+   * The signed result cannot be downloaded: ComputeContract.challengeResult for one random chunk of
+   * it, with the contract's bond. The provider must publish that chunk on chain by the answer
+   * deadline (the bond is then its) or claimPenalty pays price + fine + the bond back.
+   */
+  async challengeResult(key: string): Promise<Hex> {
+    const job = await this.get(key);
+    if (!job.receipt) throw problem("NoResult", "No result yet", "The provider has not signed a result for this job yet.");
+    if (job.status !== "done") throw problem("CannotChallenge", "Nothing to ask for", "This job's result was already checked.");
+    const chain = (await this.readChain(key)).onChain!;
+    if (chain.state !== CHAIN_JOB_STATE.Paid) throw problem("CannotChallenge", "Nothing to ask for", "This job cannot be challenged now.");
+    if (chain.blockTime >= chain.closesAt) throw problem("TooLate", "Too late", "The time to challenge this job's result has passed.");
+    const chunks = chunkCount(job.receipt.resultSize);
+    const chunkIndex = crypto.getRandomValues(new Uint32Array(1))[0]! % chunks;
+    await this.deps.messenger.call("session:requireAccount", job.client);
+    const txHash = await this.deps.chain.send(job.contract, job.client, {
+      functionName: "challengeResult",
+      args: [quoteFromJson(job.quote), resultOf(job), job.receipt.signature, BigInt(chunkIndex)],
+      value: BigInt(chain.challengeBond),
+    });
+    await this.update(key, (j) => ({ ...j, status: "challenging", actions: [...j.actions, { kind: "challengeResult", txHash, at: this.now(), status: "pending" }] }));
+    this.follow(key);
+    return txHash;
+  }
+
+  /** A dispute's or result challenge's deadline passed unanswered: ComputeContract.claimPenalty(quote) credits price + fine (+ the bond). */
   async claimPenalty(key: string): Promise<Hex> {
     const job = await this.get(key);
-    if (job.status !== "disputed") throw problem("NothingToClaim", "Nothing to claim", "This job has no unanswered dispute.");
+    if (job.status !== "disputed" && job.status !== "challenged") throw problem("NothingToClaim", "Nothing to claim", "This job has no unanswered dispute.");
     const chain = (await this.readChain(key)).onChain!;
-    if (chain.state !== CHAIN_JOB_STATE.DeliveryDisputed) throw problem("NothingToClaim", "Nothing to claim", "The provider answered the dispute.");
+    if (chain.state !== CHAIN_JOB_STATE.DeliveryDisputed && chain.state !== CHAIN_JOB_STATE.ResultChallenged) throw problem("NothingToClaim", "Nothing to claim", "The provider answered.");
     if (chain.blockTime <= chain.deadline) throw problem("TooEarly", "Not yet", `The provider has until ${new Date(chain.deadline * 1000).toLocaleString()} to answer.`);
     await this.deps.messenger.call("session:requireAccount", job.client);
     const txHash = await this.deps.chain.send(job.contract, job.client, { functionName: "claimPenalty", args: [quoteFromJson(job.quote)] });
@@ -546,7 +575,11 @@ export function statusFromChain(job: JobRecord, chain: JobChainView): JobStatus 
       return "fined";
     case CHAIN_JOB_STATE.DeliveryDisputed:
       return job.status === "claiming" ? "claiming" : "disputed";
+    case CHAIN_JOB_STATE.ResultChallenged:
+      return job.status === "claiming" ? "claiming" : "challenged";
     case CHAIN_JOB_STATE.Paid:
+      // the provider published the challenged chunk: the result is there, check it again
+      if (job.status === "challenged") return "done";
       // paid (also when the payment's hash was lost), or the provider answered the dispute with its result
       if (job.status === "quoted" || job.status === "paying" || job.status === "disputed" || (job.status === "failed" && chain.delivered)) return job.receipt ? "done" : "computing";
       return job.status;

@@ -10,7 +10,8 @@ export type ComputeSend =
   | { functionName: "proveFraud"; args: readonly [JobQuote, JobResult, Hex, ItemProof] }
   | { functionName: "withdraw"; args: readonly [] }
   | { functionName: "disputeDelivery"; args: readonly [JobQuote] }
-  | { functionName: "claimPenalty"; args: readonly [JobQuote] };
+  | { functionName: "claimPenalty"; args: readonly [JobQuote] }
+  | { functionName: "challengeResult"; args: readonly [JobQuote, JobResult, Hex, bigint]; value: bigint };
 
 export function createComputeChain({ client, request }: { client: PublicClient; request: <T>(args: { method: string; params?: unknown }) => Promise<T> }) {
   const read = <T>(address: Address, functionName: string, args: unknown[] = []) =>
@@ -35,13 +36,14 @@ export function createComputeChain({ client, request }: { client: PublicClient; 
     },
     /** The job's state, open deadline, when disputes close, and the chain's clock (one view for the UI). */
     async readJob(contract: Address, quote: JobQuote) {
-      const [[state, delivered], [deadline], closesAt, block] = await Promise.all([
+      const [[state, delivered], [deadline], closesAt, params, block] = await Promise.all([
         read<readonly [number, boolean, bigint, bigint]>(contract, "jobOf", [quote.jobId]),
         read<readonly [bigint, bigint, bigint, bigint]>(contract, "pendingOf", [quote.jobId]),
         read<bigint>(contract, "settleAt", [quote]),
+        read<{ challengeBond: bigint }>(contract, "params"),
         client.getBlock({ blockTag: "latest" }),
       ]);
-      return { state: Number(state), delivered, deadline: Number(deadline), closesAt: Number(closesAt), blockTime: Number(block.timestamp) };
+      return { state: Number(state), delivered, deadline: Number(deadline), closesAt: Number(closesAt), challengeBond: params.challengeBond.toString(), blockTime: Number(block.timestamp) };
     },
     blockNumber: async () => Number(await client.getBlockNumber()),
     /** The JobPaid event of `jobId` (a payment the wallet sent while no worker was waiting for its hash). */

@@ -33,7 +33,11 @@ export type JobStatus =
   /** The provider left the dispute unanswered: price + fine credited (claimPenalty mined). */
   | "penalized"
   /** The provider answered the dispute with refund(): the price is credited. */
-  | "refunded";
+  | "refunded"
+  /** The result cannot be downloaded: challengeResult (one chunk, with the bond) sent, not mined yet. */
+  | "challenging"
+  /** Challenge mined: the provider has until `onChain.deadline` to publish the chunk on chain. */
+  | "challenged";
 
 export type JobInput = { fileRoot: Hex; fileName: string; size: number; vaultKey: string | null };
 
@@ -49,7 +53,7 @@ export type JobCheck = {
   wrong?: { i: number; j: number; expected: number; found: number };
 };
 
-export type JobAction = { kind: "pay" | "proveFraud" | "withdraw" | "disputeDelivery" | "claimPenalty"; txHash: Hex; at: number; status: "pending" | "confirmed" | "failed"; blockNumber?: number; gasUsed?: string; effectiveGasPrice?: string };
+export type JobAction = { kind: "pay" | "proveFraud" | "withdraw" | "disputeDelivery" | "claimPenalty" | "challengeResult"; txHash: Hex; at: number; status: "pending" | "confirmed" | "failed"; blockNumber?: number; gasUsed?: string; effectiveGasPrice?: string };
 
 export type JobRecord = {
   /** `${chainId}:${contract}:${jobId}` (lowercase). */
@@ -98,6 +102,8 @@ export type JobChainView = {
   deadline: number;
   /** When a dispute or fraud proof is no longer possible (settleAt). */
   closesAt: number;
+  /** The contract's result-challenge bond (wei, decimal). */
+  challengeBond: string;
   /** The latest block's timestamp when read. */
   blockTime: number;
   readAt: number;
@@ -108,4 +114,4 @@ export function jobKey(chainId: number, contract: string, jobId: string): string
 }
 
 /** Statuses the background keeps following after a restart. */
-export const OPEN_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(["paying", "computing", "proving", "disputing", "disputed", "claiming"]);
+export const OPEN_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(["paying", "computing", "proving", "disputing", "disputed", "claiming", "challenging", "challenged"]);
