@@ -52,6 +52,9 @@ export type ComputeControllerDeps = {
 
 const SHOWN_JOBS = 50;
 
+/** Statuses whose next step is decided on chain (read every chainPollMs while followed). */
+const CHAIN_FOLLOWED: ReadonlySet<JobStatus> = new Set(["disputing", "disputed", "challenging", "challenged", "claiming"]);
+
 const problem = (code: string, title: string, message: string) => new UserFacingError(humanError(code, title, message, "none"));
 
 /**
@@ -378,8 +381,9 @@ export class ComputeController {
             // unreachable or signed out: keep the job open and try again
           }
         }
-        // Without a result, or disputed: the chain (and its clock) says what is possible now.
-        if ((job.status === "disputed" || job.status === "challenged" || (job.status === "computing" && !job.receipt)) && this.now() - chainReadAt >= (this.deps.chainPollMs ?? 15_000)) {
+        // Without a result, disputed or challenged (or a mined transaction whose effect was not read):
+        // the chain (and its clock) says what is possible now.
+        if ((CHAIN_FOLLOWED.has(job.status) || (job.status === "computing" && !job.receipt)) && this.now() - chainReadAt >= (this.deps.chainPollMs ?? 15_000)) {
           chainReadAt = this.now();
           await this.readChain(key).catch(() => undefined);
         }
