@@ -273,7 +273,7 @@ function CreditSources({ jobs }: { jobs: JobRecord[] }) {
   if (refunds === 0n && fines === 0n) return null;
   return (
     <p data-testid="compute-credit-sources" data-refunds={refunds.toString()} data-fines={fines.toString()}>
-      From your jobs: {formatEth(refunds)} ETH of prices given back, {formatEth(fines)} ETH of fines.
+      So far from your jobs (withdrawn or not): {formatEth(refunds)} ETH of prices given back, {formatEth(fines)} ETH of fines.
     </p>
   );
 }
