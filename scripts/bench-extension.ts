@@ -33,10 +33,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer-core";
-import { quoteDigest, receiptDigest, receiptFor, type Quote } from "@pekanu/protocol";
+import { bytesToHex } from "viem";
 import { createMerkleBuilder, encryptFile, encryptStream, hexToBytes, nodeSha256 } from "@pekanu/protocol/node";
-import { privateKeyToAccount, sign as signHash } from "viem/accounts";
-import { bytesToHex, type Hex } from "viem";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = new Set(process.argv.slice(2));
@@ -136,67 +134,15 @@ function bundleSizes(dir: string) {
   };
 }
 
-// ───────────────────────────── receipts for the vault ─────────────────────────────
-
-const CHAIN_ID = 31337;
-const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const;
-// Hardhat's public development account #1 (a well-known test key, never used for value).
-const SIGNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
-const CLIENT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const;
-
-async function sign(digest: Hex): Promise<Hex> {
-  return signHash({ hash: digest, privateKey: SIGNER_KEY, to: "hex" });
-}
-
-async function makeExport(count: number, { forged = 0 }: { forged?: number } = {}) {
-  const domain = { chainId: CHAIN_ID, verifyingContract: CONTRACT };
-  const signer = privateKeyToAccount(SIGNER_KEY).address;
-  const records = [];
-  for (let i = 0; i < count; i++) {
-    const h = createHash("sha256").update(`bench-${i}`).digest("hex");
-    const quote: Quote = {
-      orderId: `0x${h}`,
-      client: CLIENT,
-      fileRoot: `0x${createHash("sha256").update(`root-${i}`).digest("hex")}`,
-      size: BigInt(1000 + i * 37),
-      price: 30_000_000_000_000n + BigInt(i),
-      fine: 60_000_000_000_000n,
-      storageUntil: 1_900_000_000n,
-      expiresAt: 1_800_000_000n,
-    };
-    const link = `http://127.0.0.1:8787/v1/files/${quote.fileRoot}`;
-    let sigma = await sign(receiptDigest({ domain, receipt: receiptFor({ quote, link }) }));
-    if (i < forged) sigma = await sign(receiptDigest({ domain, receipt: receiptFor({ quote, link: `${link}?forged` }) }));
-    records.push({
-      chainId: CHAIN_ID,
-      contract: CONTRACT,
-      orderId: quote.orderId,
-      quote: Object.fromEntries(Object.entries(quote).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
-      quoteSignature: await sign(quoteDigest({ domain, quote })),
-      link,
-      signature: sigma,
-      signer,
-      fileName: `archive-${String(i).padStart(5, "0")}.tar`,
-      mimeType: "application/x-tar",
-      providerUrl: "http://127.0.0.1:8787",
-      deduplicated: false,
-      payTxHash: `0x${createHash("sha256").update(`tx-${i}`).digest("hex")}`,
-      payBlock: 100 + i,
-      paymentStatus: "mined",
-      createdAt: 1_760_000_000_000 + i * 60_000,
-      updatedAt: 1_760_000_000_000 + i * 60_000,
-      actions: [],
-      audits: [],
-    });
-  }
-  return JSON.stringify({ format: "pekanu-vault", version: 2, exportedAt: Date.now(), records });
-}
-
 // ───────────────────────────── measurements ─────────────────────────────
 
 async function firstRender(browser: Browser, id: string, path: string, viewport: { width: number; height: number }, runs = 5) {
   const render: number[] = [];
   const view: number[] = [];
+  // Where the time goes: the browser (navigation → the page's HTML parsed, its script fetched) vs
+  // the page's own script (DOMContentLoaded → first React commit).
+  const parsed: number[] = [];
+  const script: number[] = [];
   for (let i = 0; i < runs; i++) {
     const page = await browser.newPage();
     await page.setViewport(viewport);
@@ -205,14 +151,18 @@ async function firstRender(browser: Browser, id: string, path: string, viewport:
       page.evaluate(() => {
         const r = performance.getEntriesByName("pekanu:first-render")[0];
         const v = performance.getEntriesByName("pekanu:first-view")[0];
-        return r && v ? { render: r.startTime, view: v.startTime } : null;
+        const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+        const scripts = performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".js"));
+        return r && v ? { render: r.startTime, view: v.startTime, parsed: nav?.domInteractive ?? 0, scriptLoaded: Math.max(0, ...scripts.map((e) => e.responseEnd)) } : null;
       }),
     );
     render.push(marks.render);
     view.push(marks.view);
+    parsed.push(marks.parsed);
+    script.push(marks.render - Math.max(marks.parsed, marks.scriptLoaded));
     await page.close();
   }
-  return { render: median(render), view: median(view) };
+  return { render: median(render), view: median(view), parsed: median(parsed), script: median(script) };
 }
 
 async function measureHashing(browser: Browser, id: string) {
@@ -602,12 +552,10 @@ async function measureEncryption(browser: Browser, id: string) {
 }
 
 async function measureVault(browser: Browser, id: string) {
-  log("signing 10,000 receipts (and 10 forged ones) for the import…");
   const count = 10_000;
   const forged = 10;
-  const t0 = performance.now();
-  const exportJson = await makeExport(count, { forged });
-  log(`  generated in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(exportJson.length / 1048576).toFixed(1)} MiB)`);
+  const { vaultFixture } = await import("./lib/vaultFixture.ts");
+  const exportJson = await vaultFixture({ count, forged, cacheDir: join(root, "node_modules/.cache/pekanu-bench"), log });
   const file = join(mkdtempSync(join(tmpdir(), "pekanu-vault-")), "vault-10000.json");
   writeFileSync(file, exportJson);
 
@@ -628,7 +576,8 @@ async function measureVault(browser: Browser, id: string) {
         ms: Number((el as HTMLElement).dataset.ms),
         timings: JSON.parse((el as HTMLElement).dataset.timings ?? "{}") as Record<string, number>,
       })),
-    120_000,
+    // The figure is the import's own time (target ≤ 10 s); this only bounds the wait on a loaded machine.
+    900_000,
   );
   const wallMs = Date.now() - started;
   const backgroundMs = report.ms;
@@ -690,6 +639,7 @@ async function measureVault(browser: Browser, id: string) {
   }
   // The files home (the default page) with 10,000 receipts: navigation → its first page rendered.
   const homeFirst: number[] = [];
+  const homeParts: { render: number; view: number; list: number }[] = [];
   for (let i = 0; i < 5; i++) {
     const p = await browser.newPage();
     await p.setViewport({ width: 1280, height: 900 });
@@ -697,9 +647,16 @@ async function measureVault(browser: Browser, id: string) {
     // Navigation start → the first file row in the DOM (sampled every animation frame).
     const handle = await p.waitForFunction(() => (document.querySelector('[data-testid="file-row"]') ? performance.now() : null), { polling: "raf", timeout: 60_000 });
     homeFirst.push((await handle.jsonValue()) as number);
+    // Where it went: first React commit, the background's first view, the vault's first page answered.
+    homeParts.push(
+      await p.evaluate(() => {
+        const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+        return { render: at("pekanu:first-render"), view: at("pekanu:first-view"), list: at("pekanu:files-first-page") };
+      }),
+    );
     await p.close();
   }
-  return { wallMs, backgroundMs, report, firstPage: median(firstPage), listMs: median(listMs), tabClick: median(tabClick), homeFirst: median(homeFirst), count, forged };
+  return { wallMs, backgroundMs, report, firstPage: median(firstPage), listMs: median(listMs), tabClick: median(tabClick), homeFirst: median(homeFirst), homeRender: median(homeParts.map((x) => x.render)), homeView: median(homeParts.map((x) => x.view)), homeList: median(homeParts.map((x) => x.list)), count, forged };
 }
 
 // ───────────────────────────── the client's steps (screens) ─────────────────────────────
@@ -1001,8 +958,12 @@ if (!flowOnly) try {
   const popup = await firstRender(browser, id, "popup.html", { width: 380, height: 600 });
   const app = await firstRender(browser, id, "tabs/app.html", { width: 1200, height: 900 });
   record({ metric: "popup: first render (navigation → first React commit)", value: Math.round(popup.render), unit: "ms", target: "≤ 150", ok: popup.render <= 150 });
+  record({ metric: "  of which: navigation → HTML parsed (Chromium: process, page load)", value: Math.round(popup.parsed), unit: "ms" });
+  record({ metric: "  of which: script loaded → first React commit (the popup's code)", value: Math.round(popup.script), unit: "ms" });
   record({ metric: "popup: first state from the background", value: Math.round(popup.view), unit: "ms" });
   record({ metric: "full page: first render", value: Math.round(app.render), unit: "ms", target: "≤ 150", ok: app.render <= 150 });
+  record({ metric: "  of which: navigation → HTML parsed", value: Math.round(app.parsed), unit: "ms" });
+  record({ metric: "  of which: script loaded → first React commit", value: Math.round(app.script), unit: "ms" });
   record({ metric: "full page: first state from the background", value: Math.round(app.view), unit: "ms" });
 
   for (const [path, name, vp] of [
@@ -1038,6 +999,9 @@ if (!flowOnly) try {
   record({ metric: "vault of 10,000: Vault tab clicked → first page rendered", value: Math.round(vault.tabClick), unit: "ms", target: "≤ 100", ok: vault.tabClick <= 100 });
   record({ metric: "vault of 10,000: full page opened on #vault → first page rendered", value: Math.round(vault.firstPage), unit: "ms" });
   record({ metric: "files home of 10,000: full page opened → first page of files", value: Math.round(vault.homeFirst), unit: "ms", target: "≤ 100", ok: vault.homeFirst <= 100, note: "navigation start → first file row in the DOM (sampled per animation frame)" });
+  record({ metric: "  of which: navigation → first React commit (\"Loading…\")", value: Math.round(vault.homeRender), unit: "ms" });
+  record({ metric: "  of which: navigation → the background's first view", value: Math.round(vault.homeView), unit: "ms" });
+  record({ metric: "  of which: navigation → first page of the vault answered", value: Math.round(vault.homeList), unit: "ms" });
   record({ metric: "vault of 10,000: list request round trip (first 50)", value: Number(vault.listMs.toFixed(1)), unit: "ms" });
   }
 } catch (err) {
@@ -1061,8 +1025,8 @@ if (wantFlow && !batchOnly) {
 if (wantBatch) {
   log("many files at once and a resumed 1 GiB upload (provider SIGKILLed), through the store page…");
   const { WALLET_EXTENSION_ID } = await import("../test/wallet-extension/walletId.ts");
-  // flowScreens built it in this run already; --batch-only builds it here.
-  if (batchOnly || !existsSync(join(e2eDir, "manifest.json"))) build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
+  // Built once (like the production build above): --build builds it again from the current code.
+  if (args.has("--build") || !existsSync(join(e2eDir, "manifest.json"))) build("bench", { PLASMO_PUBLIC_WALLET_EXTENSION_ID: WALLET_EXTENSION_ID, PLASMO_PUBLIC_TEST_HOST_PERMISSION: "http://127.0.0.1/*" });
   const { measureBatch, SEGMENT } = await import("./lib/benchBatch.ts");
   const load = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ");
   const b = await measureBatch({ root, launch, extensionDir: e2eDir, log });
@@ -1072,7 +1036,7 @@ if (wantBatch) {
   record({ metric: "  wallet confirmations for the batch", value: b.batchConfirmations, unit: "", target: "1", ok: b.batchConfirmations === 1 });
   record({ metric: "  baseline (same run): one 100 MiB file, pick → stored", value: Math.round(b.baselineMs), unit: "ms" });
   record({ metric: "  ratio 100 × 1 MiB / 1 × 100 MiB", value: ratio(b.batchMs, b.baselineMs), unit: "×" });
-  record({ metric: "1 GiB upload, provider SIGKILLed at ~50 %: bytes sent again", value: b.resentBytes, unit: "B", target: `≤ ${SEGMENT} (one segment)`, ok: b.resentBytes >= 0 && b.resentBytes <= SEGMENT, note: `killed with ${b.killedAtBytes} B acknowledged; ${b.resumeRequests} PATCH requests` });
+  record({ metric: "1 GiB upload, provider SIGKILLed at ~50 %: bytes sent again", value: b.resentBytes, unit: "B", target: `≤ ${SEGMENT} (one segment)`, ok: b.resentBytes >= 0 && b.resentBytes <= SEGMENT, note: `killed with ${b.killedAtBytes} B acknowledged; ${b.resumeRequests} PATCH requests; ${b.wireBytes} B on the wire (encrypted file)` });
   record({ metric: "  ratio bytes sent again / one segment", value: ratio(b.resentBytes, SEGMENT), unit: "×" });
   record({ metric: "  1 GiB pick → stored, kill and restart included", value: Math.round(b.resumeMs), unit: "ms" });
 }

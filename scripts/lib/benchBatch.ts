@@ -27,6 +27,8 @@ export type BatchFigures = {
   resumeBytes: number;
   killedAtBytes: number;
   resentBytes: number;
+  /** The order's size on the wire (ciphertext of the 1 GiB file). */
+  wireBytes: number;
   resumeMs: number;
   resumeRequests: number;
 };
@@ -133,25 +135,64 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
     await page.waitForSelector("[data-testid=provider-url]");
     await page.type("[data-testid=provider-url]", providerUrl);
     await page.click("[data-testid=provider-connect]");
-    await until("sign-in step", async () => (await step()) === "signIn", 60_000);
+    await until("sign-in step", async () => (await step()) === "signIn", 120_000);
     await page.click("[data-testid=auth-sign-in]");
-    await until("register step", async () => (await step()) === "register", 60_000);
-    await page.click("[data-testid=registration-request]");
-    await until("registered", async () => (await step()) === "chooseFile", 60_000);
+    // What the page says when a step does not come (its error banner), for the bench's message.
+    const banner = () => page.$$eval("[role=alert], .banner.error", (list) => list.map((e) => e.textContent?.trim()).filter(Boolean).join(" | ")).catch(() => "");
+    const stepIn = async (what: string, steps: string[]) => {
+      try {
+        return await until(what, async () => {
+          const now = await step();
+          return steps.includes(now) ? now : null;
+        }, 120_000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message} (step ${await step().catch(() => "?")}; page says: ${await banner()})`);
+      }
+    };
+    // Signed in: registered already (the provider may register at sign-in), or asked to.
+    if ((await stepIn("signed in", ["register", "registering", "chooseFile"])) === "register") await page.click("[data-testid=registration-request]");
+    await stepIn("registered", ["chooseFile"]);
 
     const pick = async (paths: string[]) => {
       const input = (await page.waitForSelector("[data-testid=batch-files-input]:not([disabled])")) as ElementHandle<HTMLInputElement>;
       await input.uploadFile(...paths);
     };
-    const batchOf = (count: number) => until(`a batch of ${count}`, () => page.$(`[data-testid=batch][data-count="${count}"]`), 600_000);
+    // Earlier batches stay on the page (stored): every selector names the new batch by its id.
+    const batchIds = () => page.$$eval("[data-testid=batch]", (list) => list.map((e) => (e as HTMLElement).dataset.batchId!));
+    const batchOf = async (count: number, before: string[]): Promise<string> => {
+      const id = await until(`a new batch of ${count}`, () => page.$$eval("[data-testid=batch]", (list, count, before) => list.find((e) => !before.includes((e as HTMLElement).dataset.batchId!) && (e as HTMLElement).dataset.count === String(count))?.getAttribute("data-batch-id") ?? null, count, before), 600_000);
+      return `[data-testid=batch][data-batch-id="${id}"]`;
+    };
     const storeAll = async (paths: string[], count: number): Promise<{ ms: number; confirmations: number }> => {
       await wallet("clearLog");
       const started = performance.now();
+      const before = await batchIds();
       await pick(paths);
-      await batchOf(count);
-      const pay = await until("the Pay button", () => page.$("[data-testid=batch] [data-testid=batch-pay]:not([disabled])"), 600_000);
+      const card = await batchOf(count, before);
+      const pay = await until("the Pay button", () => page.$(`${card} [data-testid=batch-pay]:not([disabled])`), 600_000);
+      const label = await pay.evaluate((e) => e.textContent ?? "");
+      if (!label.includes(`for ${count} file`)) {
+        const rows = await page.$$eval(`${card} [data-testid="batch-files"] > li`, (list) => list.map((e) => e.textContent).filter((t) => t && /No price|failed/i.test(t)).slice(0, 5));
+        throw new Error(`not every file got a price: "${label}"; ${rows.join(" | ")}`);
+      }
+      log(`    priced and payable after ${Math.round(performance.now() - started)} ms`);
       await pay.click();
-      await until(`${count} stored`, () => page.$(`[data-testid=batch][data-stored="${count}"]`), 1_200_000);
+      // Where the files are, every 30 s (a stall shows which step holds them).
+      const progress = setInterval(() => {
+        void page
+          .$$eval(`${card} [data-testid="batch-files"] > li`, (rows) => {
+            const steps: Record<string, number> = {};
+            for (const r of rows) steps[(r as HTMLElement).dataset.step ?? "?"] = (steps[(r as HTMLElement).dataset.step ?? "?"] ?? 0) + 1;
+            return `${JSON.stringify(steps)} · ${rows[0]?.closest("[data-testid=batch]")?.querySelector("[data-testid=batch-overall]")?.textContent ?? ""}`;
+          })
+          .then((line) => log(`    ${Math.round((performance.now() - started) / 1000)} s: ${line}`))
+          .catch(() => undefined);
+      }, 30_000);
+      try {
+        await until(`${count} stored`, () => page.$(`${card}[data-stored="${count}"]`), 1_200_000);
+      } finally {
+        clearInterval(progress);
+      }
       return { ms: performance.now() - started, confirmations: await sentTransactions() };
     };
 
@@ -182,19 +223,22 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
     log("  1 GiB upload, provider SIGKILLed at ~50 %…");
     await wallet("clearLog");
     const started = performance.now();
+    const before = await batchIds();
     await pick([big]);
-    await batchOf(1);
-    const pay = await until("the Pay button", () => page.$("[data-testid=batch] [data-testid=batch-pay]:not([disabled])"), 600_000);
+    const card = await batchOf(1, before);
+    const pay = await until("the Pay button", () => page.$(`${card} [data-testid=batch-pay]:not([disabled])`), 600_000);
     await pay.click();
-    const value = () => page.$eval("[data-testid=batch-file-0-progress]", (e) => Number((e as HTMLElement).dataset.value));
+    const value = () => page.$eval(`${card} [data-testid=batch-file-0-progress]`, (e) => Number((e as HTMLElement).dataset.value));
     await until("half", async () => (await value()) >= size / 2 - SEGMENT, 1_200_000);
     await killHard(provider.child);
     const killedAt = await value();
     provider = startProvider(root, env);
     await ready();
-    await until("stored", () => page.$('[data-testid=batch][data-stored="1"]'), 1_200_000);
+    await until("stored", () => page.$(`${card}[data-stored="1"]`), 1_200_000);
     const resumeMs = performance.now() - started;
-    const orderId = await page.$eval("[data-testid=batch-file-0]", (e) => (e as HTMLElement).dataset.orderId!);
+    const orderId = await page.$eval(`${card} [data-testid=batch-file-0]`, (e) => (e as HTMLElement).dataset.orderId!);
+    // What goes on the wire is the order's file: the ciphertext when encrypted (the default), a little larger than the 1 GiB picked.
+    const wireSize = await page.$eval(`${card} [data-testid=batch-file-0]`, (e) => Number((e as HTMLElement).dataset.size));
     const stats = await page.evaluate((oid) => (globalThis as unknown as { pekanuUploadStats: Map<string, { attemptedBytes: number; requests: number }> }).pekanuUploadStats.get(oid)!, orderId);
     return {
       files: 100,
@@ -205,7 +249,8 @@ export async function measureBatch({ root, launch, extensionDir, log }: { root: 
       baselineConfirmations: baseline.confirmations,
       resumeBytes: size,
       killedAtBytes: killedAt,
-      resentBytes: stats.attemptedBytes - size,
+      resentBytes: stats.attemptedBytes - wireSize,
+      wireBytes: wireSize,
       resumeMs,
       resumeRequests: stats.requests,
     };

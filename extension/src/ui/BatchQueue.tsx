@@ -145,6 +145,8 @@ function BatchCard({ batch, orders, view, onError }: { batch: BatchEntry; orders
   const rate = bytesPerSecond > 0 ? { bytesPerSecond, secondsLeft: Math.ceil((size - sent) / bytesPerSecond) } : null;
   const balance = batch.balance && batch.balance.count === payable.length ? batch.balance : null;
   const walletMatches = view.wallet.account !== null;
+  // The provider asked to slow down (429 on quotes): the background asks again by itself.
+  const waitingMs = batch.waitingUntil ? Math.max(0, batch.waitingUntil - Date.now()) : null;
 
   // Files of a reopened page: matched by name and size, then by fingerprint (the quoted file only).
   const reselect = async (list: FileList) => {
@@ -204,7 +206,12 @@ function BatchCard({ batch, orders, view, onError }: { batch: BatchEntry; orders
         {Math.floor((sent / Math.max(1, size)) * 100)} % of {formatBytes(size)}
         {rate && rate.bytesPerSecond > 0 ? ` · ${formatBytes(rate.bytesPerSecond)}/s${rate.secondsLeft !== null ? ` · about ${formatDuration(rate.secondsLeft)} left` : ""}` : ""}
       </p>
-      {unpriced.length > 0 ? (
+      {waitingMs !== null && unpriced.length > 0 ? (
+        <p className="muted" role="status" data-testid="batch-waiting">
+          Waiting for the provider: it asks to slow down. The other prices are asked for automatically ({unpriced.length} left).
+        </p>
+      ) : null}
+      {unpriced.length > 0 && waitingMs === null ? (
         <button className="secondary" data-testid="batch-quote" disabled={pending !== null} onClick={() => run("quote", () => send({ type: "batch.quote", batchId: batch.id }))}>
           Ask for the prices ({unpriced.length})
         </button>
@@ -258,7 +265,7 @@ function BatchCard({ batch, orders, view, onError }: { batch: BatchEntry; orders
           const value = sentOf(o);
           const r = live && live.samples.length > 1 ? uploadRate(live.samples, live.total) : null;
           return (
-            <li key={o.id} data-testid={`batch-file-${i}`} data-order-id={o.id} data-step={o.step} data-running={String(Boolean(live))}>
+            <li key={o.id} data-testid={`batch-file-${i}`} data-order-id={o.id} data-size={o.size} data-step={o.step} data-running={String(Boolean(live))}>
               <span className="name" title={o.fileName}>
                 {o.fileName} <span className="muted">({formatBytes(o.size)})</span>
               </span>

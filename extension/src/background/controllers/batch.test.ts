@@ -16,7 +16,7 @@ const signatures = new Map<number, Hex>();
 for (const n of N) signatures.set(n, await signQuote(quoteOf(n)));
 const BATCH_TX = `0x${"ba7c4".padStart(64, "0")}` as Hex;
 
-function provider({ refuse = new Set<number>() }: { refuse?: Set<number> } = {}) {
+function provider({ refuse = new Set<number>(), limit }: { refuse?: Set<number>; limit?: (init: RequestInit | undefined) => [number, unknown] | null } = {}) {
   const routes: Parameters<typeof fakeProvider>[0] = {};
   for (const n of N) {
     const q = quoteOf(n);
@@ -34,6 +34,8 @@ function provider({ refuse = new Set<number>() }: { refuse?: Set<number> } = {})
     ];
   }
   routes["POST /v1/quotes"] = (init) => {
+    const limited = limit?.(init);
+    if (limited) return limited;
     const body = JSON.parse(String(init!.body)) as { fileRoot: string };
     const n = N.find((k) => quoteOf(k).fileRoot === body.fileRoot)!;
     if (refuse.has(n)) return [503, { error: { code: "Unavailable", message: "no space left" } }];
@@ -42,8 +44,13 @@ function provider({ refuse = new Set<number>() }: { refuse?: Set<number> } = {})
   return fakeProvider(routes);
 }
 
-function setup({ balance = 10n ** 18n, refuse = new Set<number>(), send }: { balance?: bigint; refuse?: Set<number>; send?: (tx: { functionName: string; value?: bigint; args: readonly unknown[] }) => Promise<Hex> } = {}) {
-  const fetch = provider({ refuse });
+function setup({
+  balance = 10n ** 18n,
+  refuse = new Set<number>(),
+  send,
+  limit,
+}: { balance?: bigint; refuse?: Set<number>; send?: (tx: { functionName: string; value?: bigint; args: readonly unknown[] }) => Promise<Hex> } & Parameters<typeof provider>[0] = {}) {
+  const fetch = provider({ refuse, limit });
   const now = { value: NOW };
   const store = memoryStore();
   const h = harness({ fetch, now: () => now.value });
@@ -70,8 +77,13 @@ function setup({ balance = 10n ** 18n, refuse = new Set<number>(), send }: { bal
   const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`;
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(() => ((now.value += ms), r()), 1));
   const orders = new OrdersController({ messenger: h.messenger, store, chain, now: () => now.value, sleep, newId, fetch });
-  const batches = new BatchController({ messenger: h.messenger, store, orders, chain, now: () => now.value, newId });
-  return { h, store, chain, sent, balanceReads, now, orders, batches, newId, sleep, fetch };
+  const waits: number[] = [];
+  const batchSleep = async (ms: number) => {
+    waits.push(ms);
+    now.value += ms;
+  };
+  const batches = new BatchController({ messenger: h.messenger, store, orders, chain, now: () => now.value, newId, sleep: batchSleep });
+  return { h, store, chain, sent, balanceReads, now, orders, batches, newId, sleep, fetch, waits };
 }
 
 describe("batch controller", () => {
@@ -119,6 +131,73 @@ describe("batch controller", () => {
     expect(await batches.cancel(added.batchId)).toEqual({ removed: 1, kept: 2 });
     expect(orders.get(added.ids[2]!)).toBeUndefined();
     expect(orders.get(added.ids[0]!)).toBeDefined();
+  });
+
+  it("a provider that limits quotes (429, retry in N s): the batch waits as asked, shows it, and every file gets its price", async () => {
+    // The provider's token bucket: 2 quotes at once, then one per 3 s ("retry in 3 s"), as createRateLimiter answers.
+    let tokens = 2;
+    let lastRefill = NOW;
+    let refusals = 0;
+    const clock = { value: NOW };
+    const waiting: (number | null | undefined)[] = [];
+    const { batches, orders, sent, waits, now, store } = setup({
+      limit: () => {
+        const elapsed = clock.value - lastRefill;
+        if (elapsed >= 3000) {
+          tokens = Math.min(2, tokens + Math.floor(elapsed / 3000));
+          lastRefill = clock.value;
+        }
+        if (tokens > 0) {
+          tokens--;
+          return null;
+        }
+        refusals++;
+        return [429, { error: { code: "RateLimited", message: "too many quotes; retry in 3 s" } }];
+      },
+    });
+    // The fake bucket reads the controllers' clock.
+    Object.defineProperty(clock, "value", { get: () => now.value });
+    const added = await batches.add(N.map((n) => fileOf(n)), 30);
+    const saved = store.set.bind(store);
+    store.set = async (key: string, value: unknown) => {
+      if (key.startsWith(BATCH_PREFIX)) waiting.push((value as { waitingUntil?: number | null }).waitingUntil);
+      return saved(key, value);
+    };
+    await batches.quote(added.batchId);
+    expect(refusals).toBeGreaterThan(0);
+    // Every wait is the provider's 3 s (or what was left of it), never a failure.
+    expect(waits.length).toBeGreaterThan(0);
+    for (const w of waits) expect(w).toBeGreaterThan(0), expect(w).toBeLessThanOrEqual(3000);
+    for (const id of added.ids) {
+      expect(orders.get(id!)!.error).toBeNull();
+      expect(orders.get(id!)!.flow.quote).not.toBeNull();
+    }
+    // The page was told it waits (a time), and told when it stopped (null).
+    expect(waiting.some((w) => typeof w === "number" && w > NOW)).toBe(true);
+    expect(batches.get(added.batchId)!.waitingUntil ?? null).toBeNull();
+    expect(batches.payable(added.batchId)).toHaveLength(N.length);
+    await batches.pay(added.batchId);
+    expect(sent).toEqual([{ functionName: "payBatch", value: N.reduce((sum, n) => sum + quoteOf(n).price, 0n), count: N.length }]);
+  });
+
+  it("a provider that keeps answering 429 past the longest wait: those files fail in words, the priced ones stay payable", async () => {
+    let answered = 0;
+    const { batches, orders, now } = setup({
+      limit: () => (answered++ < 2 ? null : [429, { error: { code: "RateLimited", message: "too many quotes; retry in 60 s" } }]),
+    });
+    const started = now.value;
+    const added = await batches.add(N.map((n) => fileOf(n)), 30);
+    await batches.quote(added.batchId);
+    // It kept asking for at most RATE_LIMIT_MAX_WAIT_MS (10 min), then gave up.
+    expect(now.value - started).toBeLessThanOrEqual(10 * 60_000);
+    expect(now.value - started).toBeGreaterThanOrEqual(9 * 60_000);
+    const priced = added.ids.filter((id) => orders.get(id!)!.flow.quote);
+    const failed = added.ids.filter((id) => orders.get(id!)!.error);
+    expect(priced).toHaveLength(2);
+    expect(failed).toHaveLength(N.length - 2);
+    for (const id of failed) expect(orders.get(id!)!.error!.code).toBe("ApiRateLimited");
+    expect(batches.payable(added.batchId)).toHaveLength(2);
+    expect(batches.get(added.batchId)!.waitingUntil ?? null).toBeNull();
   });
 
   it("a balance too low for the batch: the shortfall in wei, nothing sent", async () => {

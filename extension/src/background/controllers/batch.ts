@@ -21,6 +21,10 @@ export const BATCH_QUOTE_CONCURRENCY = 4;
 export const MAX_BATCH_FILES = 200;
 /** payBatch gas when estimation is impossible (an unaffordable batch): per quote, plus the base. */
 export const FALLBACK_BATCH_GAS_PER_QUOTE = 90_000n;
+/** A provider that asks to slow down (429) without saying for how long: wait this long. */
+export const RATE_LIMIT_DEFAULT_WAIT_MS = 2_000;
+/** The longest one batch keeps asking a provider that keeps refusing with 429; then those files fail. */
+export const RATE_LIMIT_MAX_WAIT_MS = 10 * 60_000;
 
 export type BatchBalance = {
   balance: string;
@@ -46,6 +50,11 @@ export type BatchEntry = {
   orderIds: string[];
   balance: BatchBalance | null;
   payment: { txHash: Hex; count: number; total: string; sentAt: number } | null;
+  /**
+   * While the provider asks to slow down (429 on quotes): when the next price is asked (ms).
+   * The page shows "waiting for the provider"; null (or absent) otherwise.
+   */
+  waitingUntil?: number | null;
 };
 
 /** `ids[i]`: the order of `files[i]`, or null when that file was refused (see `refused`). */
@@ -58,7 +67,16 @@ export type BatchDeps = {
   chain: Pick<Chain, "balance" | "maxFeePerGas" | "estimatePayBatchGas" | "explainRevert" | "send">;
   now?: () => number;
   newId?: () => string;
+  sleep?: (ms: number) => Promise<void>;
 };
+
+/** ms the provider asked to wait, when `err` is its 429 ("retry in N s"); null for any other error. */
+export function rateLimitWait(err: unknown): number | null {
+  const human = toHumanError(err);
+  if (human.code !== "ApiRateLimited" && !/^429\b/.test(human.detail ?? "")) return null;
+  const seconds = /retry in (\d+(?:\.\d+)?) ?s/i.exec(human.detail ?? "")?.[1];
+  return seconds ? Math.max(250, Number(seconds) * 1000) : RATE_LIMIT_DEFAULT_WAIT_MS;
+}
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -73,10 +91,12 @@ export class BatchController {
   private readonly batches = new Map<string, BatchEntry>();
   private readonly now: () => number;
   private readonly newId: () => string;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: BatchDeps) {
     this.now = deps.now ?? Date.now;
     this.newId = deps.newId ?? (() => crypto.randomUUID());
+    this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
   async load(): Promise<void> {
@@ -148,13 +168,36 @@ export class BatchController {
     this.batch(batchId);
     const soon = this.now() + 60_000;
     const todo = this.ordersOf(batchId).filter((e) => !e.flow.payment && !e.flow.payRequestedAt && (!e.flow.quote || Number(e.flow.quote.quote.expiresAt) * 1000 <= soon));
+    // A provider limits the quotes one client asks per minute (429 "retry in N s"): then every
+    // worker waits as asked and asks again, for at most RATE_LIMIT_MAX_WAIT_MS in all; the page
+    // shows "waiting for the provider" meanwhile. Only a file refused for another reason fails.
+    const giveUpAt = this.now() + RATE_LIMIT_MAX_WAIT_MS;
+    let notBefore = 0;
+    const setWaiting = async (until: number | null) => {
+      const current = this.batches.get(batchId);
+      if (current && (current.waitingUntil ?? null) !== until) await this.save({ ...current, waitingUntil: until });
+    };
     await eachLimited(todo, BATCH_QUOTE_CONCURRENCY, async (entry) => {
-      try {
-        await this.deps.orders.quote(entry.id, { balance: false });
-      } catch (err) {
-        await this.deps.orders.fail(entry.id, toHumanError(err));
+      for (;;) {
+        const wait = notBefore - this.now();
+        if (wait > 0) await this.sleep(wait);
+        try {
+          await this.deps.orders.quote(entry.id, { balance: false });
+          if (notBefore <= this.now()) await setWaiting(null);
+          return;
+        } catch (err) {
+          const asked = rateLimitWait(err);
+          if (asked !== null && this.now() + asked <= giveUpAt) {
+            notBefore = Math.max(notBefore, this.now() + asked);
+            await setWaiting(notBefore);
+            continue;
+          }
+          await this.deps.orders.fail(entry.id, toHumanError(err));
+          return;
+        }
       }
     });
+    await setWaiting(null);
     if (this.payable(batchId).length > 0) await this.checkBalance(batchId);
   }
 
