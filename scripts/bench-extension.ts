@@ -153,7 +153,7 @@ async function firstRender(browser: Browser, id: string, path: string, viewport:
         const v = performance.getEntriesByName("pekanu:first-view")[0];
         const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
         const scripts = performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".js"));
-        return r && v ? { render: r.startTime, view: v.startTime, parsed: nav?.domInteractive ?? 0, scriptLoaded: Math.max(0, ...scripts.map((e) => e.responseEnd)) } : null;
+        return r && v ? { render: r.startTime, view: v.startTime, parsed: nav?.domInteractive ?? 0, scriptLoaded: Math.max(0, ...scripts.map((e) => (e as PerformanceResourceTiming).responseEnd)) } : null;
       }),
     );
     render.push(marks.render);

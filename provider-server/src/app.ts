@@ -94,6 +94,11 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   if (removed > 0) log.warn({ removed }, "removed temp files left by an interrupted upload");
   const db = await openDatabase({ dataDir: config.dataDir, url: config.database, poolSize: config.databasePoolSize });
   const store = createStore(db);
+  if (config.leaderLeaseMs === 0) {
+    // The only instance: an upload lease still held now is its own dead predecessor's.
+    const freed = await store.uploads.releaseAll();
+    if (freed > 0) log.warn({ freed }, "released upload leases held by the previous run");
+  }
 
   let context: ServerContext | undefined;
   let lease: LeaderLease | undefined;

@@ -5,6 +5,8 @@
  * shows "Verified". The provider is then restarted with the test-only --test-flip-result: the next
  * result has one wrong entry, the extension finds it, the fraud proof is filed from the UI in one
  * click, and the client's balance rises by exactly price + fine − gas (wei, from the receipts).
+ * Last, a provider that stops after its price (never delivers, never answers): past the deadline
+ * the client asks for the money back from the UI and, past the answer time, claims price + fine.
  *
  * This file runs its own provider server (compute on, its own owner and signer accounts) on the
  * shared chain, so the flip cannot touch the other files' provider. Screens under
@@ -120,8 +122,8 @@ async function addMatrix(file: string, side: "left" | "right"): Promise<string> 
   return record!.key;
 }
 
-/** Chooses the two stored matrices, asks for a price and pays it; returns the job's id. */
-async function runJob(): Promise<Hex> {
+/** Chooses the two stored matrices, asks for a price and pays it (after `beforePay`); returns the job's id. */
+async function runJob(beforePay?: () => Promise<void>): Promise<Hex> {
   await pekanu.click(page, "tab-compute");
   await page.waitForSelector(`[data-testid="compute-input-a"] option[value="${keys.a}"]`, { timeout: 30_000 });
   await page.select('[data-testid="compute-input-a"]', keys.a);
@@ -137,6 +139,7 @@ async function runJob(): Promise<Hex> {
   });
   const card = `[data-testid="compute-job"][data-job-id="${jobId}"]`;
   await page.waitForSelector(`${card} [data-testid="compute-balance"][data-enough="true"]`, { timeout: 30_000 });
+  await beforePay?.();
   await page.click(`${card} [data-testid="compute-pay"]`);
   return jobId;
 }
@@ -224,5 +227,49 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("compute: a verified product, then a
     expect(proven!.args).toMatchObject({ jobId, client: CLIENT, amount: price + fine });
     expect(await chain.balance(CLIENT)).toBe(balanceBefore + creditsBefore + price + fine - gas);
     await page.waitForSelector('[data-testid="compute-credits-amount"][data-wei="0"]', { timeout: 30_000 });
+  });
+
+  test("a provider that stops after its price never delivers: the client asks for the money back from the UI and claims price + fine", async () => {
+    const jobId = await runJob(async () => {
+      await server!.stop(); // priced, then gone: it neither computes nor answers a dispute
+      server = null;
+    });
+    const card = `[data-testid="compute-job"][data-job-id="${jobId}"]`;
+    await page.waitForSelector(`${card}[data-status="computing"]`, { timeout: 30_000 });
+    const job = await page.evaluate(async (id) => {
+      const view = (await chrome.runtime.sendMessage({ type: "view.get" })) as { data: { compute: { jobs: { jobId: string; quote: { price: string; fine: string; deliverBy: string }; contract: string }[] } } };
+      return view.data.compute.jobs.find((j) => j.jobId === id)!;
+    }, jobId);
+    const [price, fine] = [BigInt(job.quote.price), BigInt(job.quote.fine)];
+    const compute = job.contract as Address;
+    const read = <T,>(functionName: string, args: unknown[]) => chain.client.readContract({ address: compute, abi: computeContractAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+    const withdrawable = () => read<bigint>("withdrawable", [CLIENT]);
+    await until("the payment mined", async () => (await read<readonly [number]>("jobOf", [jobId]))[0] === 1);
+    const creditsBefore = await withdrawable();
+    expect(await page.$(`${card} [data-testid="compute-dispute"]`)).toBeNull(); // not late yet: nothing offered
+
+    // Past deliverBy on the chain's clock; the page reads the job on chain when it opens.
+    await chain.increaseTime(Number(job.quote.deliverBy) - (await chain.latestTimestamp()) + 1);
+    await page.reload();
+    await pekanu.click(page, "tab-compute");
+    await page.waitForSelector(`${card} [data-testid="compute-late"] [data-testid="compute-dispute"]`, { timeout: 30_000 });
+    await pekanu.shot(page, "04-compute-not-delivered");
+    await page.click(`${card} [data-testid="compute-dispute"]`);
+    await page.waitForSelector(`${card}[data-status="disputed"] [data-testid="compute-disputed"]`, { timeout: 30_000 });
+    const deadline = Number(await page.$eval(`${card} [data-testid="compute-disputed"]`, (e) => (e as HTMLElement).dataset.deadline));
+    const [onChainDeadline] = await read<readonly [bigint]>("pendingOf", [jobId]);
+    expect(deadline).toBe(Number(onChainDeadline));
+    expect(await page.$(`${card} [data-testid="compute-claim"]`)).toBeNull(); // the provider may still answer
+    await expectAccessible(page, "compute, money back asked for");
+
+    await chain.increaseTime(deadline - (await chain.latestTimestamp()) + 1);
+    await page.click(`${card} [data-testid="compute-read-chain"]`);
+    await page.waitForSelector(`${card} [data-testid="compute-claim"]:not([disabled])`, { timeout: 30_000 });
+    await page.click(`${card} [data-testid="compute-claim"]`);
+    await page.waitForSelector(`${card}[data-status="penalized"] [data-testid="compute-penalized"][data-wei="${price + fine}"]`, { timeout: 30_000 });
+    expect(await withdrawable()).toBe(creditsBefore + price + fine);
+    expect((await read<readonly [number]>("jobOf", [jobId]))[0]).toBe(6); // Penalized
+    await page.waitForSelector(`[data-testid="compute-credits-amount"][data-wei="${creditsBefore + price + fine}"]`, { timeout: 30_000 });
+    await pekanu.shot(page, "05-compute-money-back");
   });
 });

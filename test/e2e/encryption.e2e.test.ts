@@ -234,7 +234,12 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("files are encrypted in the browser;
     await a.shot(vault, "03-export-passphrase");
     await a.click(vault, "vault-export");
     await vault.waitForSelector('[data-testid="vault-export-done"][data-sealed="true"]', { timeout: 60_000 });
-    const exportName = (await readdir(downloads.get(a)!)).find((n) => n.endsWith(".protected.json"))!;
+    // The page says "exported" when it hands the file to Chromium; the download lands a moment later.
+    let exportName = "";
+    await until("the protected export in the downloads", async () => {
+      exportName = (await readdir(downloads.get(a)!)).find((n) => n.endsWith(".protected.json")) ?? "";
+      return exportName !== "";
+    }, 30_000);
     const sealed = (await downloaded(a, exportName)).toString("utf8");
     const recordsA = await recordsOf(a, pageA);
     expect(recordsA).toHaveLength(2);

@@ -341,6 +341,14 @@ export function createBackground(deps: BackgroundDeps) {
         return withBusy("Confirm the payment in your wallet…", () => compute.pay(request.key));
       case "compute.refresh":
         return compute.refresh(request.key);
+      case "compute.readChain":
+        return compute.readChain(request.key);
+      case "compute.disputeDelivery":
+        return withBusy("Confirm the request for your money back in your wallet…", () => compute.disputeDelivery(request.key));
+      case "compute.challengeResult":
+        return withBusy("Confirm the challenge in your wallet…", () => compute.challengeResult(request.key));
+      case "compute.claimPenalty":
+        return withBusy("Confirm the claim in your wallet…", () => compute.claimPenalty(request.key));
       case "compute.targets":
         return compute.targets(request.key);
       case "compute.recordCheck": {

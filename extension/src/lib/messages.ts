@@ -109,6 +109,10 @@ export const requestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("compute.checkBalance"), key: recordKey }),
   z.object({ type: z.literal("compute.pay"), key: recordKey }),
   z.object({ type: z.literal("compute.refresh"), key: recordKey }),
+  z.object({ type: z.literal("compute.readChain"), key: recordKey }),
+  z.object({ type: z.literal("compute.disputeDelivery"), key: recordKey }),
+  z.object({ type: z.literal("compute.claimPenalty"), key: recordKey }),
+  z.object({ type: z.literal("compute.challengeResult"), key: recordKey }),
   z.object({ type: z.literal("compute.targets"), key: recordKey }),
   z.object({
     type: z.literal("compute.recordCheck"),

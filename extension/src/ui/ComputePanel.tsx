@@ -29,7 +29,17 @@ const statusWords: Record<JobStatus, string> = {
   proving: "Reporting the wrong result…",
   fined: "Provider fined, refund credited",
   failed: "Failed",
+  disputing: "Asking for your money back…",
+  disputed: "Money back asked for",
+  claiming: "Claiming your money back…",
+  penalized: "Provider fined, refund credited",
+  refunded: "Refunded",
+  challenging: "Asking for the result…",
+  challenged: "Result asked for",
 };
+
+/** Chain seconds as a local date and time. */
+const at = (seconds: number | string) => new Date(Number(seconds) * 1000).toLocaleString();
 
 /** The shape a stored matrix file declares (its last 32 bytes, fetched with a Range request). */
 async function readShape(key: string): Promise<Shape> {
@@ -231,7 +241,8 @@ function CreditsCard({ view, onError }: { view: View; onError: (e: HumanError) =
   return (
     <div className="card" data-testid="compute-credits">
       <h2>Computing credits</h2>
-      <p className="muted">Refunds and fines for wrong results are kept for you by the provider's computing contract until you withdraw them.</p>
+      <p className="muted">Refunds and fines for wrong or missing results are kept for you by the provider's computing contract until you withdraw them.</p>
+      <CreditSources jobs={view.compute.jobs} />
       <div className="row">
         <span data-testid="compute-credits-amount" data-wei={credits?.amount ?? ""}>
           {amount === null ? "—" : `${formatEth(amount)} ETH`}
@@ -245,6 +256,98 @@ function CreditsCard({ view, onError }: { view: View; onError: (e: HumanError) =
       </div>
     </div>
   );
+}
+
+/** Where the credits came from: prices given back (refunds) and fines, summed over the jobs shown. */
+function CreditSources({ jobs }: { jobs: JobRecord[] }) {
+  let refunds = 0n;
+  let fines = 0n;
+  for (const job of jobs) {
+    if (!job.credited) continue;
+    if (job.status === "refunded") refunds += BigInt(job.credited);
+    else if (job.status === "fined" || job.status === "penalized") {
+      refunds += BigInt(job.quote.price);
+      fines += BigInt(job.quote.fine); // (a result challenge's returned deposit is neither)
+    }
+  }
+  if (refunds === 0n && fines === 0n) return null;
+  return (
+    <p data-testid="compute-credit-sources" data-refunds={refunds.toString()} data-fines={fines.toString()}>
+      So far from your jobs (withdrawn or not): {formatEth(refunds)} ETH of prices given back, {formatEth(fines)} ETH of fines.
+    </p>
+  );
+}
+
+/** A paid job without a result: past its deadline the client asks for the money back, then claims it. */
+function MoneyBack({ job, pending, run }: { job: JobRecord; pending: boolean; run: (work: () => Promise<unknown>) => Promise<void> }) {
+  const chain = job.onChain ?? null;
+  const q = job.quote;
+  const readChain = () => run(() => send({ type: "compute.readChain", key: job.key }));
+  const checkAgain = (
+    <button className="secondary" data-testid="compute-read-chain" disabled={pending} onClick={readChain}>
+      Check again
+    </button>
+  );
+  if ((job.status === "computing" || job.status === "failed") && !job.receipt) {
+    const clock = chain?.blockTime ?? Date.now() / 1000;
+    if (clock <= Number(q.deliverBy)) return null;
+    if (chain?.delivered) return <p className="muted">The provider showed its result on the blockchain; it appears here shortly.</p>;
+    if (chain && chain.blockTime >= chain.closesAt) return <p className="muted" data-testid="compute-dispute-closed">The time to ask for your money back on this job has passed.</p>;
+    return (
+      <div data-testid="compute-late" role="alert">
+        <p className="bad">The provider did not deliver by {at(q.deliverBy)}.</p>
+        <button data-testid="compute-dispute" disabled={pending} onClick={() => run(() => send({ type: "compute.disputeDelivery", key: job.key }))}>
+          Ask for your money back
+        </button>{" "}
+        {checkAgain}
+        <p className="muted">
+          Your wallet asks you to confirm. The provider then has a short time to deliver or give the price back; if it does neither, you get the price and {formatEth(q.fine)} ETH from its deposit.
+        </p>
+      </div>
+    );
+  }
+  if (job.status === "disputing") return <p data-testid="compute-disputing">Asking for your money back: waiting for the network…</p>;
+  if (job.status === "challenging") return <p data-testid="compute-challenging">Asking the provider to publish its result: waiting for the network…</p>;
+  if ((job.status === "disputed" || job.status === "challenged") && chain) {
+    const challenged = job.status === "challenged";
+    const bond = challenged ? BigInt(chain.challengeBond) : 0n;
+    if (chain.blockTime > chain.deadline) {
+      return (
+        <div data-testid="compute-claim-ready">
+          <p>The provider did not answer in time.</p>
+          <button data-testid="compute-claim" disabled={pending} onClick={() => run(() => send({ type: "compute.claimPenalty", key: job.key }))}>
+            Claim {formatEth(BigInt(q.price) + BigInt(q.fine) + bond)} ETH (your price back, the fine{challenged ? " and your deposit" : ""})
+          </button>
+        </div>
+      );
+    }
+    return (
+      <div data-testid={challenged ? "compute-challenged" : "compute-disputed"} data-deadline={chain.deadline}>
+        <p>
+          {challenged
+            ? `You asked the provider to publish its result. It has until ${at(chain.deadline)} to publish a piece of it on the blockchain (your ${formatEth(bond)} ETH deposit is then its); after that you can claim the price, the fine and your deposit.`
+            : `You asked for your money back. The provider has until ${at(chain.deadline)} to deliver the result or give the price back; after that you can claim the price and the fine.`}
+        </p>
+        {checkAgain}
+      </div>
+    );
+  }
+  if (job.status === "claiming") return <p data-testid="compute-claiming">Claiming your money back: waiting for the network…</p>;
+  if (job.status === "penalized") {
+    return (
+      <p className="ok" data-testid="compute-penalized" data-wei={job.credited ?? ""}>
+        The provider did not deliver and was fined: {formatEth(job.credited)} ETH (your price back and the fine) is in your computing credits.
+      </p>
+    );
+  }
+  if (job.status === "refunded") {
+    return (
+      <p className="ok" data-testid="compute-refunded" data-wei={job.credited ?? ""}>
+        The provider gave the price back: {formatEth(job.credited)} ETH is in your computing credits.
+      </p>
+    );
+  }
+  return null;
 }
 
 /** What the page found when it checked a job's result (kept while the page is open, for the fraud proof). */
@@ -267,6 +370,10 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
     }
   };
 
+  // A job without a result past its deadline: the contract says what can be done (after a restart too).
+  useEffect(() => {
+    if (job.status === "disputed" || job.status === "challenged" || ((job.status === "failed" || job.status === "computing") && !job.receipt)) void send({ type: "compute.readChain", key: job.key }).catch(() => undefined);
+  }, [job.status]);
   useEffect(() => {
     if (job.status === "quoted" && !balance) void send<ComputeBalanceCheck>({ type: "compute.checkBalance", key: job.key }).then(setBalance).catch(() => undefined);
   }, [job.status]);
@@ -282,6 +389,7 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
       }
     } catch (err) {
       setCheck({ state: "error", message: humanOf(err).message });
+      void send({ type: "compute.readChain", key: job.key }).catch(() => undefined); // what a challenge would cost, and whether it is still possible
     }
   };
   // A result that arrives while the page is open is checked at once (and again after a reload, for the proof).
@@ -308,7 +416,7 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
         <strong>
           {job.inputs.a.fileName} × {job.inputs.b.fileName}
         </strong>
-        <Badge kind={job.status === "verified" || job.status === "fined" ? "ok" : job.status === "wrong" || job.status === "failed" ? "bad" : "plain"} testid="compute-job-status">
+        <Badge kind={job.status === "verified" || job.status === "fined" || job.status === "penalized" || job.status === "refunded" ? "ok" : job.status === "wrong" || job.status === "failed" ? "bad" : "plain"} testid="compute-job-status">
           {statusWords[job.status]}
         </Badge>
       </div>
@@ -325,7 +433,11 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
         <Field label="Result due by">{new Date(Number(q.deliverBy) * 1000).toLocaleString()}</Field>
       </dl>
 
-      {job.status === "quoted" ? (
+      {job.status === "quoted" && job.payRequested ? (
+        <p className="muted" data-testid="compute-pay-requested">
+          Waiting for your wallet&apos;s answer, or looking for your payment on the blockchain…
+        </p>
+      ) : job.status === "quoted" ? (
         <div>
           {balance ? (
             <p data-testid="compute-balance" data-enough={String(balance.enough)}>
@@ -357,6 +469,16 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
           </button>
         </p>
       ) : null}
+      {check?.state === "error" && job.status === "done" && job.onChain && job.onChain.state === 1 && job.onChain.blockTime < job.onChain.closesAt ? (
+        <div data-testid="compute-result-missing">
+          <button data-testid="compute-challenge-result" disabled={pending} onClick={() => run(() => send({ type: "compute.challengeResult", key: job.key }))}>
+            Ask the provider to publish its result
+          </button>{" "}
+          <span className="muted">
+            Costs a {formatEth(job.onChain.challengeBond)} ETH deposit. If the provider does not publish a piece of its result on the blockchain in time, you get the price, {formatEth(q.fine)} ETH fine and your deposit back; if it does, the deposit is its.
+          </span>
+        </div>
+      ) : null}
       {check?.state === "answer" && check.answer.kind === "mismatch" ? (
         <p className="bad" data-testid="compute-check-mismatch" role="alert">
           The provider sent files that are not the ones it signed for. Nothing can be checked; try again later.
@@ -387,6 +509,7 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
         </p>
       ) : null}
       {job.status === "failed" ? <p className="bad">{job.serverError ?? "The provider could not run this job."}</p> : null}
+      <MoneyBack job={job} pending={pending} run={run} />
 
       {check?.state === "answer" && check.answer.kind !== "mismatch" ? (
         <button className="secondary" data-testid="compute-download-result" onClick={downloadResult}>
@@ -430,6 +553,18 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
           </Field>
           <Field label="Fraud proof transaction" testid="compute-fraud-tx">
             <code>{fraud?.txHash ?? "—"}</code>
+          </Field>
+          <Field label="Delivery dispute transaction">
+            <code>{job.actions.find((x) => x.kind === "disputeDelivery")?.txHash ?? "—"}</code>
+          </Field>
+          <Field label="Result challenge transaction">
+            <code>{job.actions.find((x) => x.kind === "challengeResult")?.txHash ?? "—"}</code>
+          </Field>
+          <Field label="Penalty claim transaction">
+            <code>{job.actions.find((x) => x.kind === "claimPenalty")?.txHash ?? "—"}</code>
+          </Field>
+          <Field label="On chain">
+            {job.onChain ? `state ${job.onChain.state}${job.onChain.deadline ? `, answer due ${at(job.onChain.deadline)}` : ""}, disputes close ${at(job.onChain.closesAt)}` : "—"}
           </Field>
         </dl>
       </details>

@@ -62,6 +62,13 @@ export function createUploadStore(db: SqlDatabase) {
     async renew({ orderId, token, until }: { orderId: Hex; token: string; until: number }): Promise<boolean> {
       return (await db.run("UPDATE uploads SET lease_until = ? WHERE order_id = ? AND lease_token = ?", [until, orderId.toLowerCase(), token])).changes > 0;
     },
+    /**
+     * Frees every writer lease; returns how many were held. Only for a single instance at start:
+     * any lease then is its own previous process's, which died mid-upload (a retry must not wait it out).
+     */
+    async releaseAll(): Promise<number> {
+      return (await db.run("UPDATE uploads SET lease_token = NULL, lease_until = 0 WHERE lease_token IS NOT NULL", [])).changes;
+    },
     async release({ orderId, token }: { orderId: Hex; token: string }): Promise<void> {
       await db.run("UPDATE uploads SET lease_token = NULL, lease_until = 0 WHERE order_id = ? AND lease_token = ?", [orderId.toLowerCase(), token]);
     },

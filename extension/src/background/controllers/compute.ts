@@ -5,6 +5,7 @@
 // restart (resume), so a closed page or a stopped service worker loses nothing.
 import {
   computeDomain,
+  jobHash,
   jobQuoteTypedData,
   jobReceiptFor,
   jobReceiptTypedData,
@@ -15,10 +16,11 @@ import {
   type JobResult,
 } from "@pekanu/protocol/compute";
 import { recoverSigner } from "@pekanu/protocol";
+import { chunkCount } from "@pekanu/protocol/merkle";
 import { hashTypedData, type Address, type Hex } from "viem";
 import { humanError, UserFacingError } from "../../lib/errors.ts";
 import { createComputeApi, type ComputeApi, type ComputeInfo, type JobQuoteJson, type JobResponse } from "../../lib/compute/computeApi.ts";
-import { jobKey, OPEN_JOB_STATUSES, type JobAction, type JobCheck, type JobRecord, type JobStatus } from "../../lib/vault/jobSchema.ts";
+import { CHAIN_JOB_STATE, jobKey, OPEN_JOB_STATUSES, type JobAction, type JobChainView, type JobCheck, type JobRecord, type JobStatus } from "../../lib/vault/jobSchema.ts";
 import type { VaultRecord } from "../../lib/vault/schema.ts";
 import type { ComputeChain } from "../services/computeChain.ts";
 import { POLL_LIMIT_MS, TaskRunner, type BackgroundMessenger } from "../types.ts";
@@ -37,16 +39,21 @@ export type ComputeState = { jobs: JobRecord[]; credits: { amount: string; readA
 
 export type ComputeControllerDeps = {
   messenger: BackgroundMessenger;
-  chain: Pick<ComputeChain, "signer" | "withdrawable" | "jobOf" | "balance" | "maxFeePerGas" | "estimateGas" | "send" | "waitForReceipt">;
+  chain: Pick<ComputeChain, "signer" | "withdrawable" | "jobOf" | "readJob" | "blockNumber" | "findJobPayment" | "balance" | "maxFeePerGas" | "estimateGas" | "send" | "waitForReceipt">;
   account: () => Promise<Address>;
   fetch?: typeof fetch;
   now?: () => number;
   /** Between two reads of a running job's progress (default 1 s). */
   pollMs?: number;
+  /** Between two reads of a followed job's state on chain (default 15 s). */
+  chainPollMs?: number;
   sleep?: (ms: number) => Promise<void>;
 };
 
 const SHOWN_JOBS = 50;
+
+/** Statuses whose next step is decided on chain (read every chainPollMs while followed). */
+const CHAIN_FOLLOWED: ReadonlySet<JobStatus> = new Set(["disputing", "disputed", "challenging", "challenged", "claiming"]);
 
 const problem = (code: string, title: string, message: string) => new UserFacingError(humanError(code, title, message, "none"));
 
@@ -118,7 +125,50 @@ export class ComputeController {
   /** Follows every job left open (payment or fraud proof not mined, result not signed yet). */
   async resume(): Promise<void> {
     await this.load();
-    for (const job of this.jobs) if (OPEN_JOB_STATUSES.has(job.status)) this.follow(job.key);
+    for (const job of this.jobs) {
+      if (OPEN_JOB_STATUSES.has(job.status)) this.follow(job.key);
+      else if (job.status === "quoted" && job.payRequested) this.tasks.run(`${job.key}:findPayment`, () => this.findPayment(job.key));
+    }
+  }
+
+  /**
+   * After a restart during the wallet's approval of `pay`: looks for the job's JobPaid event (from
+   * the block read before the wallet was asked) until it is found, the quote expires or the wait
+   * ends; a found payment is recorded and followed like one whose hash was saved.
+   */
+  private async findPayment(key: string): Promise<void> {
+    const started = this.now();
+    for (;;) {
+      const job = await this.get(key);
+      if (job.status !== "quoted" || !job.payRequested) return;
+      try {
+        await this.deps.messenger.call("session:requireChain", job.chainId);
+        if (await this.adoptPayment(job)) return;
+      } catch {
+        // chain unreachable: try again
+      }
+      const expired = BigInt(job.quote.expiresAt) * 1000n <= BigInt(this.now());
+      if (expired || this.now() - started > POLL_LIMIT_MS) {
+        const onChain = await this.deps.chain.jobOf(job.contract, job.jobId).catch(() => null);
+        // the quote cannot be paid any more: the pay button comes back (pay() refuses an expired quote)
+        if (onChain?.state === CHAIN_JOB_STATE.None) await this.update(key, (j) => ({ ...j, payRequested: null }));
+        return;
+      }
+      await this.sleep(this.deps.chainPollMs ?? 15_000);
+    }
+  }
+
+  /** The job's quote is paid on chain by its client: records that payment (true) and follows the job. */
+  private async adoptPayment(job: JobRecord): Promise<boolean> {
+    const paid = await this.deps.chain.findJobPayment(job.contract, job.jobId, job.payRequested?.fromBlock ?? 0);
+    if (!paid) return false;
+    const quote = quoteFromJson(job.quote);
+    if (paid.client.toLowerCase() !== job.client.toLowerCase() || paid.price !== quote.price || paid.jobHash.toLowerCase() !== jobHash(quote).toLowerCase()) return false;
+    await this.update(job.key, (j) =>
+      j.status !== "quoted" ? j : { ...j, status: "paying", payRequested: null, actions: [...j.actions, { kind: "pay", txHash: paid.txHash, at: this.now(), status: "pending" }] },
+    );
+    this.follow(job.key);
+    return true;
   }
 
   list(): JobRecord[] {
@@ -261,8 +311,16 @@ export class ComputeController {
     await this.deps.messenger.call("session:requireChain", job.chainId);
     await this.deps.messenger.call("session:requireAccount", job.client);
     const quote = quoteFromJson(job.quote);
-    const txHash = await this.deps.chain.send(job.contract, job.client, { functionName: "pay", args: [quote, job.quoteSignature], value: quote.price });
-    await this.update(key, (j) => ({ ...j, status: "paying", actions: [...j.actions, { kind: "pay", txHash, at: this.now(), status: "pending" }] }));
+    const fromBlock = await this.deps.chain.blockNumber();
+    await this.update(key, (j) => ({ ...j, payRequested: { at: this.now(), fromBlock } }));
+    let txHash: Hex;
+    try {
+      txHash = await this.deps.chain.send(job.contract, job.client, { functionName: "pay", args: [quote, job.quoteSignature], value: quote.price });
+    } catch (err) {
+      await this.update(key, (j) => ({ ...j, payRequested: null }));
+      throw err;
+    }
+    await this.update(key, (j) => ({ ...j, status: "paying", payRequested: null, actions: [...j.actions, { kind: "pay", txHash, at: this.now(), status: "pending" }] }));
     this.follow(key);
     return txHash;
   }
@@ -307,6 +365,7 @@ export class ComputeController {
   private follow(key: string): void {
     this.tasks.run(key, async () => {
       const started = this.now();
+      let chainReadAt = -Infinity;
       for (;;) {
         const job = await this.get(key);
         if (!OPEN_JOB_STATUSES.has(job.status) || this.now() - started > POLL_LIMIT_MS) return;
@@ -321,6 +380,12 @@ export class ComputeController {
           } catch {
             // unreachable or signed out: keep the job open and try again
           }
+        }
+        // Without a result, disputed or challenged (or a mined transaction whose effect was not read):
+        // the chain (and its clock) says what is possible now.
+        if ((CHAIN_FOLLOWED.has(job.status) || (job.status === "computing" && !job.receipt)) && this.now() - chainReadAt >= (this.deps.chainPollMs ?? 15_000)) {
+          chainReadAt = this.now();
+          await this.readChain(key).catch(() => undefined);
         }
         await this.sleep(this.deps.pollMs ?? 1_000);
       }
@@ -344,9 +409,99 @@ export class ComputeController {
       const credited = (BigInt(job.quote.price) + BigInt(job.quote.fine)).toString();
       await this.update(job.key, (j) => ({ ...j, actions, status: ok ? "fined" : "wrong", credited: ok ? credited : j.credited }));
       if (ok) await this.readCredits().catch(() => undefined);
+    } else if (action.kind === "disputeDelivery" || action.kind === "claimPenalty" || action.kind === "challengeResult") {
+      // back to where the chain leaves it: a mined dispute is "disputed", a challenge "challenged", a claim "penalized"
+      const reverted: JobStatus = action.kind === "disputeDelivery" ? "computing" : action.kind === "challengeResult" ? "done" : job.onChain?.state === CHAIN_JOB_STATE.ResultChallenged ? "challenged" : "disputed";
+      await this.update(job.key, (j) => ({ ...j, actions, status: ok ? j.status : reverted }));
+      if (ok) await this.readChain(job.key).catch(() => undefined);
     } else {
       await this.update(job.key, (j) => ({ ...j, actions }));
     }
+  }
+
+  /**
+   * Reads the job on chain (state, open deadline, when disputes close, the chain's clock) and
+   * takes the status the contract implies: the truth after a restart, whatever the vault said.
+   */
+  async readChain(key: string): Promise<JobRecord> {
+    const job = await this.get(key);
+    await this.deps.messenger.call("session:requireChain", job.chainId);
+    const read = await this.deps.chain.readJob(job.contract, quoteFromJson(job.quote));
+    const onChain: JobChainView = { ...read, readAt: this.now() };
+    const credited = this.creditOf(job, onChain.state);
+    const stored = await this.update(key, (j) => ({ ...j, onChain, status: statusFromChain(j, onChain), credited: credited ?? j.credited }));
+    if (credited && !job.credited) await this.readCredits().catch(() => undefined);
+    if (stored.status === "computing" && !stored.receipt && onChain.delivered) this.follow(key); // the provider answered with its result
+    return stored;
+  }
+
+  private creditOf(job: JobRecord, state: number): string | null {
+    const { price, fine } = job.quote;
+    if (state === CHAIN_JOB_STATE.Refunded) return price;
+    if (state !== CHAIN_JOB_STATE.Penalized && state !== CHAIN_JOB_STATE.Fraudulent) return null;
+    // a claim or proof during a result challenge also returns its bond
+    const bond = job.onChain?.state === CHAIN_JOB_STATE.ResultChallenged ? BigInt(job.onChain.challengeBond) : 0n;
+    return (BigInt(price) + BigInt(fine) + bond).toString();
+  }
+
+  /**
+   * The provider did not deliver by `deliverBy`: ComputeContract.disputeDelivery(quote) through the
+   * wallet. The provider then has the contract's response window to show its signed result or
+   * refund the price; otherwise claimPenalty pays price + fine back.
+   */
+  async disputeDelivery(key: string): Promise<Hex> {
+    const job = await this.get(key);
+    if (job.receipt) throw problem("AlreadyDelivered", "Result delivered", "The provider delivered a signed result for this job: check it instead.");
+    if (job.status !== "computing" && job.status !== "failed") throw problem("CannotDispute", "Nothing to ask back", "This job cannot be disputed now.");
+    const chain = (await this.readChain(key)).onChain!;
+    if (chain.state !== CHAIN_JOB_STATE.Paid) throw problem("CannotDispute", "Nothing to ask back", "This job cannot be disputed now.");
+    if (chain.delivered) throw problem("AlreadyDelivered", "Result delivered", "The provider showed its signed result on chain: it will appear here shortly.");
+    if (chain.blockTime <= Number(job.quote.deliverBy)) throw problem("TooEarly", "Not late yet", `The provider has until ${new Date(Number(job.quote.deliverBy) * 1000).toLocaleString()} to deliver.`);
+    if (chain.blockTime >= chain.closesAt) throw problem("TooLate", "Too late", "The time to ask for your money back on this job has passed.");
+    await this.deps.messenger.call("session:requireAccount", job.client);
+    const txHash = await this.deps.chain.send(job.contract, job.client, { functionName: "disputeDelivery", args: [quoteFromJson(job.quote)] });
+    await this.update(key, (j) => ({ ...j, status: "disputing", actions: [...j.actions, { kind: "disputeDelivery", txHash, at: this.now(), status: "pending" }] }));
+    this.follow(key);
+    return txHash;
+  }
+
+  /**
+   * The signed result cannot be downloaded: ComputeContract.challengeResult for one random chunk of
+   * it, with the contract's bond. The provider must publish that chunk on chain by the answer
+   * deadline (the bond is then its) or claimPenalty pays price + fine + the bond back.
+   */
+  async challengeResult(key: string): Promise<Hex> {
+    const job = await this.get(key);
+    if (!job.receipt) throw problem("NoResult", "No result yet", "The provider has not signed a result for this job yet.");
+    if (job.status !== "done") throw problem("CannotChallenge", "Nothing to ask for", "This job's result was already checked.");
+    const chain = (await this.readChain(key)).onChain!;
+    if (chain.state !== CHAIN_JOB_STATE.Paid) throw problem("CannotChallenge", "Nothing to ask for", "This job cannot be challenged now.");
+    if (chain.blockTime >= chain.closesAt) throw problem("TooLate", "Too late", "The time to challenge this job's result has passed.");
+    const chunks = chunkCount(job.receipt.resultSize);
+    const chunkIndex = crypto.getRandomValues(new Uint32Array(1))[0]! % chunks;
+    await this.deps.messenger.call("session:requireAccount", job.client);
+    const txHash = await this.deps.chain.send(job.contract, job.client, {
+      functionName: "challengeResult",
+      args: [quoteFromJson(job.quote), resultOf(job), job.receipt.signature, BigInt(chunkIndex)],
+      value: BigInt(chain.challengeBond),
+    });
+    await this.update(key, (j) => ({ ...j, status: "challenging", actions: [...j.actions, { kind: "challengeResult", txHash, at: this.now(), status: "pending" }] }));
+    this.follow(key);
+    return txHash;
+  }
+
+  /** A dispute's or result challenge's deadline passed unanswered: ComputeContract.claimPenalty(quote) credits price + fine (+ the bond). */
+  async claimPenalty(key: string): Promise<Hex> {
+    const job = await this.get(key);
+    if (job.status !== "disputed" && job.status !== "challenged") throw problem("NothingToClaim", "Nothing to claim", "This job has no unanswered dispute.");
+    const chain = (await this.readChain(key)).onChain!;
+    if (chain.state !== CHAIN_JOB_STATE.DeliveryDisputed && chain.state !== CHAIN_JOB_STATE.ResultChallenged) throw problem("NothingToClaim", "Nothing to claim", "The provider answered.");
+    if (chain.blockTime <= chain.deadline) throw problem("TooEarly", "Not yet", `The provider has until ${new Date(chain.deadline * 1000).toLocaleString()} to answer.`);
+    await this.deps.messenger.call("session:requireAccount", job.client);
+    const txHash = await this.deps.chain.send(job.contract, job.client, { functionName: "claimPenalty", args: [quoteFromJson(job.quote)] });
+    await this.update(key, (j) => ({ ...j, status: "claiming", actions: [...j.actions, { kind: "claimPenalty", txHash, at: this.now(), status: "pending" }] }));
+    this.follow(key);
+    return txHash;
   }
 
   /** What the page's Freivalds check of the result found. */
@@ -410,5 +565,29 @@ export class ComputeController {
       await this.readCredits();
     });
     return txHash;
+  }
+}
+
+/** The status the contract's view of a job implies (a transaction still pending keeps its status). */
+export function statusFromChain(job: JobRecord, chain: JobChainView): JobStatus {
+  switch (chain.state) {
+    case CHAIN_JOB_STATE.Refunded:
+      return "refunded";
+    case CHAIN_JOB_STATE.Penalized:
+      return "penalized";
+    case CHAIN_JOB_STATE.Fraudulent:
+      return "fined";
+    case CHAIN_JOB_STATE.DeliveryDisputed:
+      return job.status === "claiming" ? "claiming" : "disputed";
+    case CHAIN_JOB_STATE.ResultChallenged:
+      return job.status === "claiming" ? "claiming" : "challenged";
+    case CHAIN_JOB_STATE.Paid:
+      // the provider published the challenged chunk: the result is there, check it again
+      if (job.status === "challenged") return "done";
+      // paid (also when the payment's hash was lost), or the provider answered the dispute with its result
+      if (job.status === "quoted" || job.status === "paying" || job.status === "disputed" || (job.status === "failed" && chain.delivered)) return job.receipt ? "done" : "computing";
+      return job.status;
+    default:
+      return job.status;
   }
 }

@@ -162,7 +162,9 @@ export class WatchController {
     // of a file checked now whose storage ends within 8 days (its expiry notice is in chain time).
     const checked = new Set(due.map((r) => r.key));
     for (const r of records) {
-      const nearEnd = checked.has(r.key) && endsWithin(r, now, EXPIRY_NOTICE_MS + DAY);
+      // A record never read with its block time is read once: without it "now" would be this
+      // computer's clock, which need not be the chain's (the contract's storage period is in block time).
+      const nearEnd = checked.has(r.key) && (!r.chain?.blockTime || endsWithin(r, now, EXPIRY_NOTICE_MS + DAY));
       // Bounded: a wallet connection that hangs must not hold every later check back.
       if (this.hasDeadline(r) || nearEnd) await withTimeout(this.deps.messenger.call("vault:refreshChain", r.key), CHAIN_READ_TIMEOUT_MS).catch(() => undefined);
     }

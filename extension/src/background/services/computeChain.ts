@@ -8,7 +8,10 @@ import { contractError, UserFacingError } from "../../lib/errors.ts";
 export type ComputeSend =
   | { functionName: "pay"; args: readonly [JobQuote, Hex]; value: bigint }
   | { functionName: "proveFraud"; args: readonly [JobQuote, JobResult, Hex, ItemProof] }
-  | { functionName: "withdraw"; args: readonly [] };
+  | { functionName: "withdraw"; args: readonly [] }
+  | { functionName: "disputeDelivery"; args: readonly [JobQuote] }
+  | { functionName: "claimPenalty"; args: readonly [JobQuote] }
+  | { functionName: "challengeResult"; args: readonly [JobQuote, JobResult, Hex, bigint]; value: bigint };
 
 export function createComputeChain({ client, request }: { client: PublicClient; request: <T>(args: { method: string; params?: unknown }) => Promise<T> }) {
   const read = <T>(address: Address, functionName: string, args: unknown[] = []) =>
@@ -30,6 +33,26 @@ export function createComputeChain({ client, request }: { client: PublicClient; 
     async jobOf(contract: Address, jobId: Hex) {
       const [state, delivered, paidAt] = await read<readonly [number, boolean, bigint, bigint]>(contract, "jobOf", [jobId]);
       return { state: Number(state), delivered, paidAt: Number(paidAt) };
+    },
+    /** The job's state, open deadline, when disputes close, and the chain's clock (one view for the UI). */
+    async readJob(contract: Address, quote: JobQuote) {
+      const [[state, delivered], [deadline], closesAt, params, block] = await Promise.all([
+        read<readonly [number, boolean, bigint, bigint]>(contract, "jobOf", [quote.jobId]),
+        read<readonly [bigint, bigint, bigint, bigint]>(contract, "pendingOf", [quote.jobId]),
+        read<bigint>(contract, "settleAt", [quote]),
+        read<{ challengeBond: bigint }>(contract, "params"),
+        client.getBlock({ blockTag: "latest" }),
+      ]);
+      return { state: Number(state), delivered, deadline: Number(deadline), closesAt: Number(closesAt), challengeBond: params.challengeBond.toString(), blockTime: Number(block.timestamp) };
+    },
+    blockNumber: async () => Number(await client.getBlockNumber()),
+    /** The JobPaid event of `jobId` (a payment the wallet sent while no worker was waiting for its hash). */
+    async findJobPayment(contract: Address, jobId: Hex, fromBlock: number) {
+      const logs = await client.getContractEvents({ address: contract, abi: computeContractAbi, eventName: "JobPaid", args: { jobId } as never, fromBlock: BigInt(fromBlock), toBlock: "latest" });
+      const last = logs.at(-1);
+      if (!last) return null;
+      const args = last.args as { client: Address; jobHash: Hex; price: bigint };
+      return { txHash: last.transactionHash as Hex, blockNumber: Number(last.blockNumber), client: args.client, jobHash: args.jobHash, price: args.price };
     },
     balance: (account: Address) => client.getBalance({ address: account }),
     async maxFeePerGas(): Promise<bigint> {
