@@ -13,8 +13,9 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { OrderState, serverContractAbi } from "@pekanu/protocol";
+import { CHUNK_SIZE } from "@pekanu/protocol/merkle";
 import type { CDPSession, Page, WebWorker } from "puppeteer-core";
-import { type Address, parseEventLogs } from "viem";
+import { type Address, decodeFunctionData, type Hex, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { CHROMIUM_PATH } from "../support/browser.ts";
@@ -261,8 +262,16 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))("the watchtower checks stored files 
     expect(paidToProvider).toBeGreaterThan(0n);
     expect(returnedToClient).toBeGreaterThan(0n);
     // The provider's share is exactly the answer's gas bound at that block's base fee (the contract's own bondSplit).
+    // The bound counts the proof's actual length: in a tree of 41 chunks a chunk's audit path is 5 or 6 nodes long, so
+    // the split is read for a tree of 2^length chunks, whose every path has that length.
     const block = await chain.client.getBlock({ blockNumber: proven.blockNumber! });
-    const [, toProvider, toClient] = (await chain.client.readContract({ address: stack.contract, abi: serverContractAbi, functionName: "bondSplit", args: [BigInt(second.size), 1n, block.baseFeePerGas!], blockNumber: proven.blockNumber! })) as [bigint, bigint, bigint];
+    const answerTx = await chain.client.getTransaction({ hash: proven.transactionHash! });
+    const { functionName, args: answerArgs } = decodeFunctionData({ abi: serverContractAbi, data: answerTx.input });
+    expect(functionName).toBe("respondStorage");
+    const proofs = (answerArgs as readonly unknown[])[3] as readonly (readonly Hex[])[];
+    expect(proofs).toHaveLength(1);
+    const sizeForPathLength = BigInt(CHUNK_SIZE) << BigInt(proofs[0]!.length);
+    const [, toProvider, toClient] = (await chain.client.readContract({ address: stack.contract, abi: serverContractAbi, functionName: "bondSplit", args: [sizeForPathLength, 1n, block.baseFeePerGas!], blockNumber: proven.blockNumber! })) as [bigint, bigint, bigint];
     expect([paidToProvider, returnedToClient]).toEqual([toProvider, toClient]);
     // In wei from the chain: the client's credit grew by the returned part, the provider's (the owner's withdrawable) by its share in that block.
     expect((await chain.withdrawable(CLIENT)) - clientBefore).toBe(returnedToClient);
