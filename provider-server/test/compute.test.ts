@@ -29,7 +29,6 @@ import { nodeSha256 } from "@pekanu/protocol/node";
 import { fileRootOf } from "@pekanu/protocol/merkle";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { type Address, type Hex, parseEventLogs, recoverTypedDataAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -47,6 +46,7 @@ import {
   testKey,
   waitFor,
 } from "./support/index.ts";
+import { loseBlob } from "./support/stateBackend.ts";
 
 let node: HardhatNode;
 let provider: TestProvider;
@@ -253,7 +253,7 @@ describe("compute jobs over HTTP", () => {
     const rb = await storeFile({ p: provider, client: bobClient, key: bob, bytes: b });
     const { quote } = await requestQuote(bobClient, { kernel: KERNEL.matmul, inputA: ra, inputB: rb, m: 3, k: 8, n: 2 });
     // The input disappears before the job runs (a disk fault): the job fails.
-    await rm(join(provider.dataDir, "blobs", ra), { force: true });
+    await loseBlob({ blobs: provider.server.context.blobs, fileRoot: ra });
     const { publicClient, walletClient } = chainClients({ rpcUrl: node.rpcUrl, key: testKey(bob) });
     const contract = { address: computeAddress, abi: computeContractAbi } as const;
     const [, lockedBefore] = await publicClient.readContract({ ...contract, functionName: "stake" });

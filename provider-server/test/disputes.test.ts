@@ -1,7 +1,6 @@
 // The provider answers on chain by itself: a delivery dispute with σ (content stored) or a refund
 // (content never arrived), a storage challenge with the drawn chunk and its proof. Tasks survive a
 // restart; a lost blob cannot be proven and the client collects the penalty.
-import { chmod, rm } from "node:fs/promises";
 import { type QuoteResponse, orderStateName, serverContractAbi } from "@pekanu/protocol";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +19,7 @@ import {
   testKey,
   waitFor,
 } from "./support/index.ts";
+import { loseBlob } from "./support/stateBackend.ts";
 
 let node: HardhatNode;
 let provider: TestProvider;
@@ -138,9 +138,7 @@ describe("automatic answers", () => {
   it("a lost blob cannot be proven: the task fails and the client claims the penalty after the deadline", async () => {
     const { quote, receipt, file } = await paidOrder({ upload: true, size: 3000 });
     const orderId = quote.quote.orderId;
-    const path = provider.server.context.blobs.blobPath(file.root);
-    await chmod(path, 0o600).catch(() => {});
-    await rm(path);
+    await loseBlob({ blobs: provider.server.context.blobs, fileRoot: file.root });
     await challenge(quote, receipt!);
     await waitFor(async () => (await provider.server.context.store.tasks.forOrder(orderId))[0]?.status === "failed", { what: "task failed" });
     expect((await provider.server.context.store.tasks.forOrder(orderId))[0]!.lastError).toContain("missing");

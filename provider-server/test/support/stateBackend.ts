@@ -5,12 +5,13 @@
 // its own database (named after the dir, so a restart on the same dir finds its state again) and
 // every test file its own bucket.
 import { createHash, randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { inject } from "vitest";
 import type { BlobStore } from "../../src/blobs/BlobStore.ts";
+import type { Hex } from "viem";
 import type { createS3BlobStore } from "../../src/blobs/createS3BlobStore.ts";
 import type { ProviderConfigInput } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/openDatabase.ts";
@@ -120,4 +121,22 @@ export async function blobListing({ blobs, dataDir }: { blobs: BlobStore; dataDi
     stored: (objects.Contents ?? []).map((o) => o.Key!).sort(),
     pending: (uploads.Uploads ?? []).map((u) => u.Key!).sort(),
   };
+}
+
+/**
+ * Loses a stored file the way a fault would (a disk error, an object deleted behind the server's
+ * back), whichever backend holds it: the file on disk, or the object in the bucket. Its stored
+ * tree is kept, so the server still believes it has the file until it reads it.
+ */
+export async function loseBlob({ blobs, fileRoot }: { blobs: BlobStore; fileRoot: Hex }): Promise<void> {
+  const path = blobs.blobPath(fileRoot);
+  if (blobs.kind === "disk") {
+    await chmod(path, 0o600).catch(() => {});
+    await rm(path);
+    return;
+  }
+  const s3 = blobs as ReturnType<typeof createS3BlobStore>;
+  const key = path.slice(`s3://${s3.bucket}/`.length);
+  await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
+  if (await blobs.has(fileRoot)) throw new Error(`${path} is still there`);
 }
