@@ -68,10 +68,11 @@ export async function receiveUploadPatch({
   }
   if (!acquired) throw await busy();
   let leaseLost = false;
+  let finished = false;
   const renewal = setInterval(() => {
     uploads.renew({ orderId, token, until: Date.now() + leaseMs }).then(
       (renewed) => {
-        if (renewed) return;
+        if (renewed || finished) return; // a late answer after the PATCH ended says nothing
         leaseLost = true;
         stop("lease lost");
       },
@@ -199,6 +200,7 @@ export async function receiveUploadPatch({
     released = true;
     return { kind: "complete", offset: size, receipt };
   } finally {
+    finished = true;
     clearInterval(renewal);
     if (!released) await uploads.release({ orderId, token });
     ctx.busyOrders.delete(orderId);

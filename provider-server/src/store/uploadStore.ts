@@ -59,8 +59,13 @@ export function createUploadStore(db: SqlDatabase) {
       );
       return changes > 0;
     },
+    /**
+     * Extends a held lease; false when it is no longer held. A lease given up (`lease_until` 0, by
+     * a save that ends the PATCH) stays given up: a renewal sent before that save and answered
+     * after it must not take the order back and make the client's next PATCH wait the lease out.
+     */
     async renew({ orderId, token, until }: { orderId: Hex; token: string; until: number }): Promise<boolean> {
-      return (await db.run("UPDATE uploads SET lease_until = ? WHERE order_id = ? AND lease_token = ?", [until, orderId.toLowerCase(), token])).changes > 0;
+      return (await db.run("UPDATE uploads SET lease_until = ? WHERE order_id = ? AND lease_token = ? AND lease_until > 0", [until, orderId.toLowerCase(), token])).changes > 0;
     },
     /**
      * Frees every writer lease; returns how many were held. Only for a single instance at start:
