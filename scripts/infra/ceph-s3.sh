@@ -39,8 +39,8 @@ provision() {
   if command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null && command -v bc >/dev/null && command -v uuidgen >/dev/null; then return; fi
   el "installing ceph-mon ceph-osd radosgw (Debian)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw bc uuid-runtime >&2 \
-    || { apt-get update >&2 && apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw bc uuid-runtime >&2; }
+  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends ceph-mon ceph-osd radosgw bc uuid-runtime >&2 \
+    || { apt-get update >&2 && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends ceph-mon ceph-osd radosgw bc uuid-runtime >&2; }
 }
 
 start() {

@@ -16,7 +16,7 @@ start() {
   local port=${1:?listen port}
   shift
   [ $# -gt 0 ] || { echo "give at least one backend URL" >&2; exit 2; }
-  command -v haproxy >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y --no-install-recommends haproxy >&2 || { apt-get update >&2 && apt-get install -y --no-install-recommends haproxy >&2; }; }
+  command -v haproxy >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends haproxy >&2 || { apt-get update >&2 && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends haproxy >&2; }; }
   [ -e "$BASE" ] && { echo "$BASE exists: run '$0 stop $BASE' first" >&2; exit 1; }
   mkdir -p "$BASE"
   {

@@ -8,7 +8,7 @@
 #                                           (also written to <dir>/env, mode 600)
 #   scripts/infra/postgres.sh stop [dir]    stops it and deletes <dir>
 #
-# dir defaults to $POSTGRES_DIR or ./.data/postgres. As root the server runs as the `postgres`
+# dir defaults to $POSTGRES_DIR or ./.data/postgres. PG_THROWAWAY=1 turns fsync off (test runs only). As root the server runs as the `postgres`
 # user (initdb refuses root).
 set -euo pipefail
 cmd=${1:-}
@@ -24,7 +24,7 @@ provision() {
   if [ -n "$(bindir)" ] && [ -x "$(bindir)/initdb" ]; then return; fi
   echo "# installing postgresql (Debian)" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends postgresql >&2 || { apt-get update >&2 && apt-get install -y --no-install-recommends postgresql >&2; }
+  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends postgresql >&2 || { apt-get update >&2 && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends postgresql >&2; }
 }
 
 as_owner() {
@@ -57,6 +57,10 @@ max_connections = 100
 shared_buffers = 64MB
 fsync = on
 CONF
+  # PG_THROWAWAY=1 (the test suites): a database nobody needs after a crash, so no waiting on the disk.
+  if [ "${PG_THROWAWAY:-0}" = 1 ]; then
+    printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >> "$BASE/data/postgresql.conf"
+  fi
   as_owner "$bin/pg_ctl" -D "$BASE/data" -l "$BASE/server.log" -w -t 60 start >/dev/null
   PGPASSWORD=$password "$bin/psql" -h 127.0.0.1 -p "$port" -U pekanu -d postgres -qAt -c "CREATE DATABASE pekanu" >/dev/null
   local url="postgres://pekanu:$password@127.0.0.1:$port/pekanu"

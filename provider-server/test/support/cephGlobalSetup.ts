@@ -1,8 +1,7 @@
 // Ceph part of the `server-scale` vitest project's globalSetup (scaleGlobalSetup.ts): provisions and starts a real single-node Ceph
 // RADOS Gateway with the project's own script (scripts/infra/ceph-s3.sh: apt-get install when
 // missing, file-backed OSD, loopback only) and provides its address and keys to the tests. If it
-// cannot be started (no root for apt-get, no network, no disk), the S3 tests are skipped with the
-// reason in their title and the failure is printed here; nothing else is affected.
+// cannot be started (no root for apt-get, no network, no disk), the run fails with the reason.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -39,11 +38,10 @@ export default async function setup(project: TestProject) {
     project.provide("s3TargetError", null);
     console.log(`[server-ceph] Ceph RGW ready at ${env.PEKANU_S3_ENDPOINT} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
+    // A scale run without the S3 store would prove nothing: fail with the reason.
     const e = error as Error & { stderr?: string };
-    const reason = `Ceph RGW could not be provisioned: ${e.message.split("\n")[0]}`;
-    console.error(`[server-ceph] ${reason}\n${(e.stderr ?? "").slice(-4000)}`);
-    project.provide("s3Target", null);
-    project.provide("s3TargetError", reason);
+    await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch(() => {});
+    throw new Error(`Ceph RGW could not be provisioned: ${e.message.split("\n")[0]}\n${(e.stderr ?? "").slice(-4000)}`);
   }
   return async () => {
     await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch((error: Error) => console.error(`[server-ceph] stop failed: ${error.message}`));

@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
     stopPostgres = async () => {
       await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch((error: Error) => console.error(`[server-scale] PostgreSQL stop failed: ${error.message}`));
     };
-    await run("bash", [script, "start", dir], { timeout: 600_000, maxBuffer: 16 << 20 });
+    await run("bash", [script, "start", dir], { timeout: 600_000, maxBuffer: 16 << 20, env: { ...process.env, PG_THROWAWAY: "1" } });
     const env = await readFile(join(dir, "env"), "utf8");
     const url = /^PEKANU_DATABASE_URL=(.+)$/m.exec(env)?.[1];
     if (!url) throw new Error(`no PEKANU_DATABASE_URL in ${join(dir, "env")}`);
@@ -48,6 +48,10 @@ export default async function setup(project: TestProject) {
     const e = pgResult.reason as Error & { stderr?: string };
     await teardown();
     throw new Error(`[server-scale] PostgreSQL could not be started: ${e.message.split("\n")[0]}\n${(e.stderr ?? "").slice(-4000)}`);
+  }
+  if (cephTeardown.status === "rejected") {
+    await teardown();
+    throw new Error(`[server-scale] Ceph RGW could not be started: ${(cephTeardown.reason as Error).message}`);
   }
   project.provide("postgresAdminUrl", pgResult.value);
   project.provide("postgresError", null);
