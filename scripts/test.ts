@@ -1,7 +1,18 @@
 // `npm test`: compiles the contracts offline, runs the contract suite (hardhat test nodejs, so
 // `--coverage` works) and the vitest projects (protocol, server, extension, end-to-end), then prints
-// one line `N passed, N failed` over both. Extra arguments go to vitest (e.g. `--project server`).
-import { spawn } from "node:child_process";
+// one line `N passed, N failed` over all. Extra arguments go to vitest (e.g. `--project server`).
+//
+// The provider-server suite also runs a second time against the scale-out backends (PostgreSQL for
+// state, a real Ceph RADOS Gateway for files) together with the cluster test (two instances over
+// that state): the `server-scale` project, in its own vitest process with one worker, started right
+// after the contracts are compiled and running beside everything else. The end-to-end phase mostly
+// waits on the browser and the chain, so the two together fit CI's budget where one after the other
+// would not. Its globalSetup provisions PostgreSQL and Ceph (apt-get) when missing. Its output goes
+// to test-results/server-scale.log and is printed at the end; its tests count in the summary line.
+// PEKANU_TEST_SCALE=0 leaves it out (a machine where neither can be installed); it is also left out
+// when extra arguments pick what to run.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
@@ -34,6 +45,54 @@ if (build.code !== 0) {
   process.exit(1);
 }
 
+await mkdir(`${root}test-results`, { recursive: true });
+const scaleWanted = vitestArgs.length === 0 && process.env.PEKANU_TEST_SCALE !== "0";
+delete process.env.PEKANU_TEST_SCALE; // the main run: the embedded backends (the config adds server-scale only when it is "1")
+const scaleReportPath = `${root}test-results/vitest-scale.json`;
+const scaleLogPath = `${root}test-results/server-scale.log`;
+let scale: Promise<{ code: number; seconds: number }> | undefined;
+let scaleChild: ChildProcess | undefined;
+if (scaleWanted) {
+  console.log(`== provider-server suite on PostgreSQL + Ceph RGW, with the cluster test (in the background: ${scaleLogPath}) ==`);
+  const started = Date.now();
+  const log = createWriteStream(scaleLogPath);
+  scaleChild = spawn(npx, ["vitest", "run", "--project", "server-scale", "--maxWorkers=1", "--reporter=default", "--reporter=json", `--outputFile.json=${scaleReportPath}`], {
+    cwd: root,
+    env: { ...process.env, PEKANU_TEST_SCALE: "1", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  scaleChild.stdout!.pipe(log, { end: false });
+  scaleChild.stderr!.pipe(log, { end: false });
+  scale = new Promise((resolve, reject) => {
+    scaleChild!.on("error", reject);
+    scaleChild!.on("close", (code) => {
+      log.end();
+      resolve({ code: code ?? 1, seconds: Math.round((Date.now() - started) / 1000) });
+    });
+  });
+  // Ctrl-C: stop it too (its globalSetup teardown stops PostgreSQL and Ceph).
+  process.on("SIGINT", () => {
+    scaleChild?.kill("SIGINT");
+    process.exit(130);
+  });
+}
+
+/** Adds a vitest JSON report's counts (a file that failed to load counts as one failure). */
+async function count(path: string, code: number): Promise<void> {
+  const before = failed;
+  try {
+    const report = JSON.parse(await readFile(path, "utf8"));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    for (const file of report.testResults ?? []) {
+      if (file.status === "failed" && (file.assertionResults ?? []).length === 0) failed += 1;
+    }
+  } catch {
+    failed += 1;
+  }
+  if (code !== 0 && failed === before) failed += 1;
+}
+
 console.log("== contract suite (hardhat test nodejs) ==");
 const contracts = await run(npx, ["hardhat", "test", "nodejs"], true);
 // node:test's spec reporter as Hardhat prints it: "N passing", "N failing".
@@ -45,21 +104,20 @@ failed += contractFailed;
 if (contracts.code !== 0 && contractFailed === 0) failed += 1; // crashed before reporting
 
 console.log("== TypeScript suites (vitest) ==");
-await mkdir(`${root}test-results`, { recursive: true });
 const reportPath = `${root}test-results/vitest.json`;
 const vitest = await run(npx, ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`, ...vitestArgs]);
-try {
-  const report = JSON.parse(await readFile(reportPath, "utf8"));
-  passed += report.numPassedTests;
-  failed += report.numFailedTests;
-  // A file that failed to load has no tests to count: count it as a failure.
-  for (const file of report.testResults ?? []) {
-    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) failed += 1;
-  }
-} catch {
-  failed += 1;
+await count(reportPath, vitest.code);
+
+if (scale) {
+  console.log("== provider-server suite on PostgreSQL + Ceph RGW, with the cluster test ==");
+  const { code, seconds } = await scale;
+  const log = (await readFile(scaleLogPath, "utf8")).replace(/\x1b\[[0-9;]*m/g, "");
+  // All of it when something failed (the failures and the setup's reasons); else its summary.
+  const summary = log.split("\n").filter((line) => /^\s*(Test Files|Tests|Duration)\s/.test(line) || /^\[server-(scale|ceph)\]/.test(line));
+  console.log(code === 0 ? summary.join("\n") : log);
+  console.log(`(server-scale: ${seconds} s, exit code ${code}; log: ${scaleLogPath})`);
+  await count(scaleReportPath, code);
 }
-if (vitest.code !== 0 && failed === 0) failed += 1;
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
