@@ -78,7 +78,7 @@ export type ProviderServer = {
   url(): string | undefined;
   /** Every route registered (method and URL pattern), e.g. to check the OpenAPI document covers them. */
   routes: { method: string; url: string }[];
-  /** Deletes quotes that expired unpaid more than a day ago (done every 10 minutes); returns how many. */
+  /** Deletes quotes that expired unpaid more than a day ago, and expired sign-in nonces and sessions (done every 10 minutes); returns how many quotes. */
   pruneQuotes(now?: number): Promise<number>;
 };
 
@@ -221,9 +221,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   for (const routes of [infoRoutes, authRoutes, registrationRoutes, quoteRoutes, orderRoutes, fileRoutes, resumableUploadRoutes, jobRoutes, openApiRoutes]) routes({ app, ctx });
   await app.ready();
 
+  // Expired unpaid quotes (after a grace), and expired sign-in nonces and sessions (a used nonce
+  // is kept until it expires, so a replay still finds it used).
   const pruneQuotes = async (now = Math.floor(Date.now() / 1000)) => {
     const removed = await ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
     if (ctx.compute) await ctx.store.jobs.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
+    await ctx.store.auth.prune(now);
     if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
     return removed;
   };

@@ -319,8 +319,21 @@ describe("defect 4: strangers cannot make the owner pay gas; quotes limited and 
     const status1 = (await (await fetch(`${provider.baseUrl}/v1/status`)).json()) as { orders: { total: number } };
     const orders = provider.server.context.store.orders;
     const later = Math.floor(Date.now() / 1000) + 2 * 86_400;
+    const db = provider.server.context.store.db;
+    const rows = async (table: "sessions" | "siwe_nonces") => Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`, []))!.n);
+    expect(await rows("sessions")).toBeGreaterThanOrEqual(2);
+    expect(await rows("siwe_nonces")).toBeGreaterThanOrEqual(2);
+    // Pruning now keeps what has not expired (a used nonce must still be found used by a replay).
+    await provider.server.pruneQuotes();
+    const [sessionsNow, noncesNow] = [await rows("sessions"), await rows("siwe_nonces")];
+    expect(sessionsNow).toBeGreaterThanOrEqual(2);
+    expect(noncesNow).toBeGreaterThanOrEqual(2);
+    expect((await carol.request("/v1/orders", { method: "GET" })).status).toBe(200); // her session still works
     const removed = await provider.server.pruneQuotes(later);
     expect(removed).toBeGreaterThanOrEqual(3);
+    // Two days on, every sign-in nonce and session (an hour; nonces ten minutes) has expired and is gone.
+    expect(await rows("sessions")).toBe(0);
+    expect(await rows("siwe_nonces")).toBe(0);
     for (const q of quotes) expect(await orders.get(q.quote.orderId)).toBeUndefined();
     expect((await orders.get(dansQuote.quote.orderId))?.paidTx).not.toBeNull();
     // Within 5 s the status is the same snapshot (no new RPC reads), though orders were deleted.
