@@ -2,16 +2,18 @@ import { defineConfig } from "vitest/config";
 
 // One vitest run covers the TypeScript parts; the contract suite runs under `hardhat test nodejs`
 // (for Solidity coverage). `npm test` runs both and prints one summary line.
-// The scale-out run (PostgreSQL + Ceph RGW, the whole provider-server suite and the cluster test)
-// takes far longer than CI's 20-minute budget on 2 cores, so it is opt-in: `npm run test:scale`
-// (PEKANU_TEST_SCALE=1). `npm test` runs the embedded default (SQLite + local disk).
+// The scale-out run (PostgreSQL + Ceph RGW: the whole provider-server suite, the cluster test and
+// `npm run start:cluster`) is the projects `server-scale` and `cluster-start`, present when
+// PEKANU_TEST_SCALE=1. `npm test` runs them in a second vitest process beside this one
+// (scripts/test.ts); `npm run test:scale` runs them alone.
 const scale = process.env.PEKANU_TEST_SCALE === "1";
 const scaleProject = {
   // The whole provider-server suite against the scale-out backends: PostgreSQL for state and
   // a real Ceph RGW for blobs, started by the globalSetup (scripts/infra/postgres.sh and
   // ceph-s3.sh, provisioned with apt-get when missing). Each data dir gets its own database,
-  // each test file its own bucket (test/support/stateBackend.ts). A few tests that read the
-  // SQLite file or the blob files themselves are skipped here, with the reason in their title.
+  // each test file its own bucket (test/support/stateBackend.ts). The few tests of one backend's
+  // own details (SQLite pragmas, the blob files on disk) run where that backend is, with the
+  // reason in their title.
   // (It replaced `server-ceph`, which ran two of these files against Ceph with SQLite state.)
   test: {
     name: "server-scale",
@@ -20,6 +22,12 @@ const scaleProject = {
     testTimeout: 180_000,
     hookTimeout: 600_000,
   },
+};
+
+// `npm run start:cluster` from nothing (PostgreSQL, Ceph, two instances, HAProxy): in the scale run
+// too, since it needs what that run provisions (apt-get) and takes a minute of mostly waiting.
+const clusterStartProject = {
+  test: { name: "cluster-start", include: ["test/startCluster.e2e.test.ts"], testTimeout: 900_000, hookTimeout: 300_000 },
 };
 
 export default defineConfig({
@@ -37,12 +45,13 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      ...(scale ? [scaleProject] : []),
+      ...(scale ? [scaleProject, clusterStartProject] : []),
       { test: { name: "extension", include: ["extension/**/*.test.ts"], exclude: ["**/node_modules/**", "extension/build/**", "extension/.plasmo/**"], testTimeout: 60_000 } },
       {
         test: {
           name: "e2e",
           include: ["test/**/*.test.ts"],
+          exclude: ["test/startCluster.e2e.test.ts", "**/node_modules/**"],
           // One chain + provider server + extension build for every e2e file, started on first use.
           globalSetup: ["test/e2e/support/globalSetup.ts"],
           testTimeout: 600_000,

@@ -29,9 +29,7 @@ const home = resolve(process.env.PEKANU_CLUSTER_HOME ?? `${root}.data/cluster`);
 const rpcPort = Number(process.env.PEKANU_RPC_PORT ?? 8545);
 const lbPort = Number(process.env.PEKANU_PORT ?? 8787);
 const instancePorts = (process.env.PEKANU_CLUSTER_PORTS ?? "8801,8802").split(",").map(Number);
-// Until the server has its PostgreSQL backend, both instances share one SQLite file instead.
-const postgresBackend = (await readFile(`${root}provider-server/src/config.ts`, "utf8")).includes("PEKANU_DATABASE_URL");
-const useDatabase = (process.env.PEKANU_CLUSTER_DATABASE ?? "postgres") === "postgres" && postgresBackend;
+const useDatabase = (process.env.PEKANU_CLUSTER_DATABASE ?? "postgres") === "postgres";
 const useS3 = (process.env.PEKANU_CLUSTER_BLOBS ?? "s3") === "s3";
 const skipExtension = process.env.PEKANU_SKIP_EXTENSION_BUILD === "1";
 const infra = (name: string) => `${root}scripts/infra/${name}`;

@@ -4,7 +4,7 @@
 //
 // The provider-server suite also runs a second time against the scale-out backends (PostgreSQL for
 // state, a real Ceph RADOS Gateway for files) together with the cluster test (two instances over
-// that state): the `server-scale` project, in its own vitest process with one worker, started right
+// that state) and `npm run start:cluster` from nothing: the `server-scale` and `cluster-start` projects, in its own vitest process with one worker, started right
 // after the contracts are compiled and running beside everything else. The end-to-end phase mostly
 // waits on the browser and the chain, so the two together fit CI's budget where one after the other
 // would not. Its globalSetup provisions PostgreSQL and Ceph (apt-get) when missing. Its output goes
@@ -56,9 +56,9 @@ if (scaleWanted) {
   console.log(`== provider-server suite on PostgreSQL + Ceph RGW, with the cluster test (in the background: ${scaleLogPath}) ==`);
   const started = Date.now();
   const log = createWriteStream(scaleLogPath);
-  scaleChild = spawn(npx, ["vitest", "run", "--project", "server-scale", "--maxWorkers=1", "--reporter=default", "--reporter=json", `--outputFile.json=${scaleReportPath}`], {
+  scaleChild = spawn(npx, ["vitest", "run", "--project", "server-scale", "--project", "cluster-start", "--maxWorkers=1", "--reporter=default", "--reporter=json", `--outputFile.json=${scaleReportPath}`], {
     cwd: root,
-    env: { ...process.env, PEKANU_TEST_SCALE: "1", FORCE_COLOR: "0" },
+    env: { ...process.env, PEKANU_TEST_SCALE: "1", FORCE_COLOR: "0", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   scaleChild.stdout!.pipe(log, { end: false });
