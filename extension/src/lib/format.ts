@@ -70,3 +70,24 @@ export function relativeTime(targetMs: number, nowMs: number): string {
   if (Math.abs(delta) < 5) return "just now";
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 }
+
+/**
+ * A size limit in the largest unit below 1024 of it, cut (never rounded up) to one decimal:
+ * 1073479644 → "1023.7 MiB" (formatBytes would say "1024 MiB", more than fits), 2^30 → "1 GiB".
+ */
+export function formatByteLimit(bytes: number): string {
+  if (bytes < 1024) return `${Math.max(0, bytes)} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Math.floor(value * 10) / 10} ${units[unit]}`;
+}
+
+/** A byte count with thousands separators: 1073479644 → "1,073,479,644". */
+export function formatByteCount(bytes: number): string {
+  return bytes.toLocaleString("en-US");
+}

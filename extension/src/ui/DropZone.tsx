@@ -10,6 +10,9 @@ import type { View } from "../lib/messages.ts";
 import { humanOf, send } from "./background.ts";
 import { batchFiles } from "./batchFiles.ts";
 import { Progress } from "./components.tsx";
+import { DEFAULT_SEGMENT_SIZE } from "@pekanu/protocol/encryption";
+import { fileTooLarge } from "../lib/fileTooLarge.ts";
+import { largestFileLine } from "../lib/largestFileLine.ts";
 import { EncryptionChoice } from "./EncryptionChoice.tsx";
 import { prepareFile, type EncryptionChoiceMode } from "./prepareFile.ts";
 
@@ -25,9 +28,21 @@ export function DropZone({ view, onError }: { view: View; onError: (e: HumanErro
   const info = view.flow.provider?.info;
   const ready = view.step !== "connect" && view.step !== "signIn" && view.step !== "register" && view.step !== "registering";
 
-  const take = async (picked: PickedFile[]) => {
-    if (picked.length === 0) return;
+  const take = async (all: PickedFile[]) => {
+    if (all.length === 0) return;
     setRefused([]);
+    // A file larger than the provider stores (encrypted, a little less than its limit) is refused
+    // here, before it is read; the others go on.
+    const tooLarge: { name: string; message: string }[] = [];
+    const picked = all.filter(({ file, path }) => {
+      const refusal = info
+        ? fileTooLarge({ maxFileSize: info.pricing.maxFileSize, name: path, plainSize: file.size, encryption: mode === "none" ? null : { segmentSize: DEFAULT_SEGMENT_SIZE } })
+        : null;
+      if (refusal) tooLarge.push({ name: path, message: refusal.message });
+      return !refusal;
+    });
+    setRefused(tooLarge);
+    if (picked.length === 0) return;
     const total = picked.reduce((sum, p) => sum + p.file.size, 0);
     let done = 0;
     try {
@@ -45,7 +60,7 @@ export function DropZone({ view, onError }: { view: View; onError: (e: HumanErro
       }
       const added = await send<BatchAdded>({ type: "batch.add", files: metas, storageDays: days });
       added.ids.forEach((id, i) => id && batchFiles.set(id, picked[i]!.file));
-      setRefused(added.refused);
+      setRefused([...tooLarge, ...added.refused]);
       await send({ type: "batch.quote", batchId: added.batchId });
     } catch (err) {
       onError(humanOf(err));
@@ -107,6 +122,11 @@ export function DropZone({ view, onError }: { view: View; onError: (e: HumanErro
         </div>
       </div>
       <EncryptionChoice name="batch-encryption-mode" value={mode} onChange={setMode} disabled={reading !== null} />
+      {info ? (
+        <p className="muted" data-testid="batch-largest-file">
+          This provider takes {largestFileLine({ maxFileSize: info.pricing.maxFileSize, protection: mode })}.
+        </p>
+      ) : null}
       {reading ? (
         <div data-testid="batch-reading" role="status">
           Reading file {reading.index + 1} of {reading.count} to compute its fingerprint… {formatBytes(reading.bytes)} of {formatBytes(reading.total)}

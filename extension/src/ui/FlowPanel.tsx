@@ -14,6 +14,10 @@ import { EncryptionChoice } from "./EncryptionChoice.tsx";
 import { prepareFile, type EncryptionChoiceMode } from "./prepareFile.ts";
 import { ciphertextSource } from "../lib/encryption/ciphertextSource.ts";
 import { hexToBytes } from "viem";
+import { DEFAULT_SEGMENT_SIZE } from "@pekanu/protocol/encryption";
+import { fileTooLarge } from "../lib/fileTooLarge.ts";
+import { largestFile } from "../lib/largestFile.ts";
+import { largestFileLine } from "../lib/largestFileLine.ts";
 import { chainName } from "./labels.ts";
 import { uploadFile } from "./transfer.ts";
 import { resumableUpload, uploadRate } from "../lib/resumableUpload.ts";
@@ -21,6 +25,8 @@ import { PAGE_LEASE_ID } from "./lease.ts";
 
 type Props = {
   view: View;
+  /** How the next file is stored (the file card's choice): the provider card states the largest file for it. */
+  protection?: EncryptionChoiceMode;
   onError: (e: HumanError) => void;
   openVault: (key?: string) => void;
   /** A file handed over by another screen (the Compute screen's converted matrix): chosen as if picked here. */
@@ -44,7 +50,7 @@ function useAction(onError: (e: HumanError) => void) {
   return { pending, run };
 }
 
-export function ProviderCard({ view, onError }: Props) {
+export function ProviderCard({ view, onError, protection = "private" }: Props) {
   const { flow, contract } = view;
   const [url, setUrl] = useState(flow.provider?.url ?? "");
   const { pending, run } = useAction(onError);
@@ -124,7 +130,10 @@ export function ProviderCard({ view, onError }: Props) {
             {info.pricing.fineMultiplier} × the price, locked from the provider's stake when you pay
           </Field>
           <Field label="Storage period" testid="provider-days">
-            {info.pricing.minStorageDays}–{info.pricing.maxStorageDays} days, files up to {formatBytes(info.pricing.maxFileSize)}
+            {info.pricing.minStorageDays}–{info.pricing.maxStorageDays} days,{" "}
+            <span data-testid="provider-largest-file" data-protection={protection} data-largest={largestFile({ maxFileSize: info.pricing.maxFileSize, encryption: protection === "none" ? null : { segmentSize: DEFAULT_SEGMENT_SIZE } })}>
+              {largestFileLine({ maxFileSize: info.pricing.maxFileSize, protection })}
+            </span>
           </Field>
           <Field label="Answer window" testid="provider-window">
             {formatDuration((contract?.params ?? info.params).responseWindow)} · challenge bond <Eth wei={(contract?.params ?? info.params).challengeBond} testid="provider-bond" />
@@ -217,15 +226,33 @@ function AccountCard({ view, onError }: Props) {
 /** The selected File lives only in this page (it cannot cross to the background cheaply). */
 type LocalFile = { file: File; root: string } | null;
 
-function FileCard({ view, onError, localFile, setLocalFile, incomingFile, takeIncomingFile }: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void }) {
+function FileCard({
+  view,
+  onError,
+  localFile,
+  setLocalFile,
+  incomingFile,
+  takeIncomingFile,
+  mode,
+  setMode,
+}: Props & { localFile: LocalFile; setLocalFile: (f: LocalFile) => void; mode: EncryptionChoiceMode; setMode: (mode: EncryptionChoiceMode) => void }) {
   const { flow } = view;
   const order = flow.order;
   const [progress, setProgress] = useState<{ bytes: number; total: number } | null>(null);
   const [days, setDays] = useState(order?.storageDays ?? view.settings.defaultStorageDays);
   const [speed, setSpeed] = useState<string | null>(null);
-  const [mode, setMode] = useState<EncryptionChoiceMode>("private");
   const locked = Boolean(order?.payment);
+  const info = flow.provider?.info;
   const choose = async (file: File, encryption: EncryptionChoiceMode = mode) => {
+    // The provider's limit is on what it stores (the encrypted form is a little larger): refused
+    // here, before the file is read, in the same words the background would use.
+    const refusal = info
+      ? fileTooLarge({ maxFileSize: info.pricing.maxFileSize, name: file.name, plainSize: file.size, encryption: encryption === "none" ? null : { segmentSize: DEFAULT_SEGMENT_SIZE } })
+      : null;
+    if (refusal) {
+      onError(refusal);
+      return;
+    }
     setProgress({ bytes: 0, total: file.size });
     setSpeed(null);
     try {
@@ -248,7 +275,6 @@ function FileCard({ view, onError, localFile, setLocalFile, incomingFile, takeIn
     setMode("none");
     void choose(incomingFile, "none");
   }, [incomingFile, locked]);
-  const info = flow.provider?.info;
   return (
     <div className={`card ${view.step === "chooseFile" ? "current" : ""}`} data-testid="card-file">
       <h2>File</h2>
@@ -711,6 +737,8 @@ function perGbMonth(price: string, size: string, days: number): string {
 export function FlowPanel(props: Props) {
   const { view } = props;
   const [localFile, setLocalFile] = useState<LocalFile>(null);
+  // The file card's protection choice; the provider card's "files up to …" follows it.
+  const [mode, setMode] = useState<EncryptionChoiceMode>("private");
   const orderRoot = view.flow.order?.file.fileRoot;
   const lastRoot = useRef(orderRoot);
   useEffect(() => {
@@ -724,9 +752,9 @@ export function FlowPanel(props: Props) {
     reg?.status === "confirmed" && reg.isRegistered && (!flow.session || reg.address.toLowerCase() === flow.session.address.toLowerCase());
   return (
     <div data-testid="flow" data-step={view.step}>
-      <ProviderCard {...props} />
+      <ProviderCard {...props} protection={mode} />
       {flow.provider ? <AccountCard {...props} /> : null}
-      {flow.provider && (registered || flow.order) ? <FileCard {...props} localFile={localFile} setLocalFile={setLocalFile} /> : null}
+      {flow.provider && (registered || flow.order) ? <FileCard {...props} localFile={localFile} setLocalFile={setLocalFile} mode={mode} setMode={setMode} /> : null}
       <QuoteCard {...props} />
       <PaymentCard {...props} />
       <UploadCard {...props} localFile={localFile} setLocalFile={setLocalFile} />

@@ -26,6 +26,7 @@ export { EncryptionError, type EncryptionErrorCode } from "./EncryptionError.ts"
 export { encryptStream, type EncryptStreamParameters } from "./encryptStream.ts";
 export { generateFileKey } from "./generateFileKey.ts";
 export { importSegmentKey, type ImportSegmentKeyParameters } from "./importSegmentKey.ts";
+export { largestPlaintextSize, type LargestPlaintextSizeParameters } from "./largestPlaintextSize.ts";
 export { parseEncryptionHeader } from "./parseEncryptionHeader.ts";
 export { segmentCount, type SegmentCountParameters } from "./segmentCount.ts";
 export { segmentPlaintextLength, type SegmentPlaintextLengthParameters } from "./segmentPlaintextLength.ts";

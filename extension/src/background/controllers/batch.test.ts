@@ -1,9 +1,10 @@
+import { encryptedSize, largestPlaintextSize } from "@pekanu/protocol/encryption";
 import { describe, expect, it, vi } from "vitest";
 import type { Hex } from "viem";
 import type { FileMeta } from "../../lib/flow.ts";
 import { quoteToJson } from "../../lib/vault/verify.ts";
 import { makeQuote, signQuote } from "../../test-support/fixtures.ts";
-import { fakeProvider, harness } from "../../test-support/background.ts";
+import { fakeProvider, harness, providerInfo, providerState } from "../../test-support/background.ts";
 import { memoryStore } from "../store.ts";
 import { BATCH_PREFIX, BatchController, type BatchDeps } from "./batch.ts";
 import { OrdersController, type OrdersDeps } from "./orders.ts";
@@ -131,6 +132,46 @@ describe("batch controller", () => {
     expect(await batches.cancel(added.batchId)).toEqual({ removed: 1, kept: 2 });
     expect(orders.get(added.ids[2]!)).toBeUndefined();
     expect(orders.get(added.ids[0]!)).toBeDefined();
+  });
+
+  it("a file too large for what the provider stores (the ciphertext when encrypted) is refused alone, in words; the others are paid", async () => {
+    const { batches, orders, sent, h, fetch } = setup();
+    // A provider storing at most 5,003 bytes: encrypted in 1 KiB segments, the largest file is 4,823 bytes.
+    const max = 5003;
+    h.slice = { ...h.slice, provider: { ...providerState, info: { ...providerInfo, pricing: { ...providerInfo.pricing, maxFileSize: max } } } };
+    const segmentSize = 1024;
+    const largest = largestPlaintextSize({ maxStoredSize: max, segmentSize });
+    expect(largest).toBe(4823);
+    const encrypted = (n: number, plaintextSize: number): FileMeta => {
+      const size = encryptedSize({ plaintextSize, segmentSize });
+      return { ...fileOf(n, size), encryption: { mode: "private", key: `0x${"11".repeat(32)}`, header: `0x${"22".repeat(100)}`, plaintextSize, segmentSize } };
+    };
+    expect(encrypted(3, largest).size).toBe(max); // = quoteOf(3).size
+    expect(encrypted(4, largest + 1).size).toBe(max + 1);
+    const added = await batches.add([fileOf(1), encrypted(3, largest), encrypted(4, largest + 1), fileOf(5, max + 2)], 30);
+    expect(added.refused).toEqual([
+      {
+        name: "dir/file-4.bin",
+        message:
+          "This provider stores files up to 4.8 KiB (5,003 bytes). Encrypted, a file takes a little more room: the largest file is 4,823 bytes (4.7 KiB). " +
+          '"dir/file-4.bin" is 4,824 bytes (4.7 KiB). Store it unencrypted (the provider can then read it), or split it.',
+      },
+      { name: "dir/file-5.bin", message: 'This provider stores files up to 4.8 KiB (5,003 bytes). "dir/file-5.bin" is 5,005 bytes (4.8 KiB). Split it, or choose a provider that stores larger files.' },
+    ]);
+    expect(added.ids.map((id) => id !== null)).toEqual([true, true, false, false]);
+    expect(orders.list()).toHaveLength(2);
+    await batches.quote(added.batchId);
+    // Prices were asked for the two files that fit, at the size stored (the ciphertext's 5,003 bytes for the encrypted one).
+    const asked = fetch.calls.filter((c) => c === "POST /v1/quotes");
+    expect(asked).toHaveLength(2);
+    expect(batches.payable(added.batchId).map((e) => [e.flow.file.size, e.flow.quote!.quote.size])).toEqual([
+      [5001, "5001"],
+      [max, String(max)],
+    ]);
+    await batches.pay(added.batchId);
+    expect(sent).toEqual([{ functionName: "payBatch", value: quoteOf(1).price + quoteOf(3).price, count: 2 }]);
+    await vi.waitFor(() => expect(h.vault.records.size).toBe(2));
+    expect([...h.vault.records.values()].map((r) => r.orderId).sort()).toEqual([quoteOf(1).orderId, quoteOf(3).orderId].sort());
   });
 
   it("a provider that limits quotes (429, retry in N s): the batch waits as asked, shows it, and every file gets its price", async () => {

@@ -1,9 +1,11 @@
+import { encryptedSize, largestPlaintextSize } from "@pekanu/protocol/encryption";
+import type { Quote } from "@pekanu/protocol";
 import { describe, expect, it, vi } from "vitest";
 import type { Hex } from "viem";
 import type { FileMeta } from "../../lib/flow.ts";
 import { quoteToJson } from "../../lib/vault/verify.ts";
 import { client, makeQuote, otherSigner, signQuote, signReceipt } from "../../test-support/fixtures.ts";
-import { fakeProvider, harness, providerUrl } from "../../test-support/background.ts";
+import { fakeProvider, harness, providerInfo, providerUrl } from "../../test-support/background.ts";
 import { memoryStore } from "../store.ts";
 import { ORDER_PREFIX, OrdersController, UPLOAD_LEASE_MS, type OrdersDeps } from "./orders.ts";
 
@@ -224,5 +226,114 @@ describe("orders controller", () => {
     await expect(orders.quote(id)).rejects.toMatchObject({ human: { code: "QuoteMismatch" } });
     expect(orders.get(id)!.flow.quote).toBeNull();
     expect(sent).toEqual([]);
+  });
+
+  describe("the provider's largest file is checked on what is stored (the ciphertext when encrypted), before any price or payment", () => {
+    const SEGMENT = 65_536;
+    const MAX = providerInfo.pricing.maxFileSize; // 1 GiB, as a provider advertises by default
+    const LARGEST = largestPlaintextSize({ maxStoredSize: MAX, segmentSize: SEGMENT });
+    /** An encrypted file's commitment as the page sends it: sizes only, no bytes are read. */
+    const encryptedFile = (n: number, plaintextSize: number): FileMeta => ({
+      ...fileOf(n, encryptedSize({ plaintextSize, segmentSize: SEGMENT })),
+      name: "holiday.mov",
+      encryption: { mode: "private", key: `0x${"11".repeat(32)}`, header: `0x${"22".repeat(100)}`, plaintextSize, segmentSize: SEGMENT },
+    });
+    const plainFile = (n: number, size: number): FileMeta => ({ ...fileOf(n, size), name: "matrix.bin", encryption: null });
+    /** The provider signs a price for the size asked (recorded), and reports the paid order with it. */
+    async function sizedSetup(size: number) {
+      const quotes = new Map<number, { quote: Quote; signature: Hex }>();
+      for (const n of [1, 2]) {
+        const quote = makeQuote(n, { size: BigInt(size), storageUntil: BigInt(NOW / 1000 + 400 * 86_400), expiresAt: BigInt(NOW / 1000 + 600), fine: 2_000_000_000_000_000n });
+        quotes.set(n, { quote, signature: await signQuote(quote) });
+      }
+      const asked: { fileRoot: string; size: number }[] = [];
+      const routes: Parameters<typeof fakeProvider>[0] = {
+        "POST /v1/quotes": (init) => {
+          const body = JSON.parse(String(init!.body)) as { fileRoot: string; size: number };
+          asked.push({ fileRoot: body.fileRoot, size: body.size });
+          const { quote, signature } = [...quotes.values()].find((q) => q.quote.fileRoot === body.fileRoot)!;
+          return [200, { quote: quoteToJson(quote), signature, deduplicated: false, ownershipChallenge: null }];
+        },
+      };
+      for (const [n, { quote }] of quotes) {
+        routes[`GET /v1/orders/${quote.orderId}`] = () => [
+          200,
+          { orderId: quote.orderId, status: "paid", quote: quoteToJson(quote), deduplicated: false, payment: { txHash: txOf(n), blockNumber: 5, confirmations: 2, requiredConfirmations: 2, confirmed: true }, chainState: "Paid", receipt: null },
+        ];
+      }
+      const fetch = provider(routes);
+      return { ...setup({ fetch }), asked, quotes, fetch };
+    }
+
+    it("1 GiB stored holds an encrypted file of 1,073,479,644 bytes: that file is quoted and paid at its ciphertext size, exactly 1 GiB", async () => {
+      expect(LARGEST).toBe(1_073_479_644);
+      const { orders, asked, quotes, sent, h } = await sizedSetup(MAX);
+      const id = await orders.addFile(encryptedFile(1, LARGEST), 30);
+      await orders.quote(id);
+      expect(asked).toEqual([{ fileRoot: quoteOf(1).fileRoot, size: MAX }]);
+      expect(encryptedSize({ plaintextSize: LARGEST, segmentSize: SEGMENT })).toBe(MAX);
+      expect(orders.summary(orders.get(id)!)).toMatchObject({ step: "pay", size: MAX, plainSize: LARGEST, protection: "private" });
+      await orders.pay(id);
+      await vi.waitFor(() => expect(orders.summary(orders.get(id)!).step).toBe("upload"));
+      expect(sent).toEqual([{ functionName: "pay", value: quotes.get(1)!.quote.price }]);
+      expect(h.vault.records.size).toBe(1);
+    });
+
+    it("one byte more, encrypted, is refused in words that give the largest file; nothing is asked, paid or recorded", async () => {
+      const { orders, asked, sent, h, store, fetch } = await sizedSetup(MAX);
+      const kept = await orders.addFile(encryptedFile(2, 1000), 30); // an earlier draft stays on screen
+      const file = encryptedFile(1, LARGEST + 1);
+      expect(file.size).toBe(MAX + 1);
+      await expect(orders.addFile(file, 30)).rejects.toMatchObject({
+        human: {
+          code: "FileTooLarge",
+          title: "File too large",
+          message:
+            "This provider stores files up to 1 GiB (1,073,741,824 bytes). Encrypted, a file takes a little more room: the largest file is 1,073,479,644 bytes (1023.7 MiB). " +
+            '"holiday.mov" is 1,073,479,645 bytes (1023.7 MiB). Store it unencrypted (the provider can then read it), or split it.',
+          action: "none",
+        },
+      });
+      expect(orders.list().map((e) => e.id)).toEqual([kept]);
+      expect(orders.currentId()).toBe(kept);
+      expect([...store.data.keys()].filter((k) => k.startsWith(ORDER_PREFIX))).toEqual([ORDER_PREFIX + kept]);
+      expect(asked).toEqual([]);
+      expect(fetch.calls).toEqual([]);
+      expect(sent).toEqual([]);
+      expect(h.vault.records.size).toBe(0);
+      expect(h.pending).toEqual([]);
+    });
+
+    it("the same file unencrypted is taken up to 1 GiB exactly; one byte more is refused", async () => {
+      const { orders, asked, sent, h } = await sizedSetup(MAX);
+      const id = await orders.addFile(plainFile(1, MAX), 30);
+      await orders.quote(id);
+      expect(asked).toEqual([{ fileRoot: quoteOf(1).fileRoot, size: MAX }]);
+      expect(orders.summary(orders.get(id)!)).toMatchObject({ step: "pay", size: MAX, plainSize: MAX, protection: "none" });
+      await expect(orders.addFile(plainFile(2, MAX + 1), 30)).rejects.toMatchObject({
+        human: {
+          code: "FileTooLarge",
+          message: 'This provider stores files up to 1 GiB (1,073,741,824 bytes). "matrix.bin" is 1,073,741,825 bytes (1 GiB). Split it, or choose a provider that stores larger files.',
+        },
+      });
+      expect(orders.list().map((e) => e.id)).toEqual([id]);
+      expect(asked).toHaveLength(1);
+      expect(sent).toEqual([]);
+      expect(h.vault.records.size).toBe(0);
+    });
+
+    it("an encrypted file larger than the limit itself is told to be split (unencrypted would not fit either)", async () => {
+      const { orders, asked } = await sizedSetup(MAX);
+      await expect(orders.addFile(encryptedFile(1, MAX + 1), 30)).rejects.toMatchObject({
+        human: {
+          code: "FileTooLarge",
+          message:
+            "This provider stores files up to 1 GiB (1,073,741,824 bytes). Encrypted, a file takes a little more room: the largest file is 1,073,479,644 bytes (1023.7 MiB). " +
+            '"holiday.mov" is 1,073,741,825 bytes (1 GiB). Split it, or choose a provider that stores larger files.',
+        },
+      });
+      expect(orders.list()).toEqual([]);
+      expect(asked).toEqual([]);
+    });
   });
 });

@@ -19,6 +19,7 @@ import {
   type OrderFlow,
   type ProviderState,
 } from "../../lib/flow.ts";
+import { fileTooLarge } from "../../lib/fileTooLarge.ts";
 import { formatEth } from "../../lib/format.ts";
 import type { OwnershipProofInput, UploadTarget } from "../../lib/messages.ts";
 import { createProviderApi, parseReceiptResponse, type ProviderApi } from "../../lib/providerApi.ts";
@@ -261,9 +262,15 @@ export class OrdersController {
   async addFile(file: FileMeta, storageDays: number, { batchId }: { batchId?: string } = {}): Promise<string> {
     const provider = this.deps.messenger.call("session:provider");
     if (file.size === 0) throw new UserFacingError(humanError("EmptyFile", "Empty file", `"${file.name}" is empty (0 bytes): there is nothing to store.`, "none"));
-    if (file.size > provider.info.pricing.maxFileSize) {
-      throw new UserFacingError(humanError("FileTooLarge", "File too large", `This provider accepts files up to ${provider.info.pricing.maxFileSize} bytes.`, "none"));
-    }
+    // The provider's limit is on what it stores: the ciphertext when the file is encrypted.
+    const tooLarge = fileTooLarge({
+      maxFileSize: provider.info.pricing.maxFileSize,
+      name: file.name,
+      plainSize: file.encryption?.plaintextSize ?? file.size,
+      storedSize: file.size,
+      encryption: file.encryption,
+    });
+    if (tooLarge) throw new UserFacingError(tooLarge);
     // Choosing another file replaces a draft nobody paid for; paid orders go on by themselves.
     const current = !batchId && this.current ? this.entries.get(this.current) : undefined;
     if (current && this.disposable(current)) await this.remove(current.id);
