@@ -69,7 +69,8 @@ describe("npm run start:cluster", () => {
   let home = "";
   let started: Started | undefined;
   afterAll(async () => {
-    if (started && started.child.exitCode === null) await stopCluster(started);
+    // Still up (the test failed before its Ctrl-C): stop it the same way.
+    if (started && started.child.exitCode === null && started.child.signalCode === null) await stopCluster(started).catch(() => {});
     if (home) await rm(home, { recursive: true, force: true });
   });
 
