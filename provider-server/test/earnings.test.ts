@@ -113,6 +113,10 @@ describe("earnings collector", () => {
 
   it("releases orders past storageUntil: settled ones, and never-settled ones in one transaction", async () => {
     d = (await order({ storageDays: 1 })).quote; // paid now, after the first time jump
+    // The server must know when d was paid before the clock jumps, or its first release batch holds
+    // only a (seen on PostgreSQL under load: two releaseBatch transactions instead of one).
+    const [, , dPaidAt] = await reader().orderOf(d.quote.orderId);
+    await waitFor(async () => (await provider.server.context.store.orders.get(d.quote.orderId))?.paidAt === Number(dPaidAt), { what: "d's paidAt learned" });
     const [, lockedBefore] = await reader().stake();
     const earnedBefore = await earned();
     const nonce = await ownerNonce();
