@@ -1,60 +1,17 @@
 // `npm start` as a new user runs it: the stack comes up, the printed URLs answer, Ctrl-C stops it
 // cleanly, and a second start resumes the same chain and provider data.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../provider-server/test/support/freePort.ts";
+import { startNpmScript, stopNpmScript } from "./support/npmScript.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-type Started = { child: ChildProcess; output: () => string };
-
-function startStack(env: Record<string, string>): Promise<Started> {
-  const child = spawn("npm", ["start"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d.toString()));
-  child.stderr!.on("data", (d) => (output += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start printed no READY within 5 minutes:\n${output}`)), 300_000);
-    const check = setInterval(() => {
-      if (output.includes("READY")) {
-        clearTimeout(timer);
-        clearInterval(check);
-        resolve({ child, output: () => output });
-      }
-    }, 200);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      clearInterval(check);
-      reject(new Error(`npm start exited with ${code} before READY:\n${output}`));
-    });
-  });
-}
-
-/** Resolves once npm and the script have exited; the script's own "stopped" line proves a clean stop. */
-function stopStack({ child, output }: Started): Promise<string> {
-  return new Promise((resolve) => {
-    // npm itself dies of the SIGINT; the script under it finishes its shutdown and says so.
-    child.once("close", () => resolve(/stopped\s*$/.test(output()) ? "stopped cleanly" : output()));
-    // Ctrl-C in a terminal signals the whole foreground process group: npm and the script.
-    process.kill(-child.pid!, "SIGINT");
-  });
-}
+const startStack = (env: Record<string, string>) => startNpmScript({ args: ["start"], env, timeoutMs: 300_000 });
 
 const rpc = async (url: string, method: string, params: unknown[] = []) =>
   (await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result: string };
@@ -103,7 +60,7 @@ describe("npm start", () => {
     await rpc(rpcUrl!, "eth_sendTransaction", [{ from, to: "0x000000000000000000000000000000000000dEaD", value: "0x2a" }]);
     const blockBefore = Number((await rpc(rpcUrl!, "eth_blockNumber")).result);
 
-    expect(await stopStack(first)).toBe("stopped cleanly");
+    expect(await stopNpmScript(first)).toBe("stopped cleanly");
     await expect(fetch(`${providerUrl}/v1/info`)).rejects.toThrow();
 
     // Again: same contract, same chain (the transfer is still there), no new deployment.
@@ -116,7 +73,7 @@ describe("npm start", () => {
       expect(Number((await rpc(rpcUrl!, "eth_blockNumber")).result)).toBeGreaterThanOrEqual(blockBefore);
       expect((await rpc(rpcUrl!, "eth_getBalance", ["0x000000000000000000000000000000000000dEaD", "latest"])).result).toBe("0x2a");
     } finally {
-      expect(await stopStack(second)).toBe("stopped cleanly");
+      expect(await stopNpmScript(second)).toBe("stopped cleanly");
     }
     expect(existsSync(join(home, "chain", "journal.jsonl"))).toBe(true);
   });

@@ -1,63 +1,21 @@
 // `npm run start:cluster` as a provider runs it on a fresh machine: PostgreSQL, a Ceph RGW, a local
 // chain, two provider instances and HAProxy come up from nothing (each provisioned with apt-get when
-// missing); the printed URLs answer; a file stored through the load balancer is in the bucket, its
-// state in PostgreSQL and it downloads through each instance; exactly one instance leads; Ctrl-C
+// missing); the printed URLs answer; a file stored through the load balancer is an object in the
+// bucket (state in PostgreSQL, as printed) and it downloads through each instance; exactly one instance leads; Ctrl-C
 // stops everything and deletes the cluster's data. (The extension build is the one `npm start`
 // makes, tested in start.e2e: skipped here.) Run in the background scale run of `npm test`.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Hex } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
-import { chainClients, createProviderClient, payQuote, signIn, testAccount, testFile, testKey, waitFor } from "../provider-server/test/support/index.ts";
+import { chainClients, createProviderClient, freePort, payQuote, signIn, testAccount, testFile, testKey, waitFor } from "../provider-server/test/support/index.ts";
+import { isRunning, type StartedScript, startNpmScript, stopNpmScript } from "./support/npmScript.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-type Started = { child: ChildProcess; output: () => string };
-
-function startCluster(env: Record<string, string>): Promise<Started> {
-  const child = spawn("npm", ["run", "start:cluster"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d.toString()));
-  child.stderr!.on("data", (d) => (output += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`start:cluster printed no READY within 10 minutes:\n${output}`)), 600_000);
-    const check = setInterval(() => {
-      if (output.includes("READY")) {
-        clearTimeout(timer);
-        clearInterval(check);
-        resolve({ child, output: () => output });
-      }
-    }, 200);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      clearInterval(check);
-      reject(new Error(`start:cluster exited with ${code} before READY:\n${output}`));
-    });
-  });
-}
-
-function stopCluster({ child, output }: Started): Promise<string> {
-  return new Promise((resolve) => {
-    child.once("close", () => resolve(/stopped\s*$/.test(output()) ? "stopped cleanly" : output()));
-    process.kill(-child.pid!, "SIGINT"); // Ctrl-C: the whole foreground process group
-  });
-}
+const startCluster = (env: Record<string, string>) => startNpmScript({ args: ["run", "start:cluster"], env, timeoutMs: 600_000 });
 
 /** Processes whose command line mentions `text` (the cluster's own dirs are unique temp paths). */
 const processesWith = (text: string) =>
@@ -67,10 +25,10 @@ const processesWith = (text: string) =>
 
 describe("npm run start:cluster", () => {
   let home = "";
-  let started: Started | undefined;
+  let started: StartedScript | undefined;
   afterAll(async () => {
     // Still up (the test failed before its Ctrl-C): stop it the same way.
-    if (started && started.child.exitCode === null && started.child.signalCode === null) await stopCluster(started).catch(() => {});
+    if (started && isRunning(started)) await stopNpmScript(started).catch(() => {});
     if (home) await rm(home, { recursive: true, force: true });
   });
 
@@ -118,9 +76,17 @@ describe("npm run start:cluster", () => {
       expect(Buffer.from(download.bytes).equals(Buffer.from(file.bytes))).toBe(true);
     }
 
+    // The file is an object in the cluster's Ceph bucket (not on a local disk).
+    const s3Env = Object.fromEntries((await readFile(join(home, "ceph", "env"), "utf8")).split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const s3 = new S3Client({ endpoint: s3Env.PEKANU_S3_ENDPOINT, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: s3Env.PEKANU_S3_ACCESS_KEY_ID!, secretAccessKey: s3Env.PEKANU_S3_SECRET_ACCESS_KEY! } });
+    const object = await s3.send(new HeadObjectCommand({ Bucket: "pekanu", Key: `blobs/${file.root}` }));
+    expect(object.ContentLength).toBe(file.size);
+    s3.destroy();
+    expect(existsSync(join(home, "provider", "blobs", file.root))).toBe(false);
+
     // Ctrl-C: everything stops and the cluster's data is gone.
     expect(processesWith(home).length).toBeGreaterThan(0); // ceph-mon, ceph-osd, radosgw, haproxy under it
-    expect(await stopCluster(started)).toBe("stopped cleanly");
+    expect(await stopNpmScript(started)).toBe("stopped cleanly");
     await expect(fetch(`${lbUrl}/v1/info`)).rejects.toThrow();
     for (const url of instances) await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     expect(processesWith(home)).toEqual([]);

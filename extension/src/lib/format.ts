@@ -23,8 +23,8 @@ export function shortHex(value: string | null | undefined, head = 6, tail = 4): 
   return value.length <= head + tail + 2 ? value : `${value.slice(0, head + 2)}…${value.slice(-tail)}`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
+/** A byte count ≥ 1024 as a value in the largest binary unit below 1024 of it. */
+function inBinaryUnits(bytes: number): { value: number; unit: string } {
   const units = ["KiB", "MiB", "GiB", "TiB"];
   let value = bytes / 1024;
   let unit = 0;
@@ -32,7 +32,13 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${units[unit]}`;
+  return { value, unit: units[unit]! };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const { value, unit } = inBinaryUnits(bytes);
+  return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
 }
 
 /** A unix time in seconds or milliseconds as a local date-time. */
@@ -77,14 +83,8 @@ export function relativeTime(targetMs: number, nowMs: number): string {
  */
 export function formatByteLimit(bytes: number): string {
   if (bytes < 1024) return `${Math.max(0, bytes)} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Math.floor(value * 10) / 10} ${units[unit]}`;
+  const { value, unit } = inBinaryUnits(bytes);
+  return `${Math.floor(value * 10) / 10} ${unit}`;
 }
 
 /** A byte count with thousands separators: 1073479644 → "1,073,479,644". */
