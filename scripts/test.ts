@@ -1,16 +1,18 @@
 // `npm test`: compiles the contracts offline, runs the contract suite (hardhat test nodejs, so
-// `--coverage` works) and the vitest projects, then prints one line `N passed, N failed` over all.
+// `--coverage` works) and every vitest project, then prints one line `N passed, N failed` over all.
 // Extra arguments go to one vitest run as given (e.g. `--project server`), nothing else.
 //
 // The provider-server suite runs twice: on the embedded backends (`server`: SQLite, blobs on disk)
 // and on the scale-out ones (`server-scale`: PostgreSQL and a real Ceph RADOS Gateway, with the
 // several-instance cluster test), and `cluster-start` runs `npm run start:cluster` from nothing.
-// On 2 cores one after the other does not fit CI's 20 minutes, so the work runs as two tracks:
-//   main track: contract suite → vitest protocol, extension, then e2e (the browser tests, which
-//               mostly wait on the browser, the chain and the watch schedule);
-//   side track: vitest server, then server-scale + cluster-start, one worker each, in the
-//               background (their logs: test-results/server.log, test-results/server-scale.log;
-//               printed at the end, whole when something failed).
+// One after the other, all of it does not fit CI's 20 minutes on 2 cores; but the browser tests
+// (`e2e`, the longest part) mostly wait on the browser, the chain and the watch schedule. So after
+// the compile, three tracks run at once:
+//   in front:   e2e (its output is what you see);
+//   behind, A:  the contract suite, then protocol + extension, then server (one worker);
+//   behind, B:  server-scale + cluster-start (one worker).
+// The tracks behind write to test-results/<name>.log; each is printed at the end (its summary, or
+// all of it when something failed) and counted in the last line.
 // The scale part's globalSetup provisions PostgreSQL, Ceph and HAProxy (apt-get) when missing.
 // PEKANU_TEST_SCALE=0 leaves it out (a machine where they cannot be installed).
 import { type ChildProcess, spawn } from "node:child_process";
@@ -20,42 +22,55 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const vitestArgs = process.argv.slice(2);
-
-function run(command: string, args: string[], capture = false): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"] });
-    let output = "";
-    const tee = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
-      output += chunk.toString();
-      stream.write(chunk);
-    };
-    child.stdout?.on("data", tee(process.stdout));
-    child.stderr?.on("data", tee(process.stderr));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
-  });
-}
-
 const npx = "npx";
+const resultsDir = `${root}test-results`;
 let passed = 0;
 let failed = 0;
 
-console.log("== compiling contracts (solc from the npm package, no download) ==");
-const build = await run(npx, ["hardhat", "build"]);
-if (build.code !== 0) {
-  console.log("0 passed, 1 failed");
-  process.exit(1);
-}
+type Outcome = { code: number; seconds: number; output: string };
 
-await mkdir(`${root}test-results`, { recursive: true });
-const scaleWanted = process.env.PEKANU_TEST_SCALE !== "0";
-delete process.env.PEKANU_TEST_SCALE; // set per run below (the config adds the scale projects only when it is "1")
+/** Runs a command in the foreground (output shown as it comes) or into a log file. */
+function run({ args, env = {}, logPath }: { args: string[]; env?: Record<string, string>; logPath?: string }): Promise<Outcome> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(npx, args, {
+      cwd: root,
+      env: { ...process.env, ...env, ...(logPath ? { FORCE_COLOR: "0", NO_COLOR: "1" } : {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(child);
+    const log = logPath ? createWriteStream(logPath) : undefined;
+    let output = "";
+    const take = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      if (log) log.write(chunk);
+      else stream.write(chunk);
+    };
+    child.stdout!.on("data", take(process.stdout));
+    child.stderr!.on("data", take(process.stderr));
+    const finish = (code: number) => {
+      log?.end();
+      resolve({ code, seconds: Math.round((Date.now() - started) / 1000), output });
+    };
+    child.on("error", (error) => {
+      output += `\n${error.message}`;
+      finish(1);
+    });
+    child.on("close", (code) => finish(code ?? 1));
+  });
+}
+const children: ChildProcess[] = [];
+process.on("SIGINT", () => {
+  // Ctrl-C: every track (the scale run's globalSetup teardown stops PostgreSQL and Ceph).
+  for (const child of children) child.kill("SIGINT");
+  process.exit(130);
+});
 
 /** Adds a vitest JSON report's counts (a file that failed to load counts as one failure). */
-async function count(path: string, code: number): Promise<void> {
+async function countVitest(reportPath: string, code: number): Promise<void> {
   const before = failed;
   try {
-    const report = JSON.parse(await readFile(path, "utf8"));
+    const report = JSON.parse(await readFile(reportPath, "utf8"));
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     for (const file of report.testResults ?? []) {
@@ -67,82 +82,86 @@ async function count(path: string, code: number): Promise<void> {
   if (code !== 0 && failed === before) failed += 1;
 }
 
-type Background = { name: string; logPath: string; reportPath: string; done: Promise<{ code: number; seconds: number }> };
-const background: ChildProcess[] = [];
-process.on("SIGINT", () => {
-  // Ctrl-C: the side track too (the scale run's globalSetup teardown stops PostgreSQL and Ceph).
-  for (const child of background) child.kill("SIGINT");
-  process.exit(130);
-});
-
-/** One vitest run in the background, its output to a log file, its counts to a JSON report. */
-function backgroundVitest({ name, projects, env = {} }: { name: string; projects: string[]; env?: Record<string, string> }): Background {
-  const logPath = `${root}test-results/${name}.log`;
-  const reportPath = `${root}test-results/vitest-${name}.json`;
-  const started = Date.now();
-  const log = createWriteStream(logPath);
-  const child = spawn(npx, ["vitest", "run", ...projects.flatMap((p) => ["--project", p]), "--maxWorkers=1", "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`], {
-    cwd: root,
-    env: { ...process.env, ...env, FORCE_COLOR: "0", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  background.push(child);
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  const done = new Promise<{ code: number; seconds: number }>((resolve) => {
-    child.on("error", () => resolve({ code: 1, seconds: 0 }));
-    child.on("close", (code) => {
-      log.end();
-      resolve({ code: code ?? 1, seconds: Math.round((Date.now() - started) / 1000) });
-    });
-  });
-  return { name, logPath, reportPath, done };
+/** Adds the contract suite's counts: node:test's spec reporter as Hardhat prints it ("N passing", "N failing"). */
+function countContracts({ code, output }: Outcome): void {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const contractPassed = Number(/(\d+) passing/.exec(plain)?.[1] ?? 0);
+  const contractFailed = Number(/(\d+) failing/.exec(plain)?.[1] ?? 0);
+  passed += contractPassed;
+  failed += contractFailed;
+  if (code !== 0 && contractFailed === 0) failed += 1; // crashed before reporting
 }
 
-/** Prints a background run's summary (its whole log when it failed) and adds its counts. */
-async function report({ name, logPath, reportPath, done }: Background): Promise<void> {
-  const { code, seconds } = await done;
-  console.log(`== ${name} (ran in the background: ${seconds} s, exit code ${code}; log: ${logPath}) ==`);
-  const log = (await readFile(logPath, "utf8").catch(() => "")).replace(/\x1b\[[0-9;]*m/g, "");
-  const summary = log.split("\n").filter((line) => /^\s*(Test Files|Tests|Duration)\s/.test(line) || /^\[server-(scale|ceph)\]/.test(line));
-  console.log(code === 0 ? summary.join("\n") : log);
-  await count(reportPath, code);
+/** A vitest run; `name` names its report (and its log when it runs behind). */
+function vitest({ name, projects, workers, env, behind }: { name: string; projects: string[]; workers?: number; env?: Record<string, string>; behind: boolean }) {
+  const reportPath = `${resultsDir}/vitest-${name}.json`;
+  const args = ["vitest", "run", ...projects, ...(workers ? [`--maxWorkers=${workers}`] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`];
+  return { name, reportPath, logPath: behind ? `${resultsDir}/${name}.log` : undefined, outcome: run({ args, env, logPath: behind ? `${resultsDir}/${name}.log` : undefined }) };
 }
 
-// The side track starts now (the server tests need the compiled contracts, nothing else).
-const side: Background[] = [];
-const sideTrack =
-  vitestArgs.length > 0
-    ? Promise.resolve()
-    : (async () => {
-        console.log(`== in the background: provider-server suite on SQLite + disk${scaleWanted ? ", then on PostgreSQL + Ceph RGW with the cluster tests" : ""} (logs in test-results/) ==`);
-        const server = backgroundVitest({ name: "server", projects: ["server"] });
-        side.push(server);
-        await server.done;
-        if (!scaleWanted) return;
-        const scale = backgroundVitest({ name: "server-scale", projects: ["server-scale", "cluster-start"], env: { PEKANU_TEST_SCALE: "1" } });
-        side.push(scale);
-        await scale.done;
-      })();
+console.log("== compiling contracts (solc from the npm package, no download) ==");
+const build = await run({ args: ["hardhat", "build"] });
+if (build.code !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+await mkdir(resultsDir, { recursive: true });
+const scaleWanted = process.env.PEKANU_TEST_SCALE !== "0";
+delete process.env.PEKANU_TEST_SCALE; // set per run below (the config adds the scale projects only when it is "1")
 
-console.log("== contract suite (hardhat test nodejs) ==");
-const contracts = await run(npx, ["hardhat", "test", "nodejs"], true);
-// node:test's spec reporter as Hardhat prints it: "N passing", "N failing".
-const plain = contracts.output.replace(/\x1b\[[0-9;]*m/g, "");
-const contractPassed = Number(/(\d+) passing/.exec(plain)?.[1] ?? 0);
-const contractFailed = Number(/(\d+) failing/.exec(plain)?.[1] ?? 0);
-passed += contractPassed;
-failed += contractFailed;
-if (contracts.code !== 0 && contractFailed === 0) failed += 1; // crashed before reporting
+if (vitestArgs.length > 0) {
+  // A targeted run: the contract suite and the vitest run asked for, in front.
+  console.log("== contract suite (hardhat test nodejs) ==");
+  countContracts(await run({ args: ["hardhat", "test", "nodejs"] }));
+  console.log("== TypeScript suites (vitest) ==");
+  const only = vitest({ name: "main", projects: vitestArgs, behind: false });
+  await countVitest(only.reportPath, (await only.outcome).code);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+}
 
-console.log("== TypeScript suites (vitest) ==");
-const reportPath = `${root}test-results/vitest.json`;
-const mainProjects = vitestArgs.length > 0 ? vitestArgs : ["--project", "protocol", "--project", "extension", "--project", "e2e"];
-const vitest = await run(npx, ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`, ...mainProjects]);
-await count(reportPath, vitest.code);
+type Step = { title: string; logPath: string; outcome: Outcome; count: () => Promise<void> };
+const behindSteps: Step[] = [];
 
-await sideTrack;
-for (const track of side) await report(track);
+// Behind, A: contracts, then protocol + extension, then server (embedded backends).
+const trackA = (async () => {
+  const contractsLog = `${resultsDir}/contracts.log`;
+  const contracts = await run({ args: ["hardhat", "test", "nodejs"], logPath: contractsLog });
+  behindSteps.push({ title: "contract suite (hardhat test nodejs)", logPath: contractsLog, outcome: contracts, count: async () => countContracts(contracts) });
+  for (const [name, projects] of [
+    ["unit", ["--project", "protocol", "--project", "extension"]],
+    ["server", ["--project", "server"]],
+  ] as const) {
+    const step = vitest({ name, projects: [...projects], workers: 1, behind: true });
+    const outcome = await step.outcome;
+    behindSteps.push({ title: `vitest ${projects.filter((p) => p !== "--project").join(", ")}`, logPath: step.logPath!, outcome, count: () => countVitest(step.reportPath, outcome.code) });
+  }
+})();
+
+// Behind, B: the provider-server suite on PostgreSQL + Ceph, the cluster test, start:cluster.
+const trackB = scaleWanted
+  ? (async () => {
+      const step = vitest({ name: "server-scale", projects: ["--project", "server-scale", "--project", "cluster-start"], workers: 1, env: { PEKANU_TEST_SCALE: "1" }, behind: true });
+      const outcome = await step.outcome;
+      behindSteps.push({ title: "vitest server-scale, cluster-start (PostgreSQL + Ceph RGW)", logPath: step.logPath!, outcome, count: () => countVitest(step.reportPath, outcome.code) });
+    })()
+  : Promise.resolve();
+
+console.log(
+  `== in the background: the contract suite, protocol, extension, server (SQLite + disk)${scaleWanted ? "; server-scale and cluster-start (PostgreSQL + Ceph RGW)" : ""}; logs in test-results/ ==`,
+);
+console.log("== end-to-end: Chromium with the extension (vitest e2e) ==");
+const e2e = vitest({ name: "e2e", projects: ["--project", "e2e"], behind: false });
+await countVitest(e2e.reportPath, (await e2e.outcome).code);
+
+await Promise.all([trackA, trackB]);
+for (const { title, logPath, outcome, count } of behindSteps) {
+  console.log(`== ${title}: ran in the background, ${outcome.seconds} s, exit code ${outcome.code} (log: ${logPath}) ==`);
+  const plain = outcome.output.replace(/\x1b\[[0-9;]*m/g, "");
+  const summary = plain.split("\n").filter((line) => /^\s*(Test Files|Tests|Duration)\s/.test(line) || /^\s*\d+ (passing|failing)/.test(line) || /^\[server-(scale|ceph)\]/.test(line));
+  console.log(outcome.code === 0 ? summary.join("\n") : plain);
+  await count();
+}
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
