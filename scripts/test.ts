@@ -16,7 +16,7 @@
 // The scale part's globalSetup provisions PostgreSQL, Ceph and HAProxy (apt-get) when missing.
 // PEKANU_TEST_SCALE=0 leaves it out (a machine where they cannot be installed).
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, rmSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
@@ -61,7 +61,7 @@ function run({ args, env = {}, logPath }: { args: string[]; env?: Record<string,
 }
 const children: ChildProcess[] = [];
 process.on("SIGINT", () => {
-  // Ctrl-C: every track (the scale run's globalSetup teardown stops PostgreSQL and Ceph).
+  // Ctrl-C: every track (the scale setup stops PostgreSQL and Ceph as its process exits).
   for (const child of children) child.kill("SIGINT");
   process.exit(130);
 });
@@ -95,6 +95,7 @@ function countContracts({ code, output }: Outcome): void {
 /** A vitest run; `name` names its report (and its log when it runs behind). */
 function vitest({ name, projects, workers, env, behind }: { name: string; projects: string[]; workers?: number; env?: Record<string, string>; behind: boolean }) {
   const reportPath = `${resultsDir}/vitest-${name}.json`;
+  rmSync(reportPath, { force: true }); // a run that dies before writing it must not count the last run's
   const args = ["vitest", "run", ...projects, ...(workers ? [`--maxWorkers=${workers}`] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`];
   return { name, reportPath, logPath: behind ? `${resultsDir}/${name}.log` : undefined, outcome: run({ args, env, logPath: behind ? `${resultsDir}/${name}.log` : undefined }) };
 }
@@ -107,7 +108,6 @@ if (build.code !== 0) {
 }
 await mkdir(resultsDir, { recursive: true });
 const scaleWanted = process.env.PEKANU_TEST_SCALE !== "0";
-delete process.env.PEKANU_TEST_SCALE; // set per run below (the config adds the scale projects only when it is "1")
 
 if (vitestArgs.length > 0) {
   // A targeted run: the contract suite and the vitest run asked for, in front.
@@ -120,6 +120,7 @@ if (vitestArgs.length > 0) {
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }
 
+delete process.env.PEKANU_TEST_SCALE; // set per run below (the config adds the scale projects only when it is "1")
 type Step = { title: string; logPath: string; outcome: Outcome; count: () => Promise<void> };
 const behindSteps: Step[] = [];
 

@@ -223,10 +223,13 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
 
   // Expired unpaid quotes (after a grace), and expired sign-in nonces and sessions (a used nonce
   // is kept until it expires, so a replay still finds it used).
+  const AUTH_PRUNE_MARGIN_S = 600;
   const pruneQuotes = async (now = Math.floor(Date.now() / 1000)) => {
     const removed = await ctx.store.orders.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
     if (ctx.compute) await ctx.store.jobs.pruneExpiredQuotes({ before: now - QUOTE_PRUNE_GRACE_S });
-    await ctx.store.auth.prune(now);
+    // With a margin: an instance whose clock runs behind the leader's still takes a nonce the
+    // leader sees expired, and must still find it used.
+    await ctx.store.auth.prune(now - AUTH_PRUNE_MARGIN_S);
     if (removed > 0) log.info({ removed }, "expired unpaid quotes deleted");
     return removed;
   };

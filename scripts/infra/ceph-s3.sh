@@ -35,12 +35,17 @@ stop() {
   rm -rf "$BASE"
 }
 
+# One apt-get at a time across the project's scripts (the test setup provisions PostgreSQL and Ceph
+# at once; the dpkg lock timeout does not cover the lists lock `apt-get update` takes).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  flock /tmp/pekanu-apt.lock bash -c 'apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" || { apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@"; }' _ "$@" >&2
+}
+
 provision() {
   if command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null && command -v bc >/dev/null && command -v uuidgen >/dev/null; then return; fi
   el "installing ceph-mon ceph-osd radosgw (Debian)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends ceph-mon ceph-osd radosgw bc uuid-runtime >&2 \
-    || { apt-get update >&2 && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends ceph-mon ceph-osd radosgw bc uuid-runtime >&2; }
+  apt_install ceph-mon ceph-osd radosgw bc uuid-runtime
 }
 
 start() {

@@ -12,11 +12,18 @@ set -euo pipefail
 cmd=${1:-}
 BASE=$(realpath -m "${2:?usage: $0 start|stop <dir> ...}")
 
+# One apt-get at a time across the project's scripts (the test setup provisions PostgreSQL and Ceph
+# at once; the dpkg lock timeout does not cover the lists lock `apt-get update` takes).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  flock /tmp/pekanu-apt.lock bash -c 'apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" || { apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@"; }' _ "$@" >&2
+}
+
 start() {
   local port=${1:?listen port}
   shift
   [ $# -gt 0 ] || { echo "give at least one backend URL" >&2; exit 2; }
-  command -v haproxy >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends haproxy >&2 || { apt-get update >&2 && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends haproxy >&2; }; }
+  command -v haproxy >/dev/null || apt_install haproxy
   [ -e "$BASE" ] && { echo "$BASE exists: run '$0 stop $BASE' first" >&2; exit 1; }
   mkdir -p "$BASE"
   {

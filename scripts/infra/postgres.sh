@@ -14,6 +14,13 @@ set -euo pipefail
 cmd=${1:-}
 BASE=$(realpath -m "${2:-${POSTGRES_DIR:-$PWD/.data/postgres}}")
 
+# One apt-get at a time across the project's scripts (the test setup provisions PostgreSQL and Ceph
+# at once; the dpkg lock timeout does not cover the lists lock `apt-get update` takes).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  flock /tmp/pekanu-apt.lock bash -c 'apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" || { apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@"; }' _ "$@" >&2
+}
+
 bindir() {
   local pg_config
   pg_config=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -23,8 +30,10 @@ bindir() {
 provision() {
   if [ -n "$(bindir)" ] && [ -x "$(bindir)/initdb" ]; then return; fi
   echo "# installing postgresql (Debian)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends postgresql >&2 || { apt-get update >&2 && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends postgresql >&2; }
+  # Only the binaries: no system-wide "main" cluster started on 5432 (this script runs its own).
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/pekanu-no-main-cluster.conf
+  apt_install postgresql
 }
 
 as_owner() {

@@ -13,10 +13,26 @@ export type StartedScript = { child: ChildProcess; output: () => string };
 export function startNpmScript({ args, env, timeoutMs }: { args: string[]; env: Record<string, string>; timeoutMs: number }): Promise<StartedScript> {
   const child = spawn("npm", args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
+  // The script runs in its own process group, which a Ctrl-C of the test run does not reach.
+  const stopOnExit = () => {
+    try {
+      process.kill(-child.pid!, "SIGINT");
+    } catch {
+      // already gone
+    }
+  };
+  process.once("exit", stopOnExit);
+  child.once("close", () => process.removeListener("exit", stopOnExit));
   child.stdout!.on("data", (d) => (output += d.toString()));
   child.stderr!.on("data", (d) => (output += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm ${args.join(" ")} printed no READY within ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not up in time: stop what it started (Ctrl-C to the group), then fail with its output.
+      clearInterval(check);
+      child.removeAllListeners("exit");
+      child.once("close", () => reject(new Error(`npm ${args.join(" ")} printed no READY within ${timeoutMs / 1000} s:\n${output}`)));
+      process.kill(-child.pid!, "SIGINT");
+    }, timeoutMs);
     const check = setInterval(() => {
       if (output.includes("READY")) {
         clearTimeout(timer);

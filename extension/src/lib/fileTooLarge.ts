@@ -28,7 +28,9 @@ export function fileTooLarge({ maxFileSize, name, plainSize, storedSize, encrypt
   const stored = storedSize ?? (encryption ? null : plainSize);
   if (plainSize <= largest && (stored === null || stored <= maxFileSize)) return null;
   const limit = `This provider stores files up to ${formatByteLimit(maxFileSize)} (${formatByteCount(maxFileSize)} bytes).`;
-  const size = `"${name}" is ${formatByteCount(plainSize)} bytes (${formatByteLimit(plainSize)}).`;
+  // The file's size with how much too large it is (a unit alone would round 1 GiB + 1 byte to "1 GiB").
+  const over = plainSize - Math.max(0, largest);
+  const size = `"${name}" is ${formatByteCount(plainSize)} bytes (${formatByteLimit(plainSize)}), ${formatByteCount(over)} ${over === 1 ? "byte" : "bytes"} too many.`;
   if (!encryption) return humanError("FileTooLarge", "File too large", `${limit} ${size} Split it, or choose a provider that stores larger files.`, "none");
   const encrypted = `Encrypted, a file takes a little more room: the largest file is ${formatByteCount(Math.max(0, largest))} bytes (${formatByteLimit(Math.max(0, largest))}).`;
   const advice = plainSize <= maxFileSize ? "Store it unencrypted (the provider can then read it), or split it." : "Split it, or choose a provider that stores larger files.";

@@ -2,7 +2,7 @@
 // RADOS Gateway with the project's own script (scripts/infra/ceph-s3.sh: apt-get install when
 // missing, file-backed OSD, loopback only) and provides its address and keys to the tests. If it
 // cannot be started (no root for apt-get, no network, no disk), the run fails with the reason.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,15 @@ export default async function setup(project: TestProject) {
   }
   const dir = join(await mkdtemp(join(tmpdir(), "pekanu-ceph-")), "cluster");
   const started = Date.now();
+  // Ctrl-C: vitest exits at once without running teardowns, and the daemons would outlive it.
+  const stopOnExit = () => {
+    try {
+      execFileSync("bash", [script, "stop", dir], { timeout: 60_000, stdio: "ignore" });
+    } catch {
+      // nothing more to do while exiting
+    }
+  };
+  process.once("exit", stopOnExit);
   try {
     await run("bash", [script, "start", dir], { timeout: 600_000, maxBuffer: 16 << 20 });
     const env = Object.fromEntries(
@@ -40,10 +49,12 @@ export default async function setup(project: TestProject) {
   } catch (error) {
     // A scale run without the S3 store would prove nothing: fail with the reason.
     const e = error as Error & { stderr?: string };
+    process.removeListener("exit", stopOnExit);
     await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch(() => {});
     throw new Error(`Ceph RGW could not be provisioned: ${e.message.split("\n")[0]}\n${(e.stderr ?? "").slice(-4000)}`);
   }
   return async () => {
+    process.removeListener("exit", stopOnExit);
     await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch((error: Error) => console.error(`[server-ceph] stop failed: ${error.message}`));
   };
 }

@@ -5,7 +5,7 @@
 // data dir its own database and each test file its own bucket). If PostgreSQL cannot be started
 // the run fails here with the reason: a scale run that silently fell back to SQLite would prove
 // nothing.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chmod, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +26,17 @@ export default async function setup(project: TestProject) {
     // As root the server runs as `postgres`, which must reach the cluster dir inside (mkdtemp: 0700).
     await chmod(parent, 0o711);
     const dir = join(parent, "cluster");
+    // Ctrl-C: vitest exits at once without running teardowns, and PostgreSQL would outlive it.
+    const stopOnExit = () => {
+      try {
+        execFileSync("bash", [script, "stop", dir], { timeout: 60_000, stdio: "ignore" });
+      } catch {
+        // nothing more to do while exiting
+      }
+    };
+    process.once("exit", stopOnExit);
     stopPostgres = async () => {
+      process.removeListener("exit", stopOnExit);
       await run("bash", [script, "stop", dir], { timeout: 120_000 }).catch((error: Error) => console.error(`[server-scale] PostgreSQL stop failed: ${error.message}`));
     };
     await run("bash", [script, "start", dir], { timeout: 600_000, maxBuffer: 16 << 20, env: { ...process.env, PG_THROWAWAY: "1" } });

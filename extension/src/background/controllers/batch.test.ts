@@ -154,9 +154,9 @@ describe("batch controller", () => {
         name: "dir/file-4.bin",
         message:
           "This provider stores files up to 4.8 KiB (5,003 bytes). Encrypted, a file takes a little more room: the largest file is 4,823 bytes (4.7 KiB). " +
-          '"dir/file-4.bin" is 4,824 bytes (4.7 KiB). Store it unencrypted (the provider can then read it), or split it.',
+          '"dir/file-4.bin" is 4,824 bytes (4.7 KiB), 1 byte too many. Store it unencrypted (the provider can then read it), or split it.',
       },
-      { name: "dir/file-5.bin", message: 'This provider stores files up to 4.8 KiB (5,003 bytes). "dir/file-5.bin" is 5,005 bytes (4.8 KiB). Split it, or choose a provider that stores larger files.' },
+      { name: "dir/file-5.bin", message: 'This provider stores files up to 4.8 KiB (5,003 bytes). "dir/file-5.bin" is 5,005 bytes (4.8 KiB), 2 bytes too many. Split it, or choose a provider that stores larger files.' },
     ]);
     expect(added.ids.map((id) => id !== null)).toEqual([true, true, false, false]);
     expect(orders.list()).toHaveLength(2);

@@ -290,7 +290,7 @@ describe("orders controller", () => {
           title: "File too large",
           message:
             "This provider stores files up to 1 GiB (1,073,741,824 bytes). Encrypted, a file takes a little more room: the largest file is 1,073,479,644 bytes (1023.7 MiB). " +
-            '"holiday.mov" is 1,073,479,645 bytes (1023.7 MiB). Store it unencrypted (the provider can then read it), or split it.',
+            '"holiday.mov" is 1,073,479,645 bytes (1023.7 MiB), 1 byte too many. Store it unencrypted (the provider can then read it), or split it.',
           action: "none",
         },
       });
@@ -313,7 +313,7 @@ describe("orders controller", () => {
       await expect(orders.addFile(plainFile(2, MAX + 1), 30)).rejects.toMatchObject({
         human: {
           code: "FileTooLarge",
-          message: 'This provider stores files up to 1 GiB (1,073,741,824 bytes). "matrix.bin" is 1,073,741,825 bytes (1 GiB). Split it, or choose a provider that stores larger files.',
+          message: 'This provider stores files up to 1 GiB (1,073,741,824 bytes). "matrix.bin" is 1,073,741,825 bytes (1 GiB), 1 byte too many. Split it, or choose a provider that stores larger files.',
         },
       });
       expect(orders.list().map((e) => e.id)).toEqual([id]);
@@ -329,7 +329,7 @@ describe("orders controller", () => {
           code: "FileTooLarge",
           message:
             "This provider stores files up to 1 GiB (1,073,741,824 bytes). Encrypted, a file takes a little more room: the largest file is 1,073,479,644 bytes (1023.7 MiB). " +
-            '"holiday.mov" is 1,073,741,825 bytes (1 GiB). Split it, or choose a provider that stores larger files.',
+            '"holiday.mov" is 1,073,741,825 bytes (1 GiB), 262,181 bytes too many. Split it, or choose a provider that stores larger files.',
         },
       });
       expect(orders.list()).toEqual([]);
