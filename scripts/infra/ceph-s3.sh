@@ -20,7 +20,19 @@ el() { printf '# +%.1fs %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
 
 free_port() {
   # A port nothing listens on (the kernel picks one; closed again at once).
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 -c 'import random, socket
+# Below the ephemeral range (32768-60999), where outgoing connections take local ports.
+for _ in range(50):
+    port = random.randint(20000, 31999)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break'
 }
 
 stop() {

@@ -8,12 +8,12 @@
 //     (target ≤ one 8 MiB segment), counted in the page for every PATCH body put on the wire.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, ElementHandle } from "puppeteer-core";
 import { bytesToHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { freePort } from "../../provider-server/test/support/freePort.ts";
 
 export const SEGMENT = 8 << 20;
 
@@ -48,16 +48,6 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 function startProvider(root: string, env: Record<string, string>): { child: ChildProcess; log: () => string } {
   let log = "";

@@ -12,7 +12,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { OrderState } from "@pekanu/protocol";
@@ -25,6 +24,7 @@ import { CHROMIUM_PATH, REPO_ROOT, clearWalletLog, walletSentTransactions } from
 import { type ChainView, chainView, checkReceiptIndependently } from "./support/chain.ts";
 import { PekanuBrowser, until } from "./support/pekanu.ts";
 import { releaseStack, type StackInfo, useStack } from "./support/stack.ts";
+import { freePort } from "../../provider-server/test/support/freePort.ts";
 
 const SUITE = "batch.e2e";
 /** The provider's and the client's upload segment (UPLOAD_SEGMENT, SEGMENT_SIZE). */
@@ -42,16 +42,6 @@ let home: string;
 const CLIENT_KEY = generatePrivateKey();
 const CLIENT: Address = privateKeyToAccount(CLIENT_KEY).address;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** A provider server in its own process (so it can be SIGKILLed), on the shared chain, with its own contract and data. */
 class ProviderProcess {

@@ -15,7 +15,6 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { createServer as createNetServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { computeContractAbi } from "@pekanu/protocol/contract";
@@ -27,6 +26,7 @@ import { CHROMIUM_PATH, walletSentTransactions } from "../support/browser.ts";
 import { chainView } from "./support/chain.ts";
 import { PekanuBrowser, until } from "./support/pekanu.ts";
 import { ACCOUNTS, devKey, releaseStack, type StackInfo, useStack } from "./support/stack.ts";
+import { freePort } from "../../provider-server/test/support/freePort.ts";
 
 const SUITE = "compute.e2e";
 const CLIENT_KEY = devKey(ACCOUNTS.computeClient);
@@ -58,16 +58,6 @@ let server: ProviderServer | null = null;
 let port: number;
 let keys: { a: string; b: string };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const address = s.address();
-      s.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** The provider of this file: compute on ("deploy": deployed on first start, kept after), optionally flipping one entry of every result. */
 async function startProvider(flip: boolean): Promise<string> {

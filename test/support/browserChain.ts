@@ -3,9 +3,11 @@
  * end-to-end tests, on a free port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { REPO_ROOT } from "./browser.ts";
+import { freePort } from "../../provider-server/test/support/freePort.ts";
+
+export { freePort };
 
 export interface HardhatNode {
   url: string;
@@ -16,17 +18,6 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function rpcReady(url: string): Promise<boolean> {
   try {

@@ -15,13 +15,13 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer as createNetServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { type Hex, bytesToHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { REPO_ROOT } from "../../support/browser.ts";
 import { WALLET_EXTENSION_ID } from "../../wallet-extension/walletId.ts";
+import { freePort } from "../../../provider-server/test/support/freePort.ts";
 
 export type StackInfo = {
   rpcUrl: string;
@@ -78,17 +78,6 @@ export const ACCOUNTS = {
 
 export const E2E_EXTENSION_DIR = path.join(REPO_ROOT, "extension/build/chrome-mv3-e2e");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /**
  * plasmo build --tag=e2e → extension/build/chrome-mv3-e2e (the user's chrome-mv3-prod is untouched).
