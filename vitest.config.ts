@@ -1,10 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// One vitest run covers the TypeScript parts; the contract suite runs under `hardhat test nodejs`
-// (for Solidity coverage). `npm test` runs both and prints one summary line.
+// The vitest projects cover the TypeScript parts; the contract suite runs under `hardhat test nodejs`
+// (for Solidity coverage). `npm test` runs all of them in three tracks (scripts/test.ts) and prints one summary line.
 // The scale-out run (PostgreSQL + Ceph RGW: the whole provider-server suite, the cluster test and
 // `npm run start:cluster`) is the projects `server-scale` and `cluster-start`, present when
-// PEKANU_TEST_SCALE=1. `npm test` runs them in a second vitest process beside this one
+// PEKANU_TEST_SCALE=1. `npm test` runs them on their own track beside the others
 // (scripts/test.ts); `npm run test:scale` runs them alone.
 const scale = process.env.PEKANU_TEST_SCALE === "1";
 const scaleProject = {

@@ -13,27 +13,12 @@
 # lower `mon data avail warn/crit` for a fuller disk, and CompleteMultipartUpload answers an empty
 # ETag on this version (Pacific, 16.2).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cmd=${1:-}
 BASE=$(realpath -m "${2:-${CEPH_S3_DIR:-$PWD/.data/ceph-s3}}")
 T0=$(date +%s.%N)
 el() { printf '# +%.1fs %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
 
-free_port() {
-  # A port nothing listens on (the kernel picks one; closed again at once).
-  python3 -c 'import random, socket
-# Below the ephemeral range (32768-60999), where outgoing connections take local ports.
-for _ in range(50):
-    port = random.randint(20000, 31999)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break'
-}
 
 stop() {
   for n in client.rgw osd.0 mon.a; do
@@ -47,12 +32,6 @@ stop() {
   rm -rf "$BASE"
 }
 
-# One apt-get at a time across the project's scripts (the test setup provisions PostgreSQL and Ceph
-# at once; the dpkg lock timeout does not cover the lists lock `apt-get update` takes).
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  flock /tmp/pekanu-apt.lock bash -c 'apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" || { apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@"; }' _ "$@" >&2
-}
 
 provision() {
   if command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null && command -v bc >/dev/null && command -v uuidgen >/dev/null; then return; fi

@@ -9,15 +9,10 @@
 # request bodies (uploads stream through), long timeouts for uploads. Provisions Debian's haproxy
 # when missing (root).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cmd=${1:-}
 BASE=$(realpath -m "${2:?usage: $0 start|stop <dir> ...}")
 
-# One apt-get at a time across the project's scripts (the test setup provisions PostgreSQL and Ceph
-# at once; the dpkg lock timeout does not cover the lists lock `apt-get update` takes).
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  flock /tmp/pekanu-apt.lock bash -c 'apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" || { apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@"; }' _ "$@" >&2
-}
 
 start() {
   local port=${1:?listen port}

@@ -11,15 +11,10 @@
 # dir defaults to $POSTGRES_DIR or ./.data/postgres. PG_THROWAWAY=1 turns fsync off (test runs only). As root the server runs as the `postgres`
 # user (initdb refuses root).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cmd=${1:-}
 BASE=$(realpath -m "${2:-${POSTGRES_DIR:-$PWD/.data/postgres}}")
 
-# One apt-get at a time across the project's scripts (the test setup provisions PostgreSQL and Ceph
-# at once; the dpkg lock timeout does not cover the lists lock `apt-get update` takes).
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  flock /tmp/pekanu-apt.lock bash -c 'apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" || { apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "$@"; }' _ "$@" >&2
-}
 
 bindir() {
   local pg_config
@@ -40,21 +35,6 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  python3 -c 'import random, socket
-# Below the ephemeral range (32768-60999), where outgoing connections take local ports.
-for _ in range(50):
-    port = random.randint(20000, 31999)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break'
-}
 
 start() {
   provision
