@@ -166,3 +166,20 @@ export function auditRanges(index: number, treeSize: number): [start: number, co
   }
   return ranges.reverse();
 }
+
+/**
+ * Whether the root `computeRoot` derives equals `root` (constant-time compare), for the verify*
+ * functions: malformed input (a MerkleError from either side) is `false`, never a throw.
+ */
+export function rootMatches(root: HashLike, computeRoot: () => Uint8Array): boolean {
+  try {
+    const expected = toHashBytes(root, "root");
+    const computed = computeRoot();
+    let diff = 0;
+    for (let i = 0; i < HASH_SIZE; i++) diff |= expected[i]! ^ computed[i]!;
+    return diff === 0;
+  } catch (error) {
+    if (error instanceof MerkleError) return false;
+    throw error;
+  }
+}

@@ -1,6 +1,4 @@
-import { HASH_SIZE } from "./constants.ts";
-import { MerkleError } from "./MerkleError.ts";
-import { toHashBytes } from "./internal.ts";
+import { rootMatches } from "./internal.ts";
 import { rootFromInclusion, type InclusionLeaf } from "./rootFromInclusion.ts";
 import type { HashLike, Sha256 } from "./types.ts";
 
@@ -25,14 +23,5 @@ export type VerifyInclusionParameters = InclusionLeaf & {
  * must take `treeSize` from the commitment (`chunkCount(size)`), not from the prover.
  */
 export function verifyInclusion(parameters: VerifyInclusionParameters): boolean {
-  try {
-    const root = toHashBytes(parameters.root, "root");
-    const computed = rootFromInclusion({ ...parameters, to: "bytes" });
-    let diff = 0;
-    for (let i = 0; i < HASH_SIZE; i++) diff |= root[i]! ^ computed[i]!;
-    return diff === 0;
-  } catch (error) {
-    if (error instanceof MerkleError) return false;
-    throw error;
-  }
+  return rootMatches(parameters.root, () => rootFromInclusion({ ...parameters, to: "bytes" }));
 }

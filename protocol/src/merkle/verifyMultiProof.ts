@@ -1,6 +1,4 @@
-import { HASH_SIZE } from "./constants.ts";
-import { MerkleError } from "./MerkleError.ts";
-import { toHashBytes } from "./internal.ts";
+import { rootMatches } from "./internal.ts";
 import { rootFromMultiProof } from "./rootFromMultiProof.ts";
 import type { HashLike, Sha256 } from "./types.ts";
 
@@ -23,14 +21,5 @@ export type VerifyMultiProofParameters = {
  * their deduplicated proof. Never throws a {@link MerkleError}: malformed input is `false`.
  */
 export function verifyMultiProof(parameters: VerifyMultiProofParameters): boolean {
-  try {
-    const root = toHashBytes(parameters.root, "root");
-    const computed = rootFromMultiProof({ ...parameters, to: "bytes" });
-    let diff = 0;
-    for (let i = 0; i < HASH_SIZE; i++) diff |= root[i]! ^ computed[i]!;
-    return diff === 0;
-  } catch (error) {
-    if (error instanceof MerkleError) return false;
-    throw error;
-  }
+  return rootMatches(parameters.root, () => rootFromMultiProof({ ...parameters, to: "bytes" }));
 }

@@ -3,8 +3,6 @@
 // order state come from the contract.
 import { serverContractAbi, type Quote } from "@pekanu/protocol";
 import {
-  BaseError,
-  ContractFunctionRevertedError,
   createPublicClient,
   custom,
   encodeFunctionData,
@@ -14,7 +12,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { contractError, UserFacingError } from "../../lib/errors.ts";
+import { explainRevert } from "./explainRevert.ts";
 import type { WalletConnection } from "./wallet.ts";
 
 export type ContractParams = { settleDelay: bigint; responseWindow: bigint; challengeCooldown: bigint; challengeBond: bigint };
@@ -30,16 +28,6 @@ export function createChain(wallet: WalletConnection) {
   const read = <T>(address: Address, functionName: string, args: unknown[] = []) =>
     client.readContract({ address, abi: serverContractAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
 
-  /** Maps a revert to the contract's custom error, in words. */
-  function explainRevert(err: unknown): never {
-    if (err instanceof BaseError) {
-      const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
-      if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
-        throw new UserFacingError(contractError(revert.data.errorName, revert.shortMessage));
-      }
-    }
-    throw err;
-  }
 
   return {
     client,

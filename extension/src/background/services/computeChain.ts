@@ -2,8 +2,8 @@
 // chain.ts). Reads come from the contract, never from the provider's word.
 import { computeContractAbi } from "@pekanu/protocol/contract";
 import type { ItemProof, JobQuote, JobResult } from "@pekanu/protocol/compute";
-import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
-import { contractError, UserFacingError } from "../../lib/errors.ts";
+import { encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { explainRevert } from "./explainRevert.ts";
 
 export type ComputeSend =
   | { functionName: "pay"; args: readonly [JobQuote, Hex]; value: bigint }
@@ -17,15 +17,6 @@ export function createComputeChain({ client, request }: { client: PublicClient; 
   const read = <T>(address: Address, functionName: string, args: unknown[] = []) =>
     client.readContract({ address, abi: computeContractAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
 
-  function explainRevert(err: unknown): never {
-    if (err instanceof BaseError) {
-      const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
-      if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
-        throw new UserFacingError(contractError(revert.data.errorName, revert.shortMessage));
-      }
-    }
-    throw err;
-  }
 
   return {
     signer: (contract: Address) => read<Address>(contract, "signer"),
