@@ -15,6 +15,7 @@ import { useActionFocus } from "../ui/useActionFocus.ts";
 import { CreditSources } from "../ui/CreditSources.tsx";
 import { ComputePanel } from "../ui/ComputePanel.tsx";
 import "../ui/style.css";
+import { useBusy } from "../ui/useBusy.ts";
 
 type Tab = "files" | "flow" | "vault" | "credits" | "compute";
 
@@ -211,20 +212,10 @@ function App() {
 
 function Credits({ view, onError }: { view: Parameters<typeof FlowPanel>[0]["view"]; onError: (e: HumanError) => void }) {
   const [tx, setTx] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const { pending, run } = useBusy(onError);
   useEffect(() => {
     if (view.flow.provider) void send({ type: "credits.read" }).catch(() => undefined);
   }, [view.flow.provider]);
-  const run = async (work: () => Promise<void>) => {
-    setPending(true);
-    try {
-      await work();
-    } catch (err) {
-      onError(humanOf(err));
-    } finally {
-      setPending(false);
-    }
-  };
   const amount = view.credits ? BigInt(view.credits.amount) : null;
   return (
     <div className="card" data-testid="credits">

@@ -14,6 +14,7 @@ import { humanOf, send } from "./background.ts";
 import { Badge, Field, Progress } from "./components.tsx";
 import { checkInWorker, downloadJobFiles } from "./computeCheck.ts";
 import { saveBlob } from "./transfer.ts";
+import { useBusy } from "./useBusy.ts";
 
 type Props = { view: View; onError: (e: HumanError) => void; storeFile: (file: File) => void };
 
@@ -59,7 +60,7 @@ export function ComputePanel({ view, onError, storeFile }: Props) {
   const [a, setA] = useState("");
   const [b, setB] = useState("");
   const [shapes, setShapes] = useState<Record<string, Shape | string>>({});
-  const [pending, setPending] = useState(false);
+  const { pending, run } = useBusy(onError);
   const provider = view.flow.provider;
   const signedIn = Boolean(view.flow.session);
   const info = view.compute.info;
@@ -102,16 +103,6 @@ export function ComputePanel({ view, onError, storeFile }: Props) {
                   : null
             : null;
 
-  const run = async (work: () => Promise<unknown>) => {
-    setPending(true);
-    try {
-      await work();
-    } catch (err) {
-      onError(humanOf(err));
-    } finally {
-      setPending(false);
-    }
-  };
 
   const label = (r: VaultRecord) => `${r.fileName || shortHex(r.fileRoot)}${shapes[r.key] && typeof shapes[r.key] === "object" ? ` (${(shapes[r.key] as Shape).rows}×${(shapes[r.key] as Shape).cols})` : ""}`;
 
@@ -138,24 +129,8 @@ export function ComputePanel({ view, onError, storeFile }: Props) {
       <div className="card">
         <h2>New job: left × right</h2>
         <div className="row">
-          <label htmlFor="compute-a">Left matrix</label>
-          <select id="compute-a" data-testid="compute-input-a" value={a} onChange={(e) => setA(e.target.value)}>
-            <option value="">Choose a stored file…</option>
-            {files.map((r) => (
-              <option key={r.key} value={r.key}>
-                {label(r)}
-              </option>
-            ))}
-          </select>
-          <label htmlFor="compute-b">Right matrix</label>
-          <select id="compute-b" data-testid="compute-input-b" value={b} onChange={(e) => setB(e.target.value)}>
-            <option value="">Choose a stored file…</option>
-            {files.map((r) => (
-              <option key={r.key} value={r.key}>
-                {label(r)}
-              </option>
-            ))}
-          </select>
+          <StoredFileSelect side="a" title="Left matrix" files={files} label={label} value={a} onChange={setA} />
+          <StoredFileSelect side="b" title="Right matrix" files={files} label={label} value={b} onChange={setB} />
         </div>
         {fitProblem ? (
           <p className="bad" data-testid="compute-fit-problem" role="alert">
@@ -220,7 +195,7 @@ function ConvertCard({ storeFile, onError }: { storeFile: (file: File) => void; 
 }
 
 function CreditsCard({ view, onError }: { view: View; onError: (e: HumanError) => void }) {
-  const [pending, setPending] = useState(false);
+  const { pending, run } = useBusy(onError);
   const credits = view.compute.credits;
   const info = view.compute.info;
   useEffect(() => {
@@ -228,16 +203,6 @@ function CreditsCard({ view, onError }: { view: View; onError: (e: HumanError) =
   }, [info?.contract]);
   if (!info) return null;
   const amount = credits ? BigInt(credits.amount) : null;
-  const run = async (work: () => Promise<unknown>) => {
-    setPending(true);
-    try {
-      await work();
-    } catch (err) {
-      onError(humanOf(err));
-    } finally {
-      setPending(false);
-    }
-  };
   return (
     <div className="card" data-testid="compute-credits">
       <h2>Computing credits</h2>
@@ -354,21 +319,11 @@ function MoneyBack({ job, pending, run }: { job: JobRecord; pending: boolean; ru
 type LocalCheck = { state: "running" } | { state: "answer"; answer: CheckJobResultAnswer; c: ArrayBuffer } | { state: "error"; message: string };
 
 function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: HumanError) => void }) {
-  const [pending, setPending] = useState(false);
+  const { pending, run } = useBusy(onError);
   const [balance, setBalance] = useState<ComputeBalanceCheck | null>(null);
   const [check, setCheck] = useState<LocalCheck | null>(null);
   const started = useRef(false);
   const q = job.quote;
-  const run = async (work: () => Promise<unknown>) => {
-    setPending(true);
-    try {
-      await work();
-    } catch (err) {
-      onError(humanOf(err));
-    } finally {
-      setPending(false);
-    }
-  };
 
   // A job without a result past its deadline: the contract says what can be done (after a restart too).
   useEffect(() => {
@@ -569,5 +524,22 @@ function JobCard({ job, onError }: { job: JobRecord; view: View; onError: (e: Hu
         </dl>
       </details>
     </div>
+  );
+}
+
+/** A labelled choice among the stored files (one side of a job). */
+function StoredFileSelect({ side, title, files, label, value, onChange }: { side: "a" | "b"; title: string; files: VaultRecord[]; label: (r: VaultRecord) => string; value: string; onChange: (key: string) => void }) {
+  return (
+    <>
+      <label htmlFor={`compute-${side}`}>{title}</label>
+      <select id={`compute-${side}`} data-testid={`compute-input-${side}`} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Choose a stored file…</option>
+        {files.map((r) => (
+          <option key={r.key} value={r.key}>
+            {label(r)}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }
